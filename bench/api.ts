@@ -1,0 +1,173 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CLI, ROOT, childEnv, runChild } from "./child.ts";
+import { load, type LoadResult } from "./load.ts";
+
+/**
+ * The API under load: requests/s and latency of a few endpoints at 1, 16 and 64 concurrent
+ * clients, against `elt serve` on a lake the pipeline bench just built and against a bare
+ * Bun.serve answering the same bytes (the floor). Then the refresh test's propagation delays.
+ */
+
+export const ENDPOINTS = ["/kpis", "/agg_jour", "/fact_achats?limit=1000"] as const;
+export const CONCURRENCY = [1, 16, 64] as const;
+
+export interface EndpointResult {
+  path: string;
+  bytes: number;
+  api: LoadResult[];
+  floor: LoadResult[];
+}
+
+export type Measured<T> = { value: T } | { notMeasured: string };
+
+export interface RefreshFigures {
+  p50Ms: number;
+  p95Ms: number;
+}
+
+export interface ApiResult {
+  /** The dataset whose lake was served. */
+  size: string;
+  endpoints: Measured<EndpointResult[]>;
+  refresh: Measured<RefreshFigures>;
+}
+
+export interface ApiOptions {
+  home: string;
+  size: string;
+  workDir: string;
+  durationMs: number;
+  warmupMs: number;
+}
+
+function freePort(): number {
+  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  probe.stop(true);
+  return port;
+}
+
+/** A long-running child (a server), stopped by its own handle, never by name. */
+class Server {
+  private readonly child: Bun.Subprocess<"ignore", "ignore", "pipe">;
+  private readonly stderr: Promise<string>;
+
+  constructor(args: string[], env: Record<string, string>, cwd: string) {
+    this.child = Bun.spawn([process.execPath, ...args], { env, cwd, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    this.stderr = new Response(this.child.stderr).text();
+  }
+
+  /** Polls `url` until it answers 200; a server that exits first is an error with its stderr. */
+  async ready(url: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`server exited with ${this.child.exitCode}: ${(await this.stderr).trim()}`);
+      const ok = await fetch(url).then(
+        async (res) => (await res.arrayBuffer(), res.status === 200),
+        () => false,
+      );
+      if (ok) return;
+      await Bun.sleep(100);
+    }
+    throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+  }
+
+  async stop(): Promise<void> {
+    this.child.kill("SIGTERM");
+    await this.child.exited;
+  }
+}
+
+async function endpoints(options: ApiOptions): Promise<EndpointResult[]> {
+  const env = childEnv({ ELT_HOME: options.home });
+  const apiPort = freePort();
+  const api = new Server([CLI, "serve", "--port", String(apiPort)], env, options.home);
+  const apiBase = `http://127.0.0.1:${apiPort}`;
+  const dir = await mkdtemp(join(options.workDir, "payloads-"));
+  let floor: Server | undefined;
+  try {
+    await api.ready(`${apiBase}/health`);
+    const manifest: Record<string, { file: string; type: string }> = {};
+    for (const [i, path] of ENDPOINTS.entries()) {
+      const res = await fetch(apiBase + path);
+      if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
+      const file = join(dir, `payload-${i}`);
+      await writeFile(file, new Uint8Array(await res.arrayBuffer()));
+      manifest[path] = { file, type: res.headers.get("content-type") ?? "application/json" };
+    }
+    const manifestFile = join(dir, "manifest.json");
+    await writeFile(manifestFile, JSON.stringify(manifest));
+    const floorPort = freePort();
+    floor = new Server([join(import.meta.dir, "floor-server.ts"), String(floorPort), manifestFile], childEnv({}), options.workDir);
+    const floorBase = `http://127.0.0.1:${floorPort}`;
+    await floor.ready(`${floorBase}${ENDPOINTS[0]}`);
+
+    const results: EndpointResult[] = [];
+    for (const path of ENDPOINTS) {
+      const loadOf = (base: string) =>
+        CONCURRENCY.reduce<Promise<LoadResult[]>>(
+          async (done, concurrency) => [
+            ...(await done),
+            await load(base + path, { concurrency, durationMs: options.durationMs, warmupMs: options.warmupMs }),
+          ],
+          Promise.resolve([]),
+        );
+      process.stderr.write(`api: ${path}\n`);
+      results.push({ path, bytes: Bun.file(manifest[path]!.file).size, api: await loadOf(apiBase), floor: await loadOf(floorBase) });
+    }
+    return results;
+  } finally {
+    await api.stop();
+    await floor?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The refresh test's own figures, from its JSON: the first p50 and p95 it reports, in ms. */
+async function refresh(options: ApiOptions): Promise<RefreshFigures> {
+  const run = await runChild([CLI, "refresh-test", "--spawn", "--json"], {
+    env: childEnv({ ELT_HOME: options.home }),
+    cwd: options.home,
+  });
+  const figures = findPercentiles(JSON.parse(run.stdout));
+  if (!figures) throw new Error("refresh-test --json printed no p50/p95 figures");
+  return figures;
+}
+
+function findPercentiles(value: unknown): RefreshFigures | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  const entries = Object.entries(value as Record<string, unknown>);
+  const p50 = entries.find(([k, v]) => /^p50(_ms)?$/i.test(k) && typeof v === "number");
+  const p95 = entries.find(([k, v]) => /^p95(_ms)?$/i.test(k) && typeof v === "number");
+  if (p50 && p95) return { p50Ms: p50[1] as number, p95Ms: p95[1] as number };
+  for (const [, v] of entries) {
+    const found = findPercentiles(v);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const failure = (err: unknown) => (err instanceof Error ? err.message.split("\n")[0]! : String(err));
+
+export async function benchApi(options: ApiOptions): Promise<ApiResult> {
+  const result: ApiResult = {
+    size: options.size,
+    endpoints: { notMeasured: "src/commands/serve.ts is not in the tree yet" },
+    refresh: { notMeasured: "src/commands/refresh-test.ts is not in the tree yet" },
+  };
+  if (existsSync(join(ROOT, "src/commands/serve.ts"))) {
+    result.endpoints = await endpoints(options).then(
+      (value) => ({ value }),
+      (err) => ({ notMeasured: `the API bench failed: ${failure(err)}` }),
+    );
+  }
+  if (existsSync(join(ROOT, "src/commands/refresh-test.ts"))) {
+    result.refresh = await refresh(options).then(
+      (value) => ({ value }),
+      (err) => ({ notMeasured: `refresh-test failed: ${failure(err)}` }),
+    );
+  }
+  return result;
+}

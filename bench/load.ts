@@ -1,0 +1,59 @@
+import { percentile } from "./stats.ts";
+
+/** What a load of one URL at one concurrency gave. */
+export interface LoadResult {
+  concurrency: number;
+  requests: number;
+  /** Answers that were not 200, or failed. */
+  errors: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface LoadOptions {
+  concurrency: number;
+  durationMs: number;
+  /** Requests before the clock starts: connections opened, caches and JIT warm. */
+  warmupMs: number;
+}
+
+/**
+ * A small closed-loop load generator: `concurrency` clients, each sending its next request as
+ * soon as the previous answer's body is read, for a fixed time. Latency is request to last
+ * byte, as a client sees it.
+ */
+export async function load(url: string, options: LoadOptions): Promise<LoadResult> {
+  const drive = async (until: number, latencies: number[] | null) => {
+    let errors = 0;
+    while (performance.now() < until) {
+      const started = performance.now();
+      try {
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        if (res.status !== 200) errors++;
+      } catch {
+        errors++;
+      }
+      latencies?.push(performance.now() - started);
+    }
+    return errors;
+  };
+  const clients = Array.from({ length: options.concurrency });
+  const warmEnd = performance.now() + options.warmupMs;
+  await Promise.all(clients.map(() => drive(warmEnd, null)));
+
+  const latencies: number[] = [];
+  const started = performance.now();
+  const errors = await Promise.all(clients.map(() => drive(started + options.durationMs, latencies)));
+  const seconds = (performance.now() - started) / 1000;
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    concurrency: options.concurrency,
+    requests: latencies.length,
+    errors: errors.reduce((a, b) => a + b, 0),
+    rps: latencies.length / seconds,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+  };
+}

@@ -1,0 +1,170 @@
+import { readdirSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { CLI, childEnv, runChild, type ChildRun } from "./child.ts";
+import type { Dataset } from "./datasets.ts";
+
+/**
+ * The pipeline of one dataset, every stage in a fresh process on the embedded default: each
+ * layer on its own (bronze, silver, gold, export, in that order, in one ELT_HOME), then
+ * `run --all` in a fresh ELT_HOME.
+ */
+
+export const STAGES = ["floor", "bronze", "silver", "gold", "export", "all"] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** One measurement of one stage. */
+export interface Sample {
+  /** The process, start to exit. */
+  wallMs: number;
+  /** The work inside it: the run's duration in its record (the floor's parse time). */
+  workMs: number;
+  maxRssBytes: number;
+  rowsIn: number;
+  inputBytes: number;
+  /** run --all only: from the run's start to the end of its gold task, and its export task. */
+  throughGoldMs?: number;
+  exportMs?: number;
+  /** floor only: our own reader over the same bytes. */
+  parseCsvMs?: number;
+}
+
+interface TaskRecord {
+  name: string;
+  state: string;
+  ended_at?: string;
+  duration_ms?: number;
+  rows_in?: number;
+}
+
+interface RunRecord {
+  state: string;
+  started_at: string;
+  duration_ms?: number;
+  tasks: TaskRecord[];
+  error?: string;
+}
+
+export interface PipelineOptions {
+  asOf: string;
+  workDir: string;
+  /** Also load the serving store into this MongoDB (a throw-away database) and time it. */
+  mongoUri?: string;
+}
+
+/** Bytes of the files under a folder whose names end with `suffix`, `_versions` left out. */
+function bytesUnder(dir: string, suffix: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && !entry.name.startsWith("_")) total += bytesUnder(path, suffix);
+    else if (entry.isFile() && entry.name.endsWith(suffix)) total += statSync(path).size;
+  }
+  return total;
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+function recordOf(run: ChildRun, what: string): RunRecord {
+  const record = JSON.parse(run.stdout) as RunRecord;
+  if (record.state !== "succeeded") throw new Error(`${what}: the run ended ${record.state}: ${record.error ?? ""}`);
+  const skipped = record.tasks.find((t) => t.state !== "succeeded");
+  if (skipped) throw new Error(`${what}: task ${skipped.name} ended ${skipped.state}, not measured`);
+  return record;
+}
+
+export class PipelineBench {
+  constructor(
+    private readonly data: Dataset,
+    private readonly options: PipelineOptions,
+  ) {}
+
+  private async run(home: string, args: string[], extraEnv: Record<string, string> = {}): Promise<[ChildRun, RunRecord]> {
+    const run = await runChild([CLI, "run", ...args, "--force", "--as-of", this.options.asOf, "--sources", this.data.dir, "--json"], {
+      env: childEnv({ ELT_HOME: home, ...extraEnv }),
+      cwd: home,
+    });
+    return [run, recordOf(run, `run ${args.join(" ")}`)];
+  }
+
+  async floor(): Promise<Sample> {
+    const files = [this.data.files.clients, this.data.files.achats];
+    const run = await runChild([join(import.meta.dir, "floor.ts"), ...files], { env: childEnv({}), cwd: this.options.workDir });
+    const result = JSON.parse(run.stdout) as Record<"papaparse" | "parseCsv", { ms: number; records: number }>;
+    return {
+      wallMs: run.wallMs,
+      workMs: result.papaparse.ms,
+      parseCsvMs: result.parseCsv.ms,
+      maxRssBytes: run.maxRssBytes,
+      rowsIn: result.papaparse.records,
+      inputBytes: this.data.bytes.clients + this.data.bytes.achats,
+    };
+  }
+
+  /**
+   * bronze, silver, gold and export one after the other, each its own process, in a fresh
+   * ELT_HOME that is removed afterwards unless `keep` (the API bench serves it).
+   */
+  async layers(keep: boolean): Promise<{ samples: Record<"bronze" | "silver" | "gold" | "export", Sample>; home: string; mongo?: Sample }> {
+    const home = await mkdtemp(join(this.options.workDir, `home-${this.data.size}-`));
+    const lake = join(home, "lake");
+    const sourceBytes = this.data.bytes.clients + this.data.bytes.achats;
+    const sample = (run: ChildRun, record: RunRecord, inputBytes: number): Sample => ({
+      wallMs: run.wallMs,
+      workMs: record.duration_ms ?? 0,
+      maxRssBytes: run.maxRssBytes,
+      rowsIn: sum(record.tasks.map((t) => t.rows_in ?? 0)),
+      inputBytes,
+    });
+    try {
+      const bronze = sample(...(await this.run(home, ["bronze"])), sourceBytes);
+      const silver = sample(...(await this.run(home, ["silver"])), sourceBytes);
+      const gold = sample(...(await this.run(home, ["gold"])), bytesUnder(join(lake, "silver"), ".parquet"));
+      const goldBytes = bytesUnder(join(lake, "gold"), ".parquet");
+      const exported = sample(...(await this.run(home, ["export"])), goldBytes);
+      let mongo: Sample | undefined;
+      if (this.options.mongoUri) {
+        const database = `elt_bench_${process.pid}_${Date.now()}`;
+        try {
+          mongo = sample(...(await this.run(home, ["export"], { MONGODB_URI: this.options.mongoUri, MONGODB_DATABASE: database })), goldBytes);
+        } finally {
+          await dropDatabase(this.options.mongoUri, database);
+        }
+      }
+      return { samples: { bronze, silver, gold, export: exported }, home, mongo };
+    } finally {
+      if (!keep) await rm(home, { recursive: true, force: true });
+    }
+  }
+
+  /** `run --all` in a fresh ELT_HOME, with the in-run time through gold and the export's. */
+  async all(): Promise<Sample> {
+    const home = await mkdtemp(join(this.options.workDir, `all-${this.data.size}-`));
+    try {
+      const [run, record] = await this.run(home, ["--all"]);
+      const gold = record.tasks.find((t) => t.name === "gold")!;
+      const exported = record.tasks.find((t) => t.name === "export")!;
+      return {
+        wallMs: run.wallMs,
+        workMs: record.duration_ms ?? 0,
+        maxRssBytes: run.maxRssBytes,
+        rowsIn: this.data.rows.clients + this.data.rows.achats,
+        inputBytes: this.data.bytes.clients + this.data.bytes.achats,
+        throughGoldMs: Date.parse(gold.ended_at!) - Date.parse(record.started_at),
+        exportMs: exported.duration_ms ?? 0,
+      };
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }
+}
+
+async function dropDatabase(uri: string, database: string): Promise<void> {
+  const { MongoClient } = await import("mongodb");
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.db(database).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}

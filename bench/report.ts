@@ -1,0 +1,134 @@
+import { CONCURRENCY, type ApiResult, type EndpointResult } from "./api.ts";
+import type { BenchResult, SizeResult, StageSummary } from "./results.ts";
+import { MB } from "./stats.ts";
+
+/** The results as a markdown report: targets first, then each size, memory, the API. */
+
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mib = (bytes: number) => `${int(bytes / MB)} MiB`;
+const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+const verdict = (met: boolean | null) => (met === null ? "—" : met ? "✅ met" : "❌ missed");
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+const STAGE_LABELS: Record<string, string> = {
+  floor: "floor: papaparse, streamed",
+  bronze: "`run bronze`",
+  silver: "`run silver`",
+  gold: "`run gold`",
+  export: "`run export` (SQLite)",
+  all: "`run --all`",
+};
+
+function stageRow(stage: string, s: StageSummary): string[] {
+  return [STAGE_LABELS[stage] ?? stage, secs(s.workMs), `${s.floorRatio.toFixed(2)}×`, secs(s.wallMs), int(s.rowsPerSec), s.mbPerSec.toFixed(1), mib(s.maxRssBytes)];
+}
+
+function sizeSection(r: SizeResult): string {
+  const { rows, bytes } = r.dataset;
+  const s = r.summary;
+  const lines = [
+    `### ${r.size}: ${int(rows.achats)} purchases, ${int(rows.clients)} clients (${mib(bytes.achats + bytes.clients)} of CSV)`,
+    "",
+    table(
+      ["stage", "work", "× floor", "process wall", "rows/s", "MB/s in", "peak RSS"],
+      (["floor", "bronze", "silver", "gold", "export", "all"] as const).map((stage) => stageRow(stage, s[stage])),
+    ),
+    "",
+    `- our own reader (\`parseCsv\`) over the same bytes: ${secs(s.floor.parseCsvMs!)} (${(s.floor.parseCsvMs! / s.floor.workMs).toFixed(2)}× papaparse)`,
+    `- \`run --all\`: through gold ${secs(s.all.throughGoldMs!)} in the run, export ${secs(s.all.exportMs!)}`,
+    "mongo" in r.mongoExport
+      ? ""
+      : "notMeasured" in r.mongoExport
+        ? `- export to MongoDB: ${r.mongoExport.notMeasured}`
+        : `- export to MongoDB: ${secs(r.mongoExport.summary.workMs)} (peak RSS ${mib(r.mongoExport.summary.maxRssBytes)})`,
+  ];
+  return lines.filter((l) => l !== "").join("\n");
+}
+
+function endpointRows(e: EndpointResult): string[][] {
+  return CONCURRENCY.map((c, i) => {
+    const api = e.api[i]!;
+    const floor = e.floor[i]!;
+    return [
+      i === 0 ? `\`${e.path}\` (${int(e.bytes)} B)` : "",
+      String(c),
+      int(api.rps),
+      ms(api.p50Ms),
+      ms(api.p99Ms),
+      int(floor.rps),
+      ms(floor.p50Ms),
+      ms(floor.p99Ms),
+      `${(floor.rps / api.rps).toFixed(1)}×`,
+      api.errors ? String(api.errors) : "0",
+    ];
+  });
+}
+
+function apiSection(api: ApiResult | { notMeasured: string }): string {
+  if ("notMeasured" in api) return `## API\n\nNot measured: ${api.notMeasured}.`;
+  const lines = [`## API (lake of the ${api.size} dataset)`, ""];
+  if ("notMeasured" in api.endpoints) lines.push(`Endpoints not measured: ${api.endpoints.notMeasured}.`);
+  else {
+    lines.push(
+      table(
+        ["endpoint", "clients", "req/s", "p50 ms", "p99 ms", "floor req/s", "floor p50", "floor p99", "floor ÷ API", "errors"],
+        api.endpoints.value.flatMap(endpointRows),
+      ),
+    );
+  }
+  lines.push(
+    "",
+    "notMeasured" in api.refresh
+      ? `Refresh test (\`elt refresh-test --spawn\`): **not measured** — ${api.refresh.notMeasured}.`
+      : `Refresh test (\`elt refresh-test --spawn\`): p50 ${ms(api.refresh.value.p50Ms)} ms, p95 ${ms(api.refresh.value.p95Ms)} ms.`,
+  );
+  return lines.join("\n");
+}
+
+function memorySection(result: BenchResult): string {
+  if (result.memory.length === 0) return "";
+  return [
+    "## Memory: 10M against 1M",
+    "",
+    table(
+      ["stage", "peak RSS 1M", "peak RSS 10M", "ratio", "ratio less q99 amounts and id sets"],
+      result.memory.map((m) => [STAGE_LABELS[m.stage]!, mib(m.smallBytes), mib(m.largeBytes), `${m.ratio.toFixed(2)}×`, `${m.adjustedRatio.toFixed(2)}×`]),
+    ),
+  ].join("\n");
+}
+
+export function renderReport(result: BenchResult): string {
+  const m = result.machine;
+  return [
+    `# Benchmark, ${result.date}, ${m.host}`,
+    "",
+    `${m.cpus} CPUs (${m.cpuModel}), ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB memory, ${m.os}, Bun ${m.bun}; ` +
+      `load average at start ${m.loadAverage.join(" / ")}. Sizes ${result.options.sizes.join(", ")}, ` +
+      `${result.options.repeat} repeat(s) (medians), as of ${result.options.asOf}.`,
+    "",
+    "## Targets",
+    "",
+    table(
+      ["target", "goal", "measured", ""],
+      result.targets.map((t) => [t.what, t.goal, t.measured, verdict(t.met)]),
+    ),
+    "",
+    "## Pipeline",
+    "",
+    "work: the run's own duration from its run record (the floor: its parse time); × floor: work over the floor's; " +
+      "process wall: spawn to exit, start-up included; rows/s and MB/s: the stage's input over its work time.",
+    "",
+    ...result.sizes.flatMap((s) => [sizeSection(s), ""]),
+    memorySection(result),
+    "",
+    apiSection(result.api),
+    "",
+  ]
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n");
+}

@@ -1,0 +1,165 @@
+import type { ApiResult } from "./api.ts";
+import type { Dataset, SizeName } from "./datasets.ts";
+import type { Machine } from "./machine.ts";
+import type { Sample, Stage } from "./pipeline.ts";
+import { MB, median } from "./stats.ts";
+
+/** The shape of `bench/results/<date>-<host>.json`, and the figures derived from the samples. */
+
+export interface StageSummary {
+  /** Medians over the repeats. */
+  wallMs: number;
+  workMs: number;
+  /** The highest peak over the repeats. */
+  maxRssBytes: number;
+  rowsPerSec: number;
+  mbPerSec: number;
+  /** workMs over the floor's workMs. */
+  floorRatio: number;
+  throughGoldMs?: number;
+  exportMs?: number;
+  parseCsvMs?: number;
+}
+
+export interface SizeResult {
+  size: SizeName;
+  dataset: Pick<Dataset, "rows" | "bytes" | "generatedMs">;
+  samples: Record<Stage, Sample[]>;
+  summary: Record<Stage, StageSummary>;
+  mongoExport: { samples: Sample[]; summary: StageSummary } | { notMeasured: string };
+}
+
+export interface Target {
+  what: string;
+  goal: string;
+  measured: string;
+  /** null: not measured in this run. */
+  met: boolean | null;
+}
+
+export interface BenchResult {
+  date: string;
+  machine: Machine;
+  options: { sizes: SizeName[]; repeat: number; asOf: string };
+  sizes: SizeResult[];
+  api: ApiResult | { notMeasured: string };
+  memory: MemoryRow[];
+  targets: Target[];
+}
+
+const medianOf = (samples: Sample[], pick: (s: Sample) => number | undefined) => {
+  const values = samples.map(pick).filter((v): v is number => v !== undefined);
+  return values.length ? median(values) : undefined;
+};
+
+export function summarize(samples: Sample[], floorMs: number): StageSummary {
+  const workMs = medianOf(samples, (s) => s.workMs)!;
+  const first = samples[0]!;
+  return {
+    wallMs: medianOf(samples, (s) => s.wallMs)!,
+    workMs,
+    maxRssBytes: Math.max(...samples.map((s) => s.maxRssBytes)),
+    rowsPerSec: first.rowsIn / (workMs / 1000),
+    mbPerSec: first.inputBytes / MB / (workMs / 1000),
+    floorRatio: workMs / floorMs,
+    throughGoldMs: medianOf(samples, (s) => s.throughGoldMs),
+    exportMs: medianOf(samples, (s) => s.exportMs),
+    parseCsvMs: medianOf(samples, (s) => s.parseCsvMs),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory: is the peak flat in the input size?
+
+export interface MemoryRow {
+  stage: Stage;
+  smallBytes: number;
+  largeBytes: number;
+  ratio: number;
+  /** The ratio once the per-row structures SPEC makes unavoidable are taken out (see below). */
+  adjustedRatio: number;
+}
+
+/**
+ * Memory silver needs per purchase by design: the q99 amounts (a Float64Array that doubles from
+ * 64 Ki values) and the id sets of purchases and clients (bitsets that double from 8 KiB up to
+ * the largest id, which the generator numbers from 1). An estimate from the row counts.
+ */
+export function perRowBytes(data: Pick<Dataset, "rows">): number {
+  const doubling = (start: number, need: number) => {
+    let n = start;
+    while (n < need) n *= 2;
+    return n;
+  };
+  const amounts = 8 * doubling(1 << 16, data.rows.achats);
+  const ids = doubling(1 << 13, data.rows.achats / 8 + 1) + doubling(1 << 13, data.rows.clients / 8 + 1);
+  return amounts + ids;
+}
+
+export function memoryRows(small: SizeResult, large: SizeResult): MemoryRow[] {
+  const smallAllowance = perRowBytes(small.dataset);
+  const largeAllowance = perRowBytes(large.dataset);
+  return (["bronze", "silver", "gold", "export", "all"] as const).map((stage) => {
+    const smallBytes = small.summary[stage].maxRssBytes;
+    const largeBytes = large.summary[stage].maxRssBytes;
+    return {
+      stage,
+      smallBytes,
+      largeBytes,
+      ratio: largeBytes / smallBytes,
+      adjustedRatio: (largeBytes - largeAllowance) / Math.max(1, smallBytes - smallAllowance),
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+
+export function targets(sizes: SizeResult[], memory: MemoryRow[]): Target[] {
+  const at = (size: SizeName) => sizes.find((s) => s.size === size);
+  const unmeasured = (what: string, goal: string, size: SizeName): Target => ({
+    what,
+    goal,
+    measured: `not measured: run with --sizes ${size}`,
+    met: null,
+  });
+  const out: Target[] = [];
+  const m1 = at("1m");
+  const m10 = at("10m");
+
+  const through1 = "1M purchases: `run --all` through gold (in the run)";
+  const silver1 = "1M purchases: silver stage vs the parse floor";
+  const export1 = "1M purchases: export to SQLite";
+  if (m1) {
+    const all = m1.summary.all;
+    out.push({ what: through1, goal: "≤ 3 s", measured: seconds(all.throughGoldMs!), met: all.throughGoldMs! <= 3000 });
+    const ratio = m1.summary.silver.floorRatio;
+    out.push({ what: silver1, goal: "≤ 3× floor", measured: `${ratio.toFixed(2)}×`, met: ratio <= 3 });
+    const exp = m1.summary.export.workMs;
+    out.push({ what: export1, goal: "< 2 s", measured: seconds(exp), met: exp < 2000 });
+  } else {
+    out.push(unmeasured(through1, "≤ 3 s", "1m"), unmeasured(silver1, "≤ 3× floor", "1m"), unmeasured(export1, "< 2 s", "1m"));
+  }
+
+  const through10 = "10M purchases: `run --all` through gold (in the run)";
+  const rss10 = "10M purchases: peak RSS of `run --all`";
+  if (m10) {
+    const all = m10.summary.all;
+    out.push({ what: through10, goal: "≤ 30 s", measured: seconds(all.throughGoldMs!), met: all.throughGoldMs! <= 30_000 });
+    out.push({ what: rss10, goal: "< 1.5 GB", measured: gib(all.maxRssBytes), met: all.maxRssBytes < 1.5e9 });
+  } else {
+    out.push(unmeasured(through10, "≤ 30 s", "10m"), unmeasured(rss10, "< 1.5 GB", "10m"));
+  }
+
+  const flat = "Flat memory: peak RSS of `run --all`, 10M over 1M, less the q99 amounts and id sets";
+  const all = memory.find((r) => r.stage === "all");
+  out.push(
+    all
+      ? { what: flat, goal: "≤ 2×", measured: `${all.adjustedRatio.toFixed(2)}× (raw ${all.ratio.toFixed(2)}×)`, met: all.adjustedRatio <= 2 }
+      : { what: flat, goal: "≤ 2×", measured: "not measured: needs --sizes 1m,10m", met: null },
+  );
+  return out;
+}

@@ -1,0 +1,269 @@
+import { cors } from "@elysiajs/cors";
+import { openapi } from "@elysiajs/openapi";
+import { Elysia } from "elysia";
+import pkg from "../../package.json" with { type: "json" };
+import { redact } from "../config.ts";
+import { StoreError, errorLine } from "../errors.ts";
+import { GOLD_TABLE_NAMES, type GoldTableName } from "../pipeline/gold/tables.ts";
+import { collectionName, type RefreshMetadata, type ServingStore } from "../serving/serving-store.ts";
+import { apiKeyCheck } from "./auth.ts";
+import { etagMatches, etagOf } from "./etag.ts";
+import {
+  TABLE_DESCRIPTIONS,
+  errorSchema,
+  healthSchema,
+  pageSchema,
+  queryErrorLine,
+  refreshTimeSchema,
+  rowSchema,
+  tableOfCollection,
+  tableQuerySchema,
+  type QueryParameter,
+} from "./schemas.ts";
+
+/**
+ * The read-only HTTP API over the serving store: SPEC's endpoints, the OpenAPI document and
+ * its page at /docs. Listening is the caller's job (commands/serve.ts), so tests and the
+ * refresh probe run the very same app.
+ */
+
+export interface AppOptions {
+  store: ServingStore;
+  /** When set, every endpoint but /health, the docs and CORS preflights requires it. */
+  apiKey?: string;
+  /** One line per request: method, path, status, milliseconds. */
+  log?: (line: string) => void;
+  /** Values never to let out in an error body or a log line (see secretsOf). */
+  secrets?: readonly string[];
+}
+
+/** A refusal with its status and the one line the client reads. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const PUBLIC_PATHS = new Set(["/health", "/docs", "/docs/json"]);
+
+const json = (schema: object, description: string) => ({ description, content: { "application/json": { schema } } });
+const ERROR_REF = { $ref: "#/components/schemas/Error" };
+const failures = (keyed: boolean) => ({
+  ...(keyed ? { 401: json(ERROR_REF, "Missing or wrong API key (x-api-key or Authorization: Bearer).") } : {}),
+  503: json(ERROR_REF, "The serving store cannot be read right now; retry later."),
+});
+
+export function createApp(options: AppOptions) {
+  const { store, apiKey, log } = options;
+  const secrets = [...(options.secrets ?? []), ...(apiKey ? [apiKey] : [])];
+  const keyed = apiKey !== undefined;
+  const keyMatches = apiKey === undefined ? () => true : apiKeyCheck(apiKey);
+  const started = new WeakMap<Request, number>();
+
+  const metadataOf = async (table: GoldTableName): Promise<RefreshMetadata | undefined> =>
+    (await store.refreshMetadata(collectionName(table, store.prefix)))[0];
+
+  const app = new Elysia()
+    .onRequest(({ request }) => {
+      started.set(request, performance.now());
+    })
+    .onAfterResponse(({ request, set, responseValue, path }) => {
+      if (!log) return;
+      const status = responseValue instanceof Response ? responseValue.status : set.status;
+      const ms = performance.now() - (started.get(request) ?? performance.now());
+      log(`${request.method} ${path} ${status} ${ms.toFixed(1)}ms`);
+    })
+    .onError(({ code, error, request, set, path }) => {
+      if (code === "NOT_FOUND") {
+        if (READ_METHODS.has(request.method)) {
+          set.status = 404;
+          return { error: `no endpoint ${path}: see / for the list of endpoints, /docs for their documentation` };
+        }
+        set.status = 405;
+        set.headers.allow = "GET, HEAD, OPTIONS";
+        return { error: `${request.method} is not allowed: this API is read-only (GET)` };
+      }
+      if (error instanceof HttpError) {
+        set.status = error.status;
+        return { error: error.message };
+      }
+      if (error instanceof StoreError) {
+        // A missing table is the client's 404; anything else is the store's trouble, not theirs.
+        set.status = error.kind === "not_found" ? 404 : 503;
+        return { error: redact(errorLine(error), secrets) };
+      }
+      if (code === "PARSE") {
+        set.status = 400;
+        return { error: "this API takes no request body" };
+      }
+      set.status = 500;
+      log?.(`error: ${redact(errorLine(error), secrets)}`);
+      return { error: "internal error (see the server log)" };
+    })
+    .use(
+      cors({
+        // A predicate rather than "*": the plugin answers "*" with `Vary: *`, which no cache can reuse.
+        origin: () => true,
+        methods: ["GET", "HEAD"],
+        allowedHeaders: ["x-api-key", "authorization", "if-none-match"],
+        exposeHeaders: ["etag"],
+        credentials: false,
+        // Preflights go through the route below so they are logged like any request.
+        preflight: false,
+      }),
+    )
+    .use(
+      openapi({
+        path: "/docs",
+        documentation: {
+          info: {
+            title: "elt API",
+            version: pkg.version,
+            description:
+              "Read-only access to the gold tables of the elt pipeline. Table endpoints answer " +
+              "`{ data, count }`: `data` is the page (`limit` rows after `skip`), `count` the number " +
+              "of rows matching the filters before paging. Responses carry an ETag; send it back " +
+              "in If-None-Match to get 304 until the table is rewritten.",
+          },
+          components: {
+            schemas: {
+              Error: errorSchema,
+              ...Object.fromEntries(GOLD_TABLE_NAMES.map((t) => [t, rowSchema(t)])),
+            },
+            ...(keyed
+              ? {
+                  securitySchemes: {
+                    apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
+                    bearer: { type: "http", scheme: "bearer" },
+                  },
+                }
+              : {}),
+          },
+          ...(keyed ? { security: [{ apiKey: [] }, { bearer: [] }] } : {}),
+        },
+      }),
+    )
+    .onBeforeHandle(({ request, path, set }) => {
+      if (request.method === "OPTIONS" || PUBLIC_PATHS.has(path) || keyMatches(request.headers)) return;
+      set.headers["www-authenticate"] = 'Bearer realm="elt"';
+      throw new HttpError(401, "missing or wrong API key: send it in the x-api-key header or as Authorization: Bearer");
+    })
+    .options(
+      "/*",
+      ({ set }) => {
+        set.status = 204;
+        set.headers["access-control-max-age"] = "600";
+      },
+      { detail: { hide: true } },
+    )
+    .get(
+      "/",
+      () => ({
+        name: "elt",
+        version: pkg.version,
+        docs: "/docs",
+        openapi: "/docs/json",
+        endpoints: [
+          { path: "/health", description: "State of the serving store." },
+          ...GOLD_TABLE_NAMES.map((t) => ({ path: `/${t}`, description: TABLE_DESCRIPTIONS[t] })),
+          { path: "/refresh_time/{collection_name}", description: "Last write of a table and the age of its data." },
+        ],
+      }),
+      { detail: { summary: "Index of the endpoints" } },
+    )
+    .get(
+      "/health",
+      async ({ set }) => {
+        try {
+          await store.ping();
+          const metas = await store.refreshMetadata();
+          const last = metas.reduce<string | null>((max, m) => (max === null || m.write_end > max ? m.write_end : max), null);
+          return { status: "ok", store: store.kind, tables: metas.length, last_write_end: last };
+        } catch (err) {
+          set.status = 503;
+          return { status: "unavailable", store: store.kind, error: redact(errorLine(err), secrets) };
+        }
+      },
+      {
+        detail: {
+          summary: "State of the serving store",
+          description: "200 when the store answers, 503 with the reason when it does not. Never needs the API key.",
+          security: [],
+          responses: { 200: json(healthSchema, "The store answers."), 503: json(healthSchema, "The store does not answer.") },
+        },
+      },
+    )
+    .get(
+      "/refresh_time/:collection_name",
+      async ({ params }) => {
+        const table = tableOfCollection(params.collection_name, store.prefix);
+        if (!table) {
+          const known = GOLD_TABLE_NAMES.join(", ");
+          throw new HttpError(404, `unknown collection "${params.collection_name}": expected one of ${known} (or with the ${store.prefix} prefix)`);
+        }
+        const meta = await metadataOf(table);
+        if (!meta) throw new HttpError(404, `${collectionName(table, store.prefix)} has not been written yet: run \`elt run\` first`);
+        return { ...meta, refresh_time_seconds: (Date.now() - Date.parse(meta.write_end)) / 1000 };
+      },
+      {
+        detail: {
+          summary: "Last write of a table",
+          description:
+            "The table's last recorded write (start, end, duration, rows, run id) and `refresh_time_seconds`, " +
+            "the age of its data: now minus write_end. Takes the table name (`kpis`) or its collection name.",
+          responses: {
+            200: json(refreshTimeSchema, "The last write."),
+            404: json(ERROR_REF, "Not a gold table, or never written."),
+            ...failures(keyed),
+          },
+        },
+      },
+    );
+
+  for (const table of GOLD_TABLE_NAMES) {
+    const query = tableQuerySchema(table);
+    app.get(
+      `/${table}`,
+      async ({ query: raw, headers, set }) => {
+        const parsed = query.schema.safeParse(raw);
+        if (!parsed.success) throw new HttpError(400, queryErrorLine(parsed.error));
+        // Metadata before rows: if a write lands in between, the client holds newer data under an
+        // older tag and refetches once, rather than older data under the newest tag for good.
+        const meta = await metadataOf(table);
+        set.headers["cache-control"] = "no-cache";
+        if (meta) {
+          const etag = etagOf(meta, parsed.data);
+          set.headers.etag = etag;
+          if (etagMatches(headers["if-none-match"], etag)) {
+            set.status = 304;
+            return;
+          }
+        }
+        const { rows, total } = await store.read(table, parsed.data);
+        return { data: rows, count: total };
+      },
+      { detail: tableDetail(table, query.parameters, keyed) },
+    );
+  }
+  return app;
+}
+
+function tableDetail(table: GoldTableName, parameters: QueryParameter[], keyed: boolean) {
+  return {
+    summary: table,
+    description: `${TABLE_DESCRIPTIONS[table]} \`count\` is the number of rows matching the filters, before \`limit\` and \`skip\`.`,
+    tags: ["gold tables"],
+    parameters,
+    responses: {
+      200: json(pageSchema(`#/components/schemas/${table}`), "A page of rows in gold row order (or `sort`)."),
+      304: { description: "Not modified: If-None-Match matched the current ETag." },
+      400: json(ERROR_REF, "A bad query parameter; the message says what is allowed."),
+      404: json(ERROR_REF, "The table has not been written yet."),
+      ...failures(keyed),
+    },
+  };
+}

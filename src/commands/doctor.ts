@@ -1,0 +1,134 @@
+import { join } from "node:path";
+import { loadConfig, maskUri, readEnv, redact, secretsOf, type Config } from "../config.ts";
+import { ConfigError, errorLine } from "../errors.ts";
+import { openServingStore } from "../serving/open.ts";
+import { openObjectStore } from "../storage/open.ts";
+import { palette, wantsColor } from "../ui/color.ts";
+
+/**
+ * `elt doctor`: the configuration as the program understands it (secrets masked), then one
+ * verdict per backend, so "why does my run fail" starts with facts. Exit 0 when every
+ * backend answers, 1 when one does not, 2 when the configuration itself is wrong.
+ */
+
+export interface DoctorIo {
+  env?: Record<string, string | undefined>;
+  write?: (text: string) => void;
+  color?: boolean;
+}
+
+type Verdict = "ok" | "warn" | "fail";
+
+interface Check {
+  name: "object store" | "serving store";
+  location: string;
+  verdict: Verdict;
+  detail: string;
+  missing_buckets?: string[];
+}
+
+const MASK = "****";
+
+export async function doctorCommand(opts: { json?: boolean }, io: DoctorIo = {}): Promise<number> {
+  const write = io.write ?? ((text: string) => process.stdout.write(text));
+  const paint = palette(io.color ?? wantsColor({ isTTY: process.stdout.isTTY }));
+  let config: Config;
+  try {
+    config = loadConfig(io.env ?? readEnv());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    write(opts.json ? JSON.stringify({ ok: false, error: err.message }, null, 2) + "\n" : `${paint.red("configuration error")}: ${err.message}\n`);
+    return 2;
+  }
+
+  const settings = describe(config);
+  const checks = [await checkObjectStore(config), await checkServingStore(config)].map((c) => ({
+    ...c,
+    detail: redact(c.detail, secretsOf(config)),
+  }));
+  const ok = checks.every((c) => c.verdict !== "fail");
+  if (opts.json) {
+    write(JSON.stringify({ ok, config: Object.fromEntries(settings.map((s) => [s.name, s.value])), checks }, null, 2) + "\n");
+    return ok ? 0 : 1;
+  }
+
+  const width = Math.max(...settings.map((s) => s.name.length));
+  const lines = [paint.bold("configuration")];
+  for (const s of settings) {
+    const value = s.value ?? paint.dim(`(unset${s.unsetMeans ? `: ${s.unsetMeans}` : ""})`);
+    lines.push(`  ${s.name.padEnd(width)}  ${value}`);
+  }
+  lines.push("", paint.bold("checks"));
+  const mark = { ok: paint.green("ok  "), warn: paint.yellow("warn"), fail: paint.red("FAIL") };
+  for (const c of checks) lines.push(`  ${mark[c.verdict]}  ${c.name.padEnd(13)}  ${c.location}: ${c.detail}`);
+  write(lines.join("\n") + "\n");
+  return ok ? 0 : 1;
+}
+
+interface Setting {
+  name: string;
+  value: string | null;
+  unsetMeans?: string;
+}
+
+/** Every setting by the variable that sets it; secrets shown only as set or not. */
+function describe(config: Config): Setting[] {
+  const { s3, mongo } = config;
+  const secret = (v: string | undefined) => (v === undefined ? null : MASK);
+  return [
+    { name: "ELT_HOME", value: config.home },
+    {
+      name: "MINIO_ENDPOINT",
+      value: s3 ? `${s3.endPoint}${s3.port === undefined ? "" : `:${s3.port}`}` : null,
+      unsetMeans: `objects in folders under ${join(config.home, "lake")}`,
+    },
+    { name: "MINIO_ACCESS_KEY", value: secret(s3?.accessKey) },
+    { name: "MINIO_SECRET_KEY", value: secret(s3?.secretKey) },
+    { name: "MINIO_SECURE", value: s3 ? String(s3.useSSL) : null },
+    {
+      name: "MONGODB_URI",
+      value: mongo ? maskUri(mongo.uri) : null,
+      unsetMeans: `gold tables served from ${join(config.home, "serving.sqlite")}`,
+    },
+    { name: "MONGODB_DATABASE", value: mongo?.database ?? null },
+    { name: "MONGODB_COLLECTION_PREFIX", value: mongo?.prefix ?? null },
+    { name: "API_URL", value: config.apiUrl },
+    { name: "API_KEY", value: secret(config.apiKey), unsetMeans: "the API answers without a key" },
+  ];
+}
+
+async function checkObjectStore(config: Config): Promise<Check> {
+  const store = await openObjectStore(config);
+  const check = { name: "object store", location: store.location } as const;
+  try {
+    const missing = await store.missingBuckets();
+    const reached = config.s3 ? "reachable, credentials accepted" : "readable";
+    if (missing.length === 0) return { ...check, verdict: "ok", detail: `${reached}, buckets present`, missing_buckets: [] };
+    return {
+      ...check,
+      verdict: "warn",
+      detail: `${reached}; missing buckets: ${missing.join(", ")} (the next run creates them)`,
+      missing_buckets: missing,
+    };
+  } catch (err) {
+    return { ...check, verdict: "fail", detail: errorLine(err) };
+  } finally {
+    await store.close?.();
+  }
+}
+
+async function checkServingStore(config: Config): Promise<Check> {
+  const location = config.mongo ? maskUri(config.mongo.uri) : join(config.home, "serving.sqlite");
+  const check = { name: "serving store", location } as const;
+  try {
+    const serving = await openServingStore(config);
+    try {
+      await serving.ping();
+    } finally {
+      await serving.close();
+    }
+    return { ...check, verdict: "ok", detail: config.mongo ? "reachable, credentials accepted" : "readable" };
+  } catch (err) {
+    return { ...check, verdict: "fail", detail: errorLine(err) };
+  }
+}

@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { AS_OF_RANGE, GENERATE_DEFAULTS, MAX_DIRTY_RATE, generateFiles, type GenerateFilesReport } from "../pipeline/generate.ts";
+import { palette, wantsColor, type Palette } from "../ui/color.ts";
+import { formatInt } from "../ui/format.ts";
+import { isoDate, parseOptions, todayUtc } from "./options.ts";
+
+/** cac hands numbers over as numbers, but a caller may pass the text typed. */
+const numeric = (message: string, ok: (n: number) => boolean) =>
+  z
+    .union([z.number(), z.string().trim().regex(/^[+-]?(\d+\.?\d*|\.\d+)$/).transform(Number)], { error: message })
+    .refine(ok, message);
+
+const schema = z.object({
+  out: z.union([z.string().min(1), z.number().transform(String)], { error: "expected a folder" }).default("data/sources"),
+  clients: numeric("expected a positive integer", (n) => Number.isInteger(n) && n >= 1).default(GENERATE_DEFAULTS.clients),
+  avgPurchases: numeric("expected a positive number", (n) => n > 0).default(GENERATE_DEFAULTS.avgPurchases),
+  seed: numeric("expected an integer from 0 to 4294967295", (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff).optional(),
+  asOf: isoDate
+    .refine((d) => d >= AS_OF_RANGE[0] && d <= AS_OF_RANGE[1], `expected a date from ${AS_OF_RANGE[0]} to ${AS_OF_RANGE[1]}`)
+    .optional(),
+  dirtyRate: numeric(
+    `expected a number from 0 to ${MAX_DIRTY_RATE}`,
+    (n) => n >= 0 && n <= MAX_DIRTY_RATE,
+  ).default(GENERATE_DEFAULTS.dirtyRate),
+  json: z.boolean().default(false),
+  /** Print nothing: `elt run --generate --json` keeps stdout for its own JSON. */
+  quiet: z.boolean().default(false),
+});
+
+export type GenerateCommandOptions = z.input<typeof schema>;
+
+/** A seed drawn when none is given; the report prints it so the files can be made again. */
+const randomSeed = () => crypto.getRandomValues(new Uint32Array(1))[0]!;
+
+export async function generateCommand(
+  raw: GenerateCommandOptions,
+  stdout: { write(text: string): unknown; isTTY?: boolean } = process.stdout,
+): Promise<number> {
+  const opts = parseOptions(schema, raw);
+  const report = await generateFiles(
+    {
+      clients: opts.clients,
+      avgPurchases: opts.avgPurchases,
+      seed: opts.seed ?? randomSeed(),
+      asOf: opts.asOf ?? todayUtc(),
+      dirtyRate: opts.dirtyRate,
+    },
+    opts.out,
+  );
+  if (opts.quiet) return 0;
+  if (opts.json) stdout.write(JSON.stringify(report, null, 2) + "\n");
+  else stdout.write(renderReport(report, palette(wantsColor({ isTTY: stdout.isTTY }))));
+  return 0;
+}
+
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+function defectsLine(counts: Record<string, number>, p: Palette): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([code, n]) => `${code} ${formatInt(n)}`);
+  return parts.length ? parts.join(", ") : p.dim("none");
+}
+
+function renderReport(r: GenerateFilesReport, p: Palette): string {
+  const clientDefects = total(r.clients.defects);
+  const achatDefects = total(r.achats.defects);
+  return [
+    `${p.green("✔")} ${p.bold(r.files.clients)}  ${formatInt(r.clients.rows)} rows, ${formatInt(clientDefects)} with defects`,
+    `    ${defectsLine(r.clients.defects, p)}`,
+    `${p.green("✔")} ${p.bold(r.files.achats)}  ${formatInt(r.achats.rows)} rows, ${formatInt(achatDefects)} with defects, ${formatInt(r.achats.orphans)} orphans expected`,
+    `    ${defectsLine(r.achats.defects, p)}`,
+    p.dim(`seed ${r.seed}, as of ${r.asOf}: the same options with --seed ${r.seed} --as-of ${r.asOf} give the same files`),
+    "",
+  ].join("\n");
+}

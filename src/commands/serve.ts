@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { createApp } from "../api/app.ts";
+import { listen } from "../api/listen.ts";
+import { loadConfig, redact, secretsOf } from "../config.ts";
+import { errorLine } from "../errors.ts";
+import { openServingStore } from "../serving/open.ts";
+import { parseOptions } from "./options.ts";
+
+const PORT = "expected a port number, 0 to 65535 (0: any free port)";
+
+const schema = z.object({
+  port: z.coerce.number({ error: PORT }).int(PORT).min(0, PORT).max(65535, PORT).default(8000),
+  host: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.:-]+$/, "expected an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0")
+    .default("127.0.0.1"),
+});
+
+export type ServeOptions = z.input<typeof schema>;
+
+/** Serves the API until SIGINT or SIGTERM, then closes the store and answers 0. */
+export async function serveCommand(raw: ServeOptions): Promise<number> {
+  const opts = parseOptions(schema, raw);
+  const config = loadConfig();
+  const secrets = secretsOf(config);
+  const store = await openServingStore(config);
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    const server = listen(
+      createApp({ store, apiKey: config.apiKey, secrets, log: (line) => out(`${new Date().toISOString()} ${line}`) }),
+      opts.host,
+      opts.port,
+    );
+    out(`elt API on ${server.url} (docs: ${server.url}/docs), serving ${store.kind} ${store.location}`);
+    if (config.apiKey) out("an API key is required (x-api-key or Authorization: Bearer) on every endpoint but /health and /docs");
+    out("press Ctrl-C to stop");
+    // Not fatal: the API answers 503 until the store is back, and recovers on its own.
+    await store.ping().catch((err) => out(`warning: the serving store does not answer yet: ${redact(errorLine(err), secrets)}`));
+    const signal = await new Promise<string>((resolve) => {
+      process.once("SIGINT", () => resolve("SIGINT"));
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+    });
+    out(`${signal}: stopping`);
+    await server.stop();
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

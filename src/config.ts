@@ -1,0 +1,173 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+
+/**
+ * The environment (and `.env`) parsed once. Names and meanings follow the original Python
+ * project so its `.env` works unchanged; unknown variables (PREFECT_API_URL, ...) are ignored.
+ */
+
+const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
+const endpoint = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "expected host or host:port, with no scheme or path (e.g. localhost:9000)")
+    .optional(),
+);
+
+const bool = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ["true", "false", "1", "0", "yes", "no"].includes(v), "expected true or false")
+    .transform((v) => v === "true" || v === "1" || v === "yes")
+    .optional(),
+);
+
+const mongoUri = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      if (!/^mongodb(\+srv)?:\/\//.test(v)) return false;
+      try {
+        return new URL(v.replace(/^mongodb(\+srv)?:/, "http:")).hostname !== "";
+      } catch {
+        return false;
+      }
+    }, "expected a MongoDB connection string: mongodb://[user:password@]host[:port][/db]")
+    .optional(),
+);
+
+const httpUrl = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        return ["http:", "https:"].includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, "expected an http(s) URL such as http://localhost:8000")
+    .default("http://localhost:8000"),
+);
+
+const name = (fallback: string, what: string) =>
+  z.preprocess(blankToUndefined, z.string().trim().regex(/^[A-Za-z0-9_-]+$/, what).default(fallback));
+
+export const envSchema = z.object({
+  MINIO_ENDPOINT: endpoint,
+  MINIO_ACCESS_KEY: z.preprocess(blankToUndefined, z.string().optional()),
+  MINIO_SECRET_KEY: z.preprocess(blankToUndefined, z.string().optional()),
+  MINIO_SECURE: bool,
+  MONGODB_URI: mongoUri,
+  MONGODB_DATABASE: name("analytics", "expected a database name (letters, digits, _ or -)"),
+  MONGODB_COLLECTION_PREFIX: z.preprocess(
+    (v) => (v === undefined ? undefined : v),
+    z.string().trim().regex(/^[A-Za-z0-9_]*$/, "expected letters, digits or _").default("gold_"),
+  ),
+  API_URL: httpUrl,
+  API_KEY: z.preprocess(blankToUndefined, z.string().optional()),
+  ELT_HOME: z.preprocess(blankToUndefined, z.string().default(".elt")),
+});
+
+export interface S3Config {
+  endPoint: string;
+  port?: number;
+  useSSL: boolean;
+  accessKey: string;
+  secretKey: string;
+}
+
+export interface Config {
+  home: string;
+  s3?: S3Config;
+  mongo?: { uri: string; database: string; prefix: string };
+  apiUrl: string;
+  apiKey?: string;
+}
+
+/** KEY=VALUE lines; `export`, quotes and comments as shells and dotenv write them. */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(raw);
+    if (!m) continue;
+    let value = m[2]!.trim();
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) value = value.slice(1, -1);
+    else value = value.replace(/\s+#.*$/, "");
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+/** The process environment over `.env` in the working directory (the environment wins). */
+export function readEnv(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const file = resolve(cwd, ".env");
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file, "utf8")) : {};
+  return { ...fromFile, ...env };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = readEnv()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? "environment");
+    throw new ConfigError(`${variable}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const config: Config = { home: resolve(e.ELT_HOME), apiUrl: e.API_URL.replace(/\/+$/, ""), apiKey: e.API_KEY };
+  if (e.MINIO_ENDPOINT) {
+    if (!e.MINIO_ACCESS_KEY || !e.MINIO_SECRET_KEY) {
+      throw new ConfigError(
+        `${e.MINIO_ACCESS_KEY ? "MINIO_SECRET_KEY" : "MINIO_ACCESS_KEY"}: required when MINIO_ENDPOINT is set`,
+      );
+    }
+    const [host, port] = e.MINIO_ENDPOINT.split(":");
+    config.s3 = {
+      endPoint: host!,
+      port: port ? Number(port) : undefined,
+      useSSL: e.MINIO_SECURE ?? false,
+      accessKey: e.MINIO_ACCESS_KEY,
+      secretKey: e.MINIO_SECRET_KEY,
+    };
+  }
+  if (e.MONGODB_URI) {
+    config.mongo = { uri: e.MONGODB_URI, database: e.MONGODB_DATABASE, prefix: e.MONGODB_COLLECTION_PREFIX };
+  }
+  return config;
+}
+
+/** A URI with its password replaced, for anything a user or a log sees. */
+export function maskUri(uri: string): string {
+  return uri.replace(/^([a-z+]+:\/\/[^:/@]+:)[^@]*@/i, "$1****@");
+}
+
+/** Every secret of a configuration, so logs and errors can be scrubbed of them. */
+export function secretsOf(config: Config): string[] {
+  const out: string[] = [];
+  if (config.s3) out.push(config.s3.secretKey, config.s3.accessKey);
+  if (config.apiKey) out.push(config.apiKey);
+  if (config.mongo) {
+    const m = /^[a-z+]+:\/\/[^:/@]+:([^@]*)@/i.exec(config.mongo.uri);
+    if (m?.[1]) out.push(m[1], decodeURIComponent(m[1]));
+  }
+  return out.filter((s) => s.length >= 3);
+}
+
+/** Replaces every occurrence of a secret in a text. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join("****");
+  return out;
+}

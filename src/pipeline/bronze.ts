@@ -1,0 +1,120 @@
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { InputError } from "../errors.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
+import { readJsonOrNull } from "../storage/object-store.ts";
+import { DATASETS, type Dataset } from "./datasets.ts";
+import { fileChunks } from "./files.ts";
+
+/**
+ * Bronze keeps every source file byte for byte, content-addressed (`<dataset>/<sha256>.csv`),
+ * so raw data is never overwritten and identical bytes are stored once. The manifest
+ * `_manifest/<dataset>.json` keeps the ingest history and points at the latest ingest.
+ */
+
+export interface BronzeEntry {
+  dataset: Dataset;
+  key: string;
+  sha256: string;
+  size: number;
+  /** Records after the header (blank lines are not records). */
+  rows: number;
+  source: string;
+  ingested_at: string;
+  run_id: string;
+  /** True when these exact bytes were already in bronze: recorded, not stored again. */
+  already_present: boolean;
+}
+
+export interface BronzeManifest {
+  latest: BronzeEntry;
+  history: BronzeEntry[];
+}
+
+const manifestKey = (dataset: Dataset) => `_manifest/${dataset}.json`;
+
+/** Counts CSV records without parsing fields: newlines outside quotes, minus blank lines and the header. */
+export class RecordCounter {
+  private inQuotes = false;
+  private lineHasData = false;
+  private records = 0;
+  push(chunk: Uint8Array): void {
+    let inQuotes = this.inQuotes;
+    let lineHasData = this.lineHasData;
+    let records = this.records;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (b === 0x22) {
+        inQuotes = !inQuotes;
+        lineHasData = true;
+      } else if (b === 0x0a) {
+        if (!inQuotes) {
+          if (lineHasData) records++;
+          lineHasData = false;
+        }
+      } else if (b !== 0x0d) {
+        lineHasData = true;
+      }
+    }
+    this.inQuotes = inQuotes;
+    this.lineHasData = lineHasData;
+    this.records = records;
+  }
+  /** Data records: every record but the header. */
+  finish(): number {
+    const total = this.records + (this.lineHasData ? 1 : 0);
+    return Math.max(0, total - 1);
+  }
+}
+
+export function sourcePath(sourcesDir: string, dataset: Dataset): string {
+  return resolve(join(sourcesDir, DATASETS[dataset].file));
+}
+
+export function readManifest(store: ObjectStore, dataset: Dataset): Promise<BronzeManifest | null> {
+  return readJsonOrNull<BronzeManifest>(store, "bronze", manifestKey(dataset));
+}
+
+/** The latest ingest of a dataset, or an error telling the user to run bronze first. */
+export async function latestBronze(store: ObjectStore, dataset: Dataset): Promise<BronzeEntry> {
+  const manifest = await readManifest(store, dataset);
+  if (!manifest) {
+    throw new InputError(`no bronze copy of ${DATASETS[dataset].file} yet: run \`elt run bronze\` first`, DATASETS[dataset].file);
+  }
+  return manifest.latest;
+}
+
+export async function ingest(store: ObjectStore, dataset: Dataset, sourcesDir: string, runId: string): Promise<BronzeEntry> {
+  const path = sourcePath(sourcesDir, dataset);
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new InputError(`${path}: source file not found (expected ${DATASETS[dataset].file} in ${resolve(sourcesDir)})`, path);
+  }
+  const hasher = new Bun.CryptoHasher("sha256");
+  const counter = new RecordCounter();
+  let size = 0;
+  for await (const chunk of fileChunks(path)) {
+    hasher.update(chunk);
+    counter.push(chunk);
+    size += chunk.byteLength;
+  }
+  const sha256 = hasher.digest("hex");
+  const key = `${dataset}/${sha256}.csv`;
+  const existing = await store.stat("bronze", key);
+  if (!existing || existing.size !== size) await store.put("bronze", key, fileChunks(path));
+
+  const entry: BronzeEntry = {
+    dataset,
+    key,
+    sha256,
+    size,
+    rows: counter.finish(),
+    source: path,
+    ingested_at: new Date().toISOString(),
+    run_id: runId,
+    already_present: existing !== null,
+  };
+  const manifest = await readManifest(store, dataset);
+  const next: BronzeManifest = { latest: entry, history: [...(manifest?.history ?? []), entry] };
+  await store.put("bronze", manifestKey(dataset), JSON.stringify(next, null, 2));
+  return entry;
+}

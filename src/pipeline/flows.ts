@@ -1,0 +1,139 @@
+import type { Config } from "../config.ts";
+import { EltError } from "../errors.ts";
+import type { Flow, Task } from "../runner/flow.ts";
+import { exportGold } from "../serving/export.ts";
+import { openServingStore } from "../serving/open.ts";
+import { readJsonOrNull, type ObjectStore } from "../storage/object-store.ts";
+import { ingest } from "./bronze.ts";
+import { DATASET_NAMES } from "./datasets.ts";
+import { runGold } from "./gold/index.ts";
+import { readState } from "./layer-state.ts";
+import { runSilver } from "./silver/index.ts";
+import { formatInt } from "../ui/format.ts";
+
+/** The layers a run can hold, in pipeline order. */
+export const LAYERS = ["bronze", "silver", "gold", "export"] as const;
+export type Layer = (typeof LAYERS)[number];
+
+export interface FlowOptions {
+  layers: readonly Layer[];
+  sources: string;
+  asOf: string;
+  force: boolean;
+  config: Config;
+  store: ObjectStore;
+}
+
+/** Transient store failures are retried this many times with backoff. */
+const RETRIES = 3;
+
+function tasksOf(layer: Layer, o: FlowOptions): Task[] {
+  const { store, config } = o;
+  switch (layer) {
+    case "bronze":
+      return DATASET_NAMES.map((dataset) => ({
+        name: `bronze.${dataset}`,
+        retries: RETRIES,
+        async run(ctx) {
+          const entry = await ingest(store, dataset, o.sources, ctx.runId);
+          ctx.report({
+            rows_in: entry.rows,
+            rows_out: entry.rows,
+            metrics: { key: `bronze/${entry.key}`, sha256: entry.sha256, bytes: entry.size, already_present: entry.already_present },
+          });
+          if (entry.already_present) ctx.log("info", `identical bytes already in bronze as ${entry.key}; ingest recorded`);
+        },
+      }));
+    case "silver":
+      return [
+        {
+          name: "silver",
+          dependsOn: DATASET_NAMES.map((d) => `bronze.${d}`),
+          retries: RETRIES,
+          async run(ctx) {
+            const outcome = await runSilver(store, {
+              asOf: o.asOf,
+              home: config.home,
+              runId: ctx.runId,
+              force: o.force,
+              progress: ctx.progress,
+            });
+            if ("skipped" in outcome) return ctx.skip(outcome.skipped);
+            const { clients, achats } = outcome.summary;
+            ctx.report({
+              rows_in: clients.rows_in + achats.rows_in,
+              rows_out: clients.kept + achats.kept,
+              metrics: { ...outcome.summary },
+            });
+          },
+        },
+      ];
+    case "gold":
+      return [
+        {
+          name: "gold",
+          dependsOn: ["silver"],
+          retries: RETRIES,
+          async run(ctx) {
+            const silver = await readState(store, "silver");
+            const outcome = await runGold(store, { runId: ctx.runId, force: o.force, progress: ctx.progress });
+            if ("skipped" in outcome) return ctx.skip(outcome.skipped);
+            const rows = Object.values(outcome.summary.rows).reduce((a, b) => a + b, 0);
+            ctx.report({
+              rows_in: Number((silver?.summary as { achats?: { kept?: number } } | undefined)?.achats?.kept ?? 0),
+              rows_out: rows,
+              metrics: { tables: outcome.summary.rows, kpis: outcome.summary.kpis },
+            });
+          },
+        },
+      ];
+    case "export":
+      return [
+        {
+          name: "export",
+          dependsOn: ["gold"],
+          retries: RETRIES,
+          async run(ctx) {
+            const gold = await readState(store, "gold");
+            if (!gold) throw new EltError("no gold tables yet: run `elt run gold` first");
+            const serving = await openServingStore(config);
+            try {
+              const markKey = `_exported/${new Bun.CryptoHasher("sha256").update(serving.location).digest("hex").slice(0, 16)}.json`;
+              if (!o.force) {
+                const mark = await readJsonOrNull<{ gold_run: string; export_run: string }>(store, "gold", markKey);
+                const served = await serving.refreshMetadata();
+                const fresh =
+                  mark?.gold_run === gold.run_id && served.length > 0 && served.every((m) => m.run_id === mark.export_run);
+                if (fresh) return ctx.skip(`serving store already holds the gold of run ${gold.run_id} (use --force to reload)`);
+              }
+              const metas = await exportGold(store, serving, ctx.runId, {
+                onTable: (m) => ctx.progress(`${m.collection}: ${formatInt(m.record_count)} rows`),
+              });
+              await store.put("gold", markKey, JSON.stringify({ gold_run: gold.run_id, export_run: ctx.runId }));
+              const rows = metas.reduce((a, m) => a + m.record_count, 0);
+              ctx.report({
+                rows_in: rows,
+                rows_out: rows,
+                metrics: { store: serving.location, collections: Object.fromEntries(metas.map((m) => [m.collection, m.record_count])) },
+              });
+            } finally {
+              await serving.close();
+            }
+          },
+        },
+      ];
+  }
+}
+
+export function pipelineFlow(o: FlowOptions): Flow {
+  const tasks = o.layers.flatMap((layer) => tasksOf(layer, o));
+  const present = new Set(tasks.map((t) => t.name));
+  for (const t of tasks) t.dependsOn = t.dependsOn?.filter((d) => present.has(d));
+  const name = o.layers.length === LAYERS.length ? "all" : o.layers.join("+");
+  return {
+    name,
+    tasks,
+    asOf: o.asOf,
+    parameters: { layers: o.layers, sources: o.sources, as_of: o.asOf, force: o.force },
+  };
+}

@@ -1,0 +1,38 @@
+import { GOLD_TABLES, type Cell, type ColumnDef, type GoldTableName, type Row } from "./tables.ts";
+
+/**
+ * A finished gold table. Rows come out in slices, one array per column, so the writers can
+ * stream a 10M-row fact table without it ever existing whole as JavaScript values.
+ */
+export interface GoldTable {
+  readonly name: GoldTableName;
+  readonly columns: readonly ColumnDef[];
+  readonly rowCount: number;
+  /** Rows [start, end) in SPEC's row order: one array per column, in `columns` order. */
+  slice(start: number, end: number): ArrayLike<Cell>[];
+}
+
+export type GoldTables = { readonly [N in GoldTableName]: GoldTable };
+
+/** A table whose columns are already built, in `GOLD_TABLES[name].columns` order. */
+export function columnTable(name: GoldTableName, values: readonly Cell[][]): GoldTable {
+  return {
+    name,
+    columns: GOLD_TABLES[name].columns,
+    rowCount: values[0]?.length ?? 0,
+    slice: (start, end) => values.map((column) => column.slice(start, end)),
+  };
+}
+
+/** Rows [start, end) as objects keyed by column name, for row-oriented consumers. */
+export function rowsOf(table: GoldTable, start: number, end: number): Row[] {
+  const to = Math.min(end, table.rowCount);
+  const values = table.slice(start, to);
+  const rows: Row[] = [];
+  for (let r = 0; r < to - start; r++) {
+    const row: Row = {};
+    for (let c = 0; c < table.columns.length; c++) row[table.columns[c]!.name] = values[c]![r] ?? null;
+    rows.push(row);
+  }
+  return rows;
+}

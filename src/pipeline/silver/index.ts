@@ -1,0 +1,79 @@
+import type { ObjectStore } from "../../storage/object-store.ts";
+import { latestBronze } from "../bronze.ts";
+import { formatInt } from "../../ui/format.ts";
+import { dayNumber } from "../dates.ts";
+import { unchangedReason, writeState } from "../layer-state.ts";
+import { Staging } from "../staging.ts";
+import { cleanAchats } from "./achats.ts";
+import { cleanClients } from "./clients.ts";
+
+/** Where silver publishes; SPEC fixes the rejects keys. */
+export const SILVER_KEYS = {
+  clients: "clients.parquet",
+  achats: "achats.parquet",
+  clientsRejects: "_rejects/clients.csv",
+  achatsRejects: "_rejects/achats.csv",
+} as const;
+
+export interface SilverSummary {
+  clients: { rows_in: number; kept: number; rejects: Record<string, number> };
+  achats: { rows_in: number; kept: number; rejects: Record<string, number>; orphans: number; q99: number | null };
+}
+
+export interface SilverOptions {
+  asOf: string;
+  home: string;
+  runId: string;
+  force: boolean;
+  progress: (text: string) => void;
+}
+
+export type SilverOutcome = { skipped: string } | { summary: SilverSummary };
+
+/** Cleans the latest bronze copies; publishes all four outputs only once both passes succeeded. */
+export async function runSilver(store: ObjectStore, options: SilverOptions): Promise<SilverOutcome> {
+  const clientsEntry = await latestBronze(store, "clients");
+  const achatsEntry = await latestBronze(store, "achats");
+  const inputs = { clients: clientsEntry.sha256, achats: achatsEntry.sha256, as_of: options.asOf };
+  if (!options.force) {
+    const reason = await unchangedReason(store, "silver", inputs);
+    if (reason) return { skipped: reason };
+  }
+  const asOfDay = dayNumber(options.asOf);
+  const staging = await Staging.create(options.home, options.runId, "silver");
+  try {
+    const clients = await cleanClients(store, clientsEntry, asOfDay, staging, (n) =>
+      options.progress(`clients: ${formatInt(n)} rows`),
+    );
+    const achats = await cleanAchats(store, achatsEntry, asOfDay, clients.ids, staging, (pass, n) =>
+      options.progress(`achats pass ${pass}/2: ${formatInt(n)} rows`),
+    );
+    const files: [string, string][] = [
+      ["clients.parquet", SILVER_KEYS.clients],
+      ["achats.parquet", SILVER_KEYS.achats],
+      ["clients_rejects.csv", SILVER_KEYS.clientsRejects],
+      ["achats_rejects.csv", SILVER_KEYS.achatsRejects],
+    ];
+    for (const [file, key] of files) await staging.publish(file, store, "silver", key);
+    const summary: SilverSummary = {
+      clients: { rows_in: clients.rowsIn, kept: clients.kept, rejects: clients.rejects },
+      achats: {
+        rows_in: achats.rowsIn,
+        kept: achats.kept,
+        rejects: achats.rejects,
+        orphans: achats.orphans,
+        q99: achats.q99,
+      },
+    };
+    await writeState(store, "silver", {
+      inputs,
+      run_id: options.runId,
+      published_at: new Date().toISOString(),
+      outputs: Object.values(SILVER_KEYS),
+      summary: { ...summary },
+    });
+    return { summary };
+  } finally {
+    await staging.dispose();
+  }
+}

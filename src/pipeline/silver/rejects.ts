@@ -1,0 +1,42 @@
+import { csvLine } from "../../formats/csv.ts";
+import type { StagedFile } from "../staging.ts";
+
+/**
+ * The rejects table of a dataset: its columns with the values as read (a malformed row keeps
+ * its first fields, missing ones null), then `reason`, then the source `line`.
+ */
+export class RejectWriter<Code extends string> {
+  readonly counts: Record<string, number> = {};
+  total = 0;
+  private pending = "";
+
+  constructor(
+    private readonly out: StagedFile,
+    private readonly columns: readonly string[],
+    codes: readonly Code[],
+  ) {
+    for (const code of codes) this.counts[code] = 0;
+    out.write(csvLine([...columns, "reason", "line"]));
+  }
+
+  /** Call `flush()` now and then (per batch) so pending lines reach the staged file. */
+  add(fields: readonly string[], reason: Code, line: number): void {
+    const values: (string | number | null)[] = [];
+    for (let i = 0; i < this.columns.length; i++) values.push(fields[i] ?? null);
+    values.push(reason, line);
+    this.pending += csvLine(values);
+    this.counts[reason] = (this.counts[reason] ?? 0) + 1;
+    this.total++;
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending) this.out.write(this.pending);
+    this.pending = "";
+    await this.out.drain();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.out.close();
+  }
+}

@@ -1,0 +1,35 @@
+import { InputError } from "../../errors.ts";
+import { parseCsv, type CsvRecord } from "../../formats/csv.ts";
+import type { ObjectStore } from "../../storage/object-store.ts";
+import type { BronzeEntry } from "../bronze.ts";
+import { DATASETS } from "../datasets.ts";
+
+/**
+ * A bronze copy read back as batches of data records, after SPEC's header check: exactly the
+ * dataset's columns in order, surrounding white space and a byte-order mark ignored.
+ */
+export async function* bronzeRecords(store: ObjectStore, entry: BronzeEntry): AsyncIterable<CsvRecord[]> {
+  const { file, header } = DATASETS[entry.dataset];
+  let headerSeen = false;
+  for await (const batch of parseCsv(await store.get("bronze", entry.key), { file })) {
+    if (headerSeen) {
+      yield batch;
+      continue;
+    }
+    const first = batch[0];
+    if (!first) continue;
+    const got = first.fields.map((f) => f.trim());
+    if (got.length !== header.length || got.some((name, i) => name !== header[i])) {
+      throw new InputError(
+        `${file}:${first.line}: header must be exactly "${header.join(",")}" (got "${got.join(",")}")`,
+        file,
+        first.line,
+      );
+    }
+    headerSeen = true;
+    if (batch.length > 1) yield batch.slice(1);
+  }
+  if (!headerSeen) {
+    throw new InputError(`${file}: the file is empty; expected the header "${header.join(",")}"`, file);
+  }
+}

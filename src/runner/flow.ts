@@ -1,0 +1,262 @@
+import { hostname } from "node:os";
+import { EltError, StoreError, errorLine } from "../errors.ts";
+import { redact } from "../config.ts";
+import { withRetry } from "../retry.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
+import type { LogLine, RunRecord, TaskRecord } from "./record.ts";
+import { logsKey, newRunId, recordKey } from "./run-store.ts";
+
+/**
+ * The in-process task runner (what Prefect did for the original project): named tasks with
+ * dependencies, retries with exponential backoff, a timeout, states, counts, and a run record
+ * plus logs written to the `runs` bucket as the run progresses.
+ */
+
+export class SkipTask extends Error {}
+
+export interface TaskContext {
+  readonly runId: string;
+  readonly attempt: number;
+  /** Aborted when the task times out. */
+  readonly signal: AbortSignal;
+  log(level: LogLine["level"], msg: string, fields?: Record<string, unknown>): void;
+  /** Adds to the task's row counts and metrics (later values of a metric replace earlier ones). */
+  report(update: { rows_in?: number; rows_out?: number; metrics?: Record<string, unknown> }): void;
+  /** Ends the task as skipped, with the reason. */
+  skip(reason: string): never;
+  /** Live progress for the terminal; not recorded. */
+  progress(text: string): void;
+}
+
+export interface Task {
+  name: string;
+  dependsOn?: string[];
+  /** Further attempts after a transient failure (StoreError unreachable/failed). */
+  retries?: number;
+  timeoutMs?: number;
+  run(ctx: TaskContext): Promise<void>;
+}
+
+export interface Flow {
+  name: string;
+  tasks: Task[];
+  parameters: Record<string, unknown>;
+  asOf?: string;
+}
+
+/** What the terminal shows while a flow runs; the runner never writes to stdout itself. */
+export interface FlowObserver {
+  taskStarted?(task: TaskRecord): void;
+  taskProgress?(task: string, text: string): void;
+  taskEnded?(task: TaskRecord): void;
+  retrying?(task: string, error: string, attempt: number, delayMs: number): void;
+  warn?(message: string): void;
+}
+
+export interface RunOptions {
+  store: ObjectStore;
+  /** Scrubbed from every log line, error and record. */
+  secrets: readonly string[];
+  observer?: FlowObserver;
+  /** Backoff base for retries; tests make it small. */
+  retryBaseMs?: number;
+  heartbeatMs?: number;
+}
+
+const HEARTBEAT_MS = 5_000;
+/** Further attempts at writing the final record: it is the one a reader must get. */
+const FINAL_SAVE_RETRIES = 3;
+
+interface Snapshot {
+  id: string;
+  record: string;
+  logs: string;
+}
+
+/**
+ * Final records that could not be written because the store was down, per store: the next
+ * run on that store writes them first, so a failed run is not left reading "running".
+ */
+const unsaved = new WeakMap<ObjectStore, Snapshot[]>();
+
+async function write(store: ObjectStore, snapshot: Snapshot): Promise<void> {
+  await store.put("runs", recordKey(snapshot.id), snapshot.record);
+  await store.put("runs", logsKey(snapshot.id), snapshot.logs);
+}
+
+async function writeUnsaved(store: ObjectStore): Promise<void> {
+  const waiting = unsaved.get(store) ?? [];
+  for (const snapshot of waiting.splice(0)) {
+    // Still down: the run about to start will fail or be retried; keep the record for later.
+    await write(store, snapshot).catch(() => waiting.push(snapshot));
+  }
+}
+
+function order(tasks: Task[]): Task[] {
+  const byName = new Map(tasks.map((t) => [t.name, t]));
+  const done = new Set<string>();
+  const out: Task[] = [];
+  const visit = (t: Task, path: string[]) => {
+    if (done.has(t.name)) return;
+    if (path.includes(t.name)) throw new EltError(`flow has a dependency cycle: ${[...path, t.name].join(" -> ")}`);
+    for (const dep of t.dependsOn ?? []) {
+      const d = byName.get(dep);
+      if (!d) throw new EltError(`task ${t.name} depends on unknown task ${dep}`);
+      visit(d, [...path, t.name]);
+    }
+    done.add(t.name);
+    out.push(t);
+  };
+  for (const t of tasks) visit(t, []);
+  return out;
+}
+
+function timeout(ms: number | undefined, controller: AbortController, name: string): { promise: Promise<never>; clear(): void } {
+  if (!ms) return { promise: new Promise<never>(() => {}), clear: () => {} };
+  let timer: ReturnType<typeof setTimeout>;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Rejected before aborting: a task that ends promptly on abort must still count as timed out.
+      reject(new EltError(`task ${name} timed out after ${ms} ms`));
+      controller.abort();
+    }, ms);
+  });
+  return { promise, clear: () => clearTimeout(timer) };
+}
+
+export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecord> {
+  const { store, secrets, observer = {} } = options;
+  const clean = (text: string) => redact(text, secrets);
+  const now = () => new Date().toISOString();
+  const started = Date.now();
+  const record: RunRecord = {
+    id: newRunId(flow.name),
+    flow: flow.name,
+    state: "running",
+    parameters: flow.parameters,
+    as_of: flow.asOf,
+    started_at: now(),
+    heartbeat_at: now(),
+    host: hostname(),
+    pid: process.pid,
+    tasks: flow.tasks.map((t) => ({ name: t.name, state: "pending", attempts: 0 })),
+  };
+  const logs: string[] = [];
+  const log = (line: Omit<LogLine, "ts">) => {
+    logs.push(clean(JSON.stringify({ ts: now(), ...line })));
+  };
+
+  // The record is rewritten whole at every state change: an object PUT is atomic, so a reader
+  // always sees a complete record, and a killed run leaves its last "running" one behind.
+  let saving: Promise<void> = Promise.resolve();
+  const snapshot = (): Snapshot => {
+    record.heartbeat_at = now();
+    return { id: record.id, record: clean(JSON.stringify(record, null, 2)), logs: logs.length ? logs.join("\n") + "\n" : "" };
+  };
+  const save = () => {
+    const next = snapshot();
+    // Losing a record on the way must not fail the data work; the final save reports it.
+    saving = saving.then(() => write(store, next).catch(() => {}));
+    return saving;
+  };
+
+  await writeUnsaved(store);
+  log({ level: "info", msg: `run ${record.id} started`, flow: flow.name, parameters: flow.parameters });
+  await save();
+  const heartbeat = setInterval(save, options.heartbeatMs ?? HEARTBEAT_MS);
+
+  const tasks = order(flow.tasks);
+  const recOf = (name: string) => record.tasks.find((t) => t.name === name)!;
+  try {
+    for (const task of tasks) {
+      const rec = recOf(task.name);
+      const blocked = (task.dependsOn ?? []).find((d) => recOf(d).state === "failed" || recOf(d).reason?.startsWith("upstream"));
+      if (blocked) {
+        rec.state = "skipped";
+        rec.reason = `upstream task ${blocked} did not succeed`;
+        observer.taskEnded?.(rec);
+        continue;
+      }
+      rec.state = "running";
+      rec.started_at = now();
+      const t0 = performance.now();
+      observer.taskStarted?.(rec);
+      log({ level: "info", task: task.name, msg: "task started" });
+      await save();
+      try {
+        await withRetry(
+          async (attempt) => {
+            rec.attempts = attempt;
+            rec.rows_in = undefined;
+            rec.rows_out = undefined;
+            const controller = new AbortController();
+            const ctx: TaskContext = {
+              runId: record.id,
+              attempt,
+              signal: controller.signal,
+              log: (level, msg, fields) => log({ level, task: task.name, msg, ...fields }),
+              report: ({ rows_in, rows_out, metrics }) => {
+                if (rows_in !== undefined) rec.rows_in = (rec.rows_in ?? 0) + rows_in;
+                if (rows_out !== undefined) rec.rows_out = (rec.rows_out ?? 0) + rows_out;
+                if (metrics) rec.metrics = { ...rec.metrics, ...metrics };
+              },
+              skip: (reason) => {
+                throw new SkipTask(reason);
+              },
+              progress: (text) => observer.taskProgress?.(task.name, text),
+            };
+            const limit = timeout(task.timeoutMs, controller, task.name);
+            try {
+              await Promise.race([task.run(ctx), limit.promise]);
+            } finally {
+              limit.clear();
+            }
+          },
+          {
+            retries: task.retries ?? 0,
+            baseMs: options.retryBaseMs ?? 500,
+            maxMs: 8_000,
+            retryable: (err) => err instanceof StoreError && err.transient,
+            onRetry: (err, attempt, delayMs) => {
+              const msg = clean(errorLine(err));
+              log({ level: "warn", task: task.name, msg: `attempt ${attempt} failed, retrying in ${delayMs} ms: ${msg}` });
+              observer.retrying?.(task.name, msg, attempt, delayMs);
+            },
+          },
+        );
+        rec.state = "succeeded";
+        log({ level: "info", task: task.name, msg: "task succeeded", rows_in: rec.rows_in, rows_out: rec.rows_out });
+      } catch (err) {
+        if (err instanceof SkipTask) {
+          rec.state = "skipped";
+          rec.reason = err.message;
+          log({ level: "info", task: task.name, msg: `task skipped: ${err.message}` });
+        } else {
+          rec.state = "failed";
+          rec.error = clean(errorLine(err));
+          record.error ??= `${task.name}: ${rec.error}`;
+          log({ level: "error", task: task.name, msg: rec.error });
+        }
+      }
+      rec.ended_at = now();
+      rec.duration_ms = Math.round(performance.now() - t0);
+      observer.taskEnded?.(rec);
+      await save();
+    }
+  } finally {
+    clearInterval(heartbeat);
+    record.state = record.tasks.some((t) => t.state === "failed") ? "failed" : "succeeded";
+    record.ended_at = now();
+    record.duration_ms = Date.now() - started;
+    log({ level: record.state === "failed" ? "error" : "info", msg: `run ${record.state}` });
+    await saving;
+    const final = snapshot();
+    try {
+      await withRetry(() => write(store, final), { retries: FINAL_SAVE_RETRIES, baseMs: options.retryBaseMs ?? 500, maxMs: 8_000 });
+    } catch (err) {
+      (unsaved.get(store) ?? unsaved.set(store, []).get(store)!).push(final);
+      observer.warn?.(`the run record could not be saved: ${clean(errorLine(err))}`);
+    }
+  }
+  return record;
+}

@@ -1,0 +1,82 @@
+import { hostname } from "node:os";
+import { EltError } from "../errors.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
+import { readJsonOrNull } from "../storage/object-store.ts";
+import { STALE_AFTER_MS, processAlive } from "./run-store.ts";
+
+/**
+ * One writer at a time per lake: a lock object `runs/_lock.json`, kept alive by a heartbeat.
+ * Object stores have no compare-and-swap that every S3 server implements, so a writer puts
+ * its token, waits a moment and reads it back: of two writers racing, only the last one to
+ * write keeps the lock and the other sees it is not its own and waits.
+ */
+
+const KEY = "_lock.json";
+const SETTLE_MS = 250;
+const HEARTBEAT_MS = 5_000;
+
+interface LockBody {
+  token: string;
+  what: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  heartbeat_at: string;
+}
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+function stale(lock: LockBody, now = Date.now()): boolean {
+  if (lock.host === hostname() && !processAlive(lock.pid)) return true;
+  return now - Date.parse(lock.heartbeat_at) > STALE_AFTER_MS;
+}
+
+export async function acquireLock(
+  store: ObjectStore,
+  what: string,
+  options: { wait: boolean; onWait?: (holder: string) => void; pollMs?: number },
+): Promise<Lock> {
+  const token = crypto.randomUUID();
+  const body = (): LockBody => ({
+    token,
+    what,
+    host: hostname(),
+    pid: process.pid,
+    started_at: startedAt,
+    heartbeat_at: new Date().toISOString(),
+  });
+  const startedAt = new Date().toISOString();
+  let told = false;
+  for (;;) {
+    const held = await readJsonOrNull<LockBody>(store, "runs", KEY);
+    if (held && held.token !== token && !stale(held)) {
+      const holder = `${held.what} (pid ${held.pid} on ${held.host}, since ${held.started_at})`;
+      if (!options.wait) {
+        throw new EltError(`another elt process is writing to this lake: ${holder}; use --wait to wait for it`);
+      }
+      if (!told) options.onWait?.(holder);
+      told = true;
+      await Bun.sleep(options.pollMs ?? 1000);
+      continue;
+    }
+    // Free, stale (its process died) or ours: write our token and make sure it stuck.
+    await store.put("runs", KEY, JSON.stringify(body()));
+    await Bun.sleep(SETTLE_MS);
+    const now = await readJsonOrNull<LockBody>(store, "runs", KEY);
+    if (now?.token === token) break;
+  }
+  let beating: Promise<unknown> = Promise.resolve();
+  const beat = setInterval(() => {
+    beating = store.put("runs", KEY, JSON.stringify(body())).catch(() => {});
+  }, HEARTBEAT_MS);
+  return {
+    async release() {
+      clearInterval(beat);
+      await beating; // a beat landing after the delete would leave our lock behind
+      const held = await readJsonOrNull<LockBody>(store, "runs", KEY);
+      if (held?.token === token) await store.delete("runs", KEY);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { hostname } from "node:os";
+import type { ObjectStore } from "../storage/object-store.ts";
+import { isNotFound } from "../errors.ts";
+import { listAll, readJsonOrNull, readText } from "../storage/object-store.ts";
+import type { LogLine, RunRecord } from "./record.ts";
+
+/**
+ * Where runs live in the `runs` bucket: `<id>/run.json` and `<id>/logs.jsonl`. Ids start
+ * with a UTC timestamp, so key order is start order.
+ */
+
+export const recordKey = (id: string) => `${id}/run.json`;
+export const logsKey = (id: string) => `${id}/logs.jsonl`;
+
+/** A running record that has not beaten for this long belongs to a dead process. */
+export const STALE_AFTER_MS = 60_000;
+
+export function newRunId(flow: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${flow}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * A record as a reader should see it: "running" becomes "incomplete" once its process is gone,
+ * or once it stopped beating: a live process whose store went away cannot finish its record.
+ */
+export function effectiveState(record: RunRecord, now = Date.now()): RunRecord {
+  if (record.state !== "running") return record;
+  const silent = now - Date.parse(record.heartbeat_at) > STALE_AFTER_MS;
+  const dead = silent || (record.host === hostname() && !processAlive(record.pid));
+  return dead ? { ...record, state: "incomplete" } : record;
+}
+
+export async function readRun(store: ObjectStore, id: string): Promise<RunRecord | null> {
+  const record = await readJsonOrNull<RunRecord>(store, "runs", recordKey(id));
+  return record && effectiveState(record);
+}
+
+/** The most recent runs, newest first. */
+export async function listRuns(store: ObjectStore, limit = 20, flow?: string): Promise<RunRecord[]> {
+  const ids: string[] = [];
+  for await (const info of listAll(store, "runs", "")) {
+    if (info.key.endsWith("/run.json")) ids.push(info.key.slice(0, -"/run.json".length));
+  }
+  const wanted = ids.filter((id) => !flow || id.split("-")[1] === flow).sort().reverse().slice(0, limit);
+  const records = await Promise.all(wanted.map((id) => readRun(store, id)));
+  return records.filter((r): r is RunRecord => r !== null);
+}
+
+/** Finds a run by its id or a unique prefix or suffix of it. */
+export async function resolveRunId(store: ObjectStore, ref: string): Promise<string | null> {
+  const matches: string[] = [];
+  for await (const info of listAll(store, "runs", "")) {
+    if (!info.key.endsWith("/run.json")) continue;
+    const id = info.key.slice(0, -"/run.json".length);
+    if (id === ref) return id;
+    if (id.startsWith(ref) || id.endsWith(ref)) matches.push(id);
+  }
+  return matches.length === 1 ? matches[0]! : null;
+}
+
+export async function readLogs(store: ObjectStore, id: string): Promise<LogLine[]> {
+  try {
+    const text = await readText(store, "runs", logsKey(id));
+    return text
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as LogLine);
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}

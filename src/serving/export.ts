@@ -1,0 +1,53 @@
+import { StoreError, isNotFound } from "../errors.ts";
+import { objectAsyncBuffer, readParquetRows } from "../formats/parquet.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../pipeline/gold/tables.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
+import type { RefreshMetadata, ServingStore } from "./serving-store.ts";
+
+export interface ExportOptions {
+  /** Defaults to every gold table, in SPEC's order. */
+  tables?: readonly GoldTableName[];
+  /** Rows handed to the serving store at a time. */
+  batchSize?: number;
+  /** Called as each table goes live, for progress output. */
+  onTable?: (meta: RefreshMetadata) => void;
+}
+
+/**
+ * Copies the published gold tables (`gold/<table>.parquet`) into the serving store, one table
+ * at a time and streamed in batches; each table is swapped in whole by the store.
+ */
+export async function exportGold(
+  objects: ObjectStore,
+  serving: ServingStore,
+  runId: string,
+  options: ExportOptions = {},
+): Promise<RefreshMetadata[]> {
+  const tables = options.tables ?? GOLD_TABLE_NAMES;
+  // Every file is found before any table is replaced, so a missing one leaves the store as it was;
+  // each is opened only when its turn comes, so one table at a time is in flight.
+  for (const table of tables) {
+    if (!(await objects.stat("gold", keyOf(table)))) throw missing(table);
+  }
+  const written: RefreshMetadata[] = [];
+  for (const table of tables) {
+    const rows = readParquetRows(await goldFile(objects, table), GOLD_TABLES[table].columns, options.batchSize);
+    const meta = await serving.replaceTable(table, rows, runId);
+    options.onTable?.(meta);
+    written.push(meta);
+  }
+  return written;
+}
+
+const keyOf = (table: GoldTableName) => `${table}.parquet`;
+
+const missing = (table: GoldTableName, cause?: unknown) =>
+  new StoreError("not_found", `gold/${keyOf(table)} not found: run \`elt run gold\` first`, { cause });
+
+async function goldFile(objects: ObjectStore, table: GoldTableName) {
+  try {
+    return await objectAsyncBuffer(objects, "gold", keyOf(table));
+  } catch (err) {
+    throw isNotFound(err) ? missing(table, err) : err;
+  }
+}

@@ -1,0 +1,234 @@
+import {
+  MongoClient,
+  MongoError,
+  MongoNetworkError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  type Collection,
+  type Db,
+  type Document,
+} from "mongodb";
+import { maskUri } from "../config.ts";
+import { ConfigError, StoreError } from "../errors.ts";
+import { GOLD_TABLES, type ColumnDef, type GoldTableName, type Row } from "../pipeline/gold/tables.ts";
+import {
+  INDEXED_COLUMNS,
+  checkRead,
+  collectionName,
+  type ReadOptions,
+  type RefreshMetadata,
+  type ServingStore,
+} from "./serving-store.ts";
+
+/**
+ * The MongoDB serving store (SPEC's `MONGODB_*` settings): one collection per gold table,
+ * documents carrying an internal `_row` (gold order, never returned). A table is loaded into
+ * `<name>__staging_<run id>`, indexed there, then renamed over the served collection with
+ * `dropTarget`, so readers switch from the old collection to the new one in one step.
+ * `_refresh_metadata` holds one document per collection, replaced at each write.
+ */
+
+export interface MongoOptions {
+  uri: string;
+  database: string;
+  prefix: string;
+  /** How long to look for a server before calling it unreachable. */
+  serverSelectionTimeoutMS?: number;
+}
+
+const METADATA = "_refresh_metadata";
+/** What a find meets when the collection is renamed over mid-read: worth one more try. */
+const SWAPPED_UNDER_US = new Set([26, 43, 175]);
+/** Unauthorized, AuthenticationFailed, and Atlas's "bad auth". */
+const AUTH_CODES = new Set([13, 18, 8000]);
+
+export async function openMongoStore(options: MongoOptions): Promise<ServingStore> {
+  const timeout = options.serverSelectionTimeoutMS ?? 3000;
+  let client: MongoClient;
+  try {
+    client = new MongoClient(options.uri, { serverSelectionTimeoutMS: timeout, connectTimeoutMS: timeout, appName: "elt" });
+  } catch (err) {
+    throw new ConfigError(`MONGODB_URI: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const store = new MongoStore(client, options);
+  try {
+    await store.ping();
+    return store;
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+class MongoStore implements ServingStore {
+  readonly kind = "mongo";
+  readonly location: string;
+  readonly prefix: string;
+  private readonly db: Db;
+
+  constructor(
+    private readonly client: MongoClient,
+    options: MongoOptions,
+  ) {
+    this.location = maskUri(options.uri);
+    this.prefix = options.prefix;
+    this.db = client.db(options.database);
+  }
+
+  async replaceTable(table: GoldTableName, batches: AsyncIterable<Row[]>, runId: string): Promise<RefreshMetadata> {
+    const started = new Date();
+    const target = collectionName(table, this.prefix);
+    const staging = this.db.collection(`${target}__staging_${runId.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
+    const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
+    try {
+      await this.guard(async () => {
+        await staging.drop();
+        await this.db.createCollection(staging.collectionName);
+      });
+      let count = 0;
+      for await (const batch of batches) {
+        if (batch.length === 0) continue;
+        // Only the gold columns, each present (a missing cell is stored as null, not omitted).
+        const docs = batch.map((row) => {
+          const doc: Document = { _row: count++ };
+          for (const c of columns) doc[c.name] = row[c.name] ?? null;
+          return doc;
+        });
+        await this.guard(() => staging.insertMany(docs, { ordered: false }));
+      }
+      await this.guard(async () => {
+        // Compound with _row so a filter on the column also returns rows in gold order.
+        const indexed = INDEXED_COLUMNS[table] ?? [];
+        await staging.createIndexes([
+          { key: { _row: 1 }, unique: true },
+          ...indexed.map((column) => ({ key: { [column]: 1, _row: 1 } })),
+        ]);
+        await staging.rename(target, { dropTarget: true });
+      });
+      const ended = new Date();
+      const meta: RefreshMetadata = {
+        collection: target,
+        write_start: started.toISOString(),
+        write_end: ended.toISOString(),
+        duration_seconds: (ended.getTime() - started.getTime()) / 1000,
+        record_count: count,
+        run_id: runId,
+      };
+      await this.guard(async () => {
+        const metadata = this.db.collection(METADATA);
+        await metadata.createIndex({ collection: 1 }, { unique: true });
+        await metadata.replaceOne({ collection: target }, { ...meta }, { upsert: true });
+      });
+      return meta;
+    } catch (err) {
+      await staging.drop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async read(table: GoldTableName, options?: ReadOptions): Promise<{ rows: Row[]; total: number }> {
+    const query = checkRead(table, options);
+    const name = collectionName(table, this.prefix);
+    const collection = this.db.collection(name);
+    const filter: Document = {};
+    for (const w of query.where) filter[w.column] = { ...filter[w.column], [`$${w.op}`]: w.value };
+    const sort: Document = query.sort
+      ? { [query.sort.column]: query.sort.direction === "desc" ? -1 : 1, _row: 1 }
+      : { _row: 1 };
+    const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
+    const attempt = async () => {
+      // Mongo reads a limit of 0 as "no limit".
+      const docs =
+        query.limit === 0
+          ? []
+          : await collection
+              .find(filter, {
+                projection: { _id: 0, _row: 0 },
+                sort,
+                skip: query.skip,
+                limit: query.limit,
+                allowDiskUse: true,
+              })
+              .toArray();
+      const total = query.where.length ? await collection.countDocuments(filter) : await collection.estimatedDocumentCount();
+      return { docs, total };
+    };
+    const { docs, total } = await this.guard(async () => {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (err instanceof MongoServerError && SWAPPED_UNDER_US.has(Number(err.code))) return attempt();
+        throw err;
+      }
+    });
+    if (docs.length === 0 && total === 0 && !(await this.exists(name))) {
+      throw new StoreError("not_found", `${name} is not in the serving store yet: run \`elt run\` first`);
+    }
+    // Rows carry exactly the gold columns in order, whatever else a document holds.
+    const rows = docs.map((doc) => {
+      const row: Row = {};
+      for (const c of columns) row[c.name] = doc[c.name] ?? null;
+      return row;
+    });
+    return { rows, total };
+  }
+
+  async refreshMetadata(collection?: string): Promise<RefreshMetadata[]> {
+    const docs = await this.guard(() =>
+      this.db
+        .collection(METADATA)
+        .find(collection === undefined ? {} : { collection }, { projection: { _id: 0 } })
+        .sort({ collection: 1 })
+        .toArray(),
+    );
+    return docs.map((d) => ({
+      collection: String(d.collection),
+      write_start: String(d.write_start),
+      write_end: String(d.write_end),
+      duration_seconds: Number(d.duration_seconds),
+      record_count: Number(d.record_count),
+      run_id: String(d.run_id),
+    }));
+  }
+
+  async ping(): Promise<void> {
+    await this.guard(() => this.db.command({ ping: 1 }));
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async exists(name: string): Promise<boolean> {
+    return this.guard(() => this.db.listCollections({ name }, { nameOnly: true }).hasNext());
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.storeError(err);
+    }
+  }
+
+  private storeError(err: unknown): unknown {
+    if (!(err instanceof MongoError)) return err;
+    if (refusedAccess(err)) {
+      return new StoreError("access_denied", `MongoDB at ${this.location} refused access: ${err.message}`, { cause: err });
+    }
+    const network = [MongoServerSelectionError, MongoNetworkError, MongoTopologyClosedError];
+    if (network.some((type) => err instanceof type)) {
+      return new StoreError("unreachable", `cannot reach MongoDB at ${this.location}`, { cause: err });
+    }
+    return new StoreError("failed", `MongoDB at ${this.location}: ${err.message}`, { cause: err });
+  }
+}
+
+/** Wrong credentials or missing privileges, wherever the driver wrapped the server's answer. */
+function refusedAccess(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (e instanceof MongoServerError && AUTH_CODES.has(Number(e.code))) return true;
+  }
+  return false;
+}

@@ -1,0 +1,290 @@
+import { Database, SQLiteError, constants, type Statement } from "bun:sqlite";
+import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
+import { StoreError, type StoreErrorKind } from "../errors.ts";
+import {
+  GOLD_TABLES,
+  type Cell,
+  type ColumnDef,
+  type ColumnType,
+  type GoldTableName,
+  type Row,
+} from "../pipeline/gold/tables.ts";
+import {
+  DEFAULT_PREFIX,
+  INDEXED_COLUMNS,
+  checkRead,
+  collectionName,
+  type ReadOptions,
+  type RefreshMetadata,
+  type ServingStore,
+} from "./serving-store.ts";
+
+/**
+ * The embedded serving store: one SQLite file in WAL mode, so `elt serve` keeps reading while
+ * a run writes. Each gold table is a table `<prefix><table>` with an integer primary key
+ * `_row` (the gold row order, never returned). A table is loaded into `<name>__staging` and
+ * swapped in by one transaction that drops the old table, renames the staging one and records
+ * `_refresh_metadata` (one row per collection, replaced at each write), so a reader sees the
+ * old table or the new one, never a mix.
+ */
+
+export interface SqliteOptions {
+  /** Defaults to SPEC's `gold_`, like the Mongo store. */
+  prefix?: string;
+  /** How long a write waits for another writer before failing. */
+  busyTimeoutMs?: number;
+}
+
+const SQL_TYPES: Record<ColumnType, string> = { int: "INTEGER", double: "REAL", string: "TEXT", date: "TEXT" };
+/** Far below SQLite's limit of bound parameters; larger statements stopped paying off. */
+const PARAMS_PER_INSERT = 2500;
+const METADATA = "_refresh_metadata";
+const OPERATORS = { eq: "=", gte: ">=", lte: "<=" } as const;
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const columnList = (columns: readonly ColumnDef[]) => columns.map((c) => ident(c.name)).join(", ");
+
+export function openSqliteStore(path: string, options: SqliteOptions = {}): ServingStore {
+  return new SqliteStore(path, options.prefix ?? DEFAULT_PREFIX, options.busyTimeoutMs ?? 5000);
+}
+
+class SqliteStore implements ServingStore {
+  readonly kind = "sqlite";
+  private db: Database | undefined;
+  /** dev:inode of the open file, to notice it was removed or replaced under us. */
+  private fileId = "";
+
+  constructor(
+    readonly location: string,
+    readonly prefix: string,
+    private readonly busyTimeoutMs: number,
+  ) {
+    this.connection();
+  }
+
+  async replaceTable(table: GoldTableName, batches: AsyncIterable<Row[]>, runId: string): Promise<RefreshMetadata> {
+    const started = new Date();
+    const db = this.connection();
+    const target = collectionName(table, this.prefix);
+    const staging = `${target}__staging`;
+    const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
+    try {
+      this.guard(() => {
+        db.run(`DROP TABLE IF EXISTS ${ident(staging)}`);
+        const defs = columns.map((c) => `${ident(c.name)} ${SQL_TYPES[c.type]}`).join(", ");
+        db.run(`CREATE TABLE ${ident(staging)} (_row INTEGER PRIMARY KEY, ${defs})`);
+      });
+      const insert = new BatchInsert(db, staging, columns);
+      for await (const batch of batches) this.guard(() => insert.push(batch));
+      insert.finish();
+      // Index names outlive the rename, so each load gets its own to never meet the old ones.
+      const tag = randomBytes(4).toString("hex");
+      this.guard(() => {
+        for (const column of INDEXED_COLUMNS[table] ?? []) {
+          db.run(`CREATE INDEX ${ident(`${target}__${column}__${tag}`)} ON ${ident(staging)} (${ident(column)})`);
+        }
+      });
+      const ended = new Date();
+      const meta: RefreshMetadata = {
+        collection: target,
+        write_start: started.toISOString(),
+        write_end: ended.toISOString(),
+        duration_seconds: (ended.getTime() - started.getTime()) / 1000,
+        record_count: insert.count,
+        run_id: runId,
+      };
+      this.guard(() =>
+        db.transaction(() => {
+          db.run(`DROP TABLE IF EXISTS ${ident(target)}`);
+          db.run(`ALTER TABLE ${ident(staging)} RENAME TO ${ident(target)}`);
+          db.run(
+            `CREATE TABLE IF NOT EXISTS ${METADATA} (collection TEXT PRIMARY KEY, write_start TEXT NOT NULL,
+             write_end TEXT NOT NULL, duration_seconds REAL NOT NULL, record_count INTEGER NOT NULL, run_id TEXT NOT NULL)`,
+          );
+          db.query(`INSERT OR REPLACE INTO ${METADATA} VALUES (?, ?, ?, ?, ?, ?)`).run(
+            meta.collection,
+            meta.write_start,
+            meta.write_end,
+            meta.duration_seconds,
+            meta.record_count,
+            meta.run_id,
+          );
+        })(),
+      );
+      return meta;
+    } catch (err) {
+      try {
+        db.run(`DROP TABLE IF EXISTS ${ident(staging)}`);
+      } catch {
+        // The original failure is the one worth reporting.
+      }
+      throw this.storeError(err);
+    }
+  }
+
+  async read(table: GoldTableName, options?: ReadOptions): Promise<{ rows: Row[]; total: number }> {
+    const query = checkRead(table, options);
+    const db = this.connection();
+    const name = ident(collectionName(table, this.prefix));
+    const where = query.where.length
+      ? ` WHERE ${query.where.map((w) => `${ident(w.column)} ${OPERATORS[w.op]} ?`).join(" AND ")}`
+      : "";
+    const values = query.where.map((w) => w.value);
+    const sort = query.sort;
+    const order = sort ? `${ident(sort.column)} ${sort.direction === "desc" ? "DESC" : "ASC"}, _row` : "_row";
+    const columns = columnList(GOLD_TABLES[table].columns);
+    const select = `SELECT ${columns} FROM ${name}${where} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    // One read transaction, so the count and the rows come from the same version of the table.
+    return this.guard(
+      () =>
+        db.transaction(() => {
+          const rows = db.query<Row, Cell[]>(select).all(...values, query.limit ?? -1, query.skip);
+          const counted = db.query<{ n: number }, Cell[]>(`SELECT COUNT(*) AS n FROM ${name}${where}`).get(...values);
+          return { rows, total: counted?.n ?? 0 };
+        })(),
+      table,
+    );
+  }
+
+  async refreshMetadata(collection?: string): Promise<RefreshMetadata[]> {
+    const db = this.connection();
+    const exists = this.guard(() => db.query(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(METADATA));
+    if (!exists) return [];
+    const all = `SELECT * FROM ${METADATA} ORDER BY collection`;
+    return this.guard(() =>
+      collection === undefined
+        ? db.query<RefreshMetadata, []>(all).all()
+        : db.query<RefreshMetadata, [string]>(`SELECT * FROM ${METADATA} WHERE collection = ?`).all(collection),
+    );
+  }
+
+  async ping(): Promise<void> {
+    const db = this.connection();
+    this.guard(() => db.query("SELECT count(*) FROM sqlite_master").get());
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  /**
+   * The open database, reopened when its file was removed or replaced (a new export by another
+   * process after `rm`), so a long-lived server never keeps serving a deleted file.
+   */
+  private connection(): Database {
+    const stat = statSync(this.location, { throwIfNoEntry: false });
+    const id = stat ? `${stat.dev}:${stat.ino}` : "";
+    if (this.db && id === this.fileId) return this.db;
+    if (this.db) {
+      // The WAL and shm paths may now belong to the new file: closing must not delete them.
+      this.db.fileControl(constants.SQLITE_FCNTL_PERSIST_WAL, 1);
+      this.db.close();
+      this.db = undefined;
+    }
+    this.db = this.guard(() => {
+      const db = new Database(this.location, { create: true, readwrite: true });
+      try {
+        db.run(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
+        db.run("PRAGMA journal_mode = WAL");
+        // WAL with NORMAL stays consistent on a crash; the store is rebuilt by any export anyway.
+        db.run("PRAGMA synchronous = NORMAL");
+        // A big load grows the WAL; let it shrink back once checkpointed.
+        db.run("PRAGMA journal_size_limit = 67108864");
+        return db;
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+    });
+    const opened = statSync(this.location);
+    this.fileId = `${opened.dev}:${opened.ino}`;
+    return this.db;
+  }
+
+  private guard<T>(fn: () => T, table?: GoldTableName): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw this.storeError(err, table);
+    }
+  }
+
+  private storeError(err: unknown, table?: GoldTableName): unknown {
+    if (err instanceof StoreError || !(err instanceof SQLiteError)) return err;
+    const [kind, what] = describe(err, this.busyTimeoutMs);
+    if (kind === "not_found" && table) {
+      const name = collectionName(table, this.prefix);
+      return new StoreError(kind, `${name} is not in the serving store yet: run \`elt run\` first`, { cause: err });
+    }
+    return new StoreError(kind, `serving store ${this.location}: ${what}`, { cause: err });
+  }
+}
+
+function describe(err: SQLiteError, busyTimeoutMs: number): [StoreErrorKind, string] {
+  const code = err.code ?? "";
+  const is = (...codes: string[]) => codes.some((c) => code === c || code.startsWith(`${c}_`));
+  if (err.message.startsWith("no such table")) return ["not_found", err.message];
+  if (is("SQLITE_BUSY", "SQLITE_LOCKED")) return ["failed", `locked by another process for more than ${busyTimeoutMs} ms`];
+  if (is("SQLITE_NOTADB", "SQLITE_CORRUPT")) {
+    return ["failed", "not a valid SQLite database (remove it: the next export recreates it)"];
+  }
+  if (is("SQLITE_CANTOPEN")) return ["unreachable", "cannot be opened (does its folder exist?)"];
+  if (is("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")) return ["access_denied", "not writable"];
+  return ["failed", err.message];
+}
+
+/**
+ * Appends rows to a table with prepared multi-row INSERTs, one transaction per pushed batch;
+ * `_row` is the implicit rowid, so rows keep their arrival (gold) order.
+ */
+class BatchInsert {
+  count = 0;
+  private readonly rowsPerInsert: number;
+  private readonly full: Statement;
+  private readonly params: Cell[];
+
+  constructor(
+    private readonly db: Database,
+    private readonly table: string,
+    private readonly columns: readonly ColumnDef[],
+  ) {
+    this.rowsPerInsert = Math.max(1, Math.floor(PARAMS_PER_INSERT / columns.length));
+    this.full = this.statement(this.rowsPerInsert);
+    this.params = new Array<Cell>(this.rowsPerInsert * columns.length);
+  }
+
+  push(rows: readonly Row[]): void {
+    this.db.transaction(() => {
+      const { columns, params, rowsPerInsert } = this;
+      let at = 0;
+      let pending = 0;
+      for (const row of rows) {
+        for (const column of columns) params[at++] = row[column.name] ?? null;
+        if (++pending === rowsPerInsert) {
+          this.full.run(params);
+          at = 0;
+          pending = 0;
+        }
+      }
+      if (pending > 0) {
+        const rest = this.statement(pending);
+        rest.run(params.slice(0, at));
+        rest.finalize();
+      }
+    })();
+    this.count += rows.length;
+  }
+
+  /** Releases the prepared statement so the staging table can be renamed or dropped. */
+  finish(): void {
+    this.full.finalize();
+  }
+
+  private statement(rows: number): Statement {
+    const one = `(${this.columns.map(() => "?").join(", ")})`;
+    const values = Array(rows).fill(one).join(", ");
+    return this.db.prepare(`INSERT INTO ${ident(this.table)} (${columnList(this.columns)}) VALUES ${values}`);
+  }
+}

@@ -1,0 +1,297 @@
+import * as http from "node:http";
+import * as https from "node:https";
+import { Client, CopyDestinationOptions, CopySourceOptions } from "minio";
+import { redact, type S3Config } from "../config.ts";
+import { StoreError, errorLine } from "../errors.ts";
+import { withRetry } from "../retry.ts";
+import { BUCKETS, checkKey, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectStore } from "./object-store.ts";
+
+export interface S3StoreOptions {
+  /** Further attempts after a transient failure (unreachable endpoint, server error). */
+  retries?: number;
+  retryBaseMs?: number;
+  /** How long a TCP connection may take before the endpoint counts as unreachable. */
+  connectTimeoutMs?: number;
+  /** How long a request may then go silent before its response starts. */
+  responseTimeoutMs?: number;
+  /** Streamed bodies are sent in parts of this size; S3's minimum is 5 MiB. */
+  partSize?: number;
+}
+
+const DEFAULT_LIMIT = 1000;
+const NOT_FOUND = new Set(["NoSuchKey", "NotFound", "NoSuchBucket"]);
+const DENIED = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"]);
+
+/**
+ * Buckets of an S3-compatible store (MinIO) through the minio client. Streamed bodies are
+ * cut into parts so memory stays at one part whatever the object size: a body shorter than
+ * a part is one PUT, a longer one a multipart upload that the store publishes whole.
+ */
+export class S3Store implements ObjectStore {
+  readonly location: string;
+  private readonly client: Client;
+  private readonly endpoint: string;
+  private readonly secret: string;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly partSize: number;
+
+  constructor(config: S3Config, options: S3StoreOptions = {}) {
+    const scheme = config.useSSL ? "https" : "http";
+    const port = config.port ?? (config.useSSL ? 443 : 80);
+    this.endpoint = `${config.endPoint}:${port}`;
+    this.location = `s3 ${scheme}://${this.endpoint}`;
+    this.secret = config.secretKey;
+    this.retries = options.retries ?? 2;
+    this.retryBaseMs = options.retryBaseMs ?? 250;
+    this.partSize = options.partSize ?? 16 << 20;
+    this.client = new Client({
+      ...config,
+      transport: timedTransport(config.useSSL ? https : http, options.connectTimeoutMs ?? 3_000, options.responseTimeoutMs ?? 30_000),
+      // Retries are ours (bounded, typed, quiet); the client's own would log to the console.
+      retryOptions: { disableRetry: true },
+    });
+  }
+
+  async ensureBuckets(buckets: readonly Bucket[] = BUCKETS): Promise<void> {
+    for (const bucket of await this.missingBuckets(buckets)) {
+      await this.call("create", bucket, async () => {
+        try {
+          await this.client.makeBucket(bucket);
+        } catch (err) {
+          // Another process created it in the meantime: that is the wanted outcome.
+          if (codeOf(err) !== "BucketAlreadyOwnedByYou" && codeOf(err) !== "BucketAlreadyExists") throw err;
+        }
+      });
+    }
+  }
+
+  async missingBuckets(buckets: readonly Bucket[] = BUCKETS): Promise<Bucket[]> {
+    const missing: Bucket[] = [];
+    for (const bucket of buckets) {
+      if (!(await this.call("check", bucket, () => this.client.bucketExists(bucket)))) missing.push(bucket);
+    }
+    return missing;
+  }
+
+  async put(bucket: Bucket, key: string, body: Body): Promise<ObjectInfo> {
+    checkKey(key);
+    const subject = `${bucket}/${key}`;
+    if (typeof body === "string") return this.putWhole(bucket, key, Buffer.from(body));
+    if (body instanceof Uint8Array) return this.putWhole(bucket, key, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    const parts = cut(body, this.partSize)[Symbol.asyncIterator]();
+    const first = await parts.next();
+    if (first.done || !first.value.full) return this.putWhole(bucket, key, first.done ? Buffer.alloc(0) : first.value.bytes);
+
+    const uploadId = await this.call("write", subject, () => this.client.initiateNewMultipartUpload(bucket, key, {}));
+    try {
+      const etags: { part: number; etag: string }[] = [];
+      let size = 0;
+      for (let part: IteratorResult<Part> = first; !part.done; part = await parts.next()) {
+        const bytes = part.value.bytes;
+        const partNumber = etags.length + 1;
+        const uploaded = await this.call("write", subject, () =>
+          this.client.uploadPart({ bucketName: bucket, objectName: key, uploadID: uploadId, partNumber, headers: {} }, bytes),
+        );
+        etags.push({ part: partNumber, etag: uploaded.etag });
+        size += bytes.byteLength;
+      }
+      const done = await this.call("write", subject, () => this.client.completeMultipartUpload(bucket, key, uploadId, etags));
+      return { key, size, modified: Date.now(), etag: done.etag };
+    } catch (err) {
+      // Best effort: an upload left behind is invisible to readers and expires on the store.
+      await this.client.abortMultipartUpload(bucket, key, uploadId).catch(() => {});
+      throw err;
+    }
+  }
+
+  async get(bucket: Bucket, key: string, range?: { offset: number; length: number }): Promise<AsyncIterable<Uint8Array>> {
+    checkKey(key);
+    const subject = `${bucket}/${key}`;
+    if (range?.length === 0) {
+      // The client reads "length 0" as "to the end", so an empty range only needs the object to exist.
+      if (!(await this.stat(bucket, key))) throw new StoreError("not_found", `${subject} does not exist in ${this.location}`);
+      return empty();
+    }
+    try {
+      const stream = await this.call("read", subject, () =>
+        range ? this.client.getPartialObject(bucket, key, range.offset, range.length) : this.client.getObject(bucket, key),
+      );
+      return this.guard(subject, stream);
+    } catch (err) {
+      // A range that starts past the end holds no bytes, as a file slice would not.
+      if (err instanceof StoreError && codeOf(err.cause) === "InvalidRange") return empty();
+      throw err;
+    }
+  }
+
+  async stat(bucket: Bucket, key: string): Promise<ObjectInfo | null> {
+    checkKey(key);
+    try {
+      const info = await this.call("stat", `${bucket}/${key}`, () => this.client.statObject(bucket, key));
+      return { key, size: info.size, modified: info.lastModified.getTime(), etag: info.etag };
+    } catch (err) {
+      if (err instanceof StoreError && err.kind === "not_found") return null;
+      throw err;
+    }
+  }
+
+  async listPage(bucket: Bucket, prefix: string, options: { after?: string; limit?: number } = {}): Promise<ListPage> {
+    const { after } = options;
+    // The store pages by at most 1000 whatever is asked; below 1 it would fall back to that too.
+    const limit = Math.max(1, options.limit ?? DEFAULT_LIMIT);
+    try {
+      const page = await this.call("list", `${bucket}/${prefix}`, () =>
+        this.client.listObjectsV2Query(bucket, prefix, "", "", limit, after ?? ""),
+      );
+      const items = page.objects.flatMap((o) =>
+        o.name === undefined
+          ? []
+          : [{ key: o.name, size: o.size, modified: o.lastModified?.getTime() ?? 0, etag: o.etag }],
+      );
+      return page.isTruncated && items.length > 0 ? { items, next: items[items.length - 1]!.key } : { items };
+    } catch (err) {
+      // A bucket that does not exist yet holds no keys, as a missing folder holds no files.
+      if (err instanceof StoreError && codeOf(err.cause) === "NoSuchBucket") return { items: [] };
+      throw err;
+    }
+  }
+
+  async copy(fromBucket: Bucket, fromKey: string, toBucket: Bucket, toKey: string): Promise<void> {
+    checkKey(fromKey);
+    checkKey(toKey);
+    await this.call("copy", `${fromBucket}/${fromKey}`, () =>
+      this.client.copyObject(
+        new CopySourceOptions({ Bucket: fromBucket, Object: fromKey }),
+        new CopyDestinationOptions({ Bucket: toBucket, Object: toKey }),
+      ),
+    );
+  }
+
+  async delete(bucket: Bucket, key: string): Promise<void> {
+    checkKey(key);
+    try {
+      await this.call("delete", `${bucket}/${key}`, () => this.client.removeObject(bucket, key));
+    } catch (err) {
+      if (!(err instanceof StoreError && err.kind === "not_found")) throw err;
+    }
+  }
+
+  // `modified` is this machine's clock: the store's own would cost one more request per write.
+  private async putWhole(bucket: Bucket, key: string, bytes: Buffer): Promise<ObjectInfo> {
+    const done = await this.call("write", `${bucket}/${key}`, () => this.client.putObject(bucket, key, bytes, bytes.byteLength));
+    return { key, size: bytes.byteLength, modified: Date.now(), etag: done.etag };
+  }
+
+  /**
+   * One request about `subject` ("bucket/key", or a bucket), retried while it fails
+   * transiently, its failure typed as a StoreError.
+   */
+  private call<T>(verb: string, subject: string, request: () => Promise<T>): Promise<T> {
+    return withRetry(
+      async () => {
+        try {
+          return await request();
+        } catch (err) {
+          throw this.storeError(verb, subject, err);
+        }
+      },
+      { retries: this.retries, baseMs: this.retryBaseMs },
+    );
+  }
+
+  private async *guard(subject: string, chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    try {
+      yield* chunks;
+    } catch (err) {
+      throw this.storeError("read", subject, err);
+    }
+  }
+
+  /**
+   * S3 error codes and network errors become StoreErrors; anything without a code (a bad
+   * argument, a bug) goes through as it is. Messages never carry the secret key.
+   */
+  private storeError(verb: string, subject: string, err: unknown): unknown {
+    const code = codeOf(err);
+    if (code === undefined) return err;
+    const cause = { cause: err };
+    if (code === "NoSuchBucket") {
+      const bucket = subject.split("/")[0];
+      return new StoreError("not_found", `bucket ${bucket} does not exist in ${this.location}`, cause);
+    }
+    if (NOT_FOUND.has(code)) return new StoreError("not_found", `${subject} does not exist in ${this.location}`, cause);
+    if (DENIED.has(code)) {
+      return new StoreError(
+        "access_denied",
+        `credentials rejected by ${this.endpoint} (${code}): check MINIO_ACCESS_KEY / MINIO_SECRET_KEY`,
+        cause,
+      );
+    }
+    if (/^E[A-Z_]+$/.test(code)) return new StoreError("unreachable", `cannot reach S3 endpoint ${this.endpoint}: ${code}`, cause);
+    const detail = code.startsWith("HTTP ") ? "" : `: ${redact(errorLine(err), [this.secret])}`;
+    return new StoreError("failed", `cannot ${verb} ${subject} in ${this.location}: ${code}${detail}`, cause);
+  }
+}
+
+/**
+ * The node transport with two deadlines the client lacks: connecting, then waiting for the
+ * response to start. Once a response streams, a slow reader is not the endpoint's fault.
+ */
+function timedTransport(base: typeof http | typeof https, connectMs: number, responseMs: number) {
+  const request = (options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
+    const req = base.request(options, callback);
+    let phase = "connect";
+    req.on("timeout", () => {
+      const err = new Error(`no ${phase} within ${phase === "connect" ? connectMs : responseMs} ms`);
+      req.destroy(Object.assign(err, { code: "ETIMEDOUT" }));
+    });
+    req.on("socket", (socket) => {
+      if (!socket.connecting) {
+        phase = "response";
+        req.setTimeout(responseMs);
+        return;
+      }
+      req.setTimeout(connectMs);
+      socket.once("connect", () => {
+        phase = "response";
+        req.setTimeout(responseMs);
+      });
+    });
+    req.on("response", () => req.setTimeout(0));
+    return req;
+  };
+  return { request } as unknown as Pick<typeof http, "request">;
+}
+
+interface Part {
+  bytes: Buffer;
+  /** Reached the part size, so more may follow; a body that ends short is the last part. */
+  full: boolean;
+}
+
+/** A body cut into parts of at least `size` bytes. */
+async function* cut(body: AsyncIterable<Uint8Array>, size: number): AsyncIterable<Part> {
+  let chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    total += chunk.byteLength;
+    if (total >= size) {
+      yield { bytes: Buffer.concat(chunks, total), full: true };
+      chunks = [];
+      total = 0;
+    }
+  }
+  if (total > 0) yield { bytes: Buffer.concat(chunks, total), full: false };
+}
+
+async function* empty(): AsyncIterable<Uint8Array> {}
+
+/** An S3 or system error code; the client reports 5xx, 408 and 429 answers only in a message. */
+function codeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code !== "") return code;
+  const status = err instanceof Error ? /Retryable HTTP status: (\d+)/.exec(err.message)?.[1] : undefined;
+  return status === undefined ? undefined : `HTTP ${status}`;
+}

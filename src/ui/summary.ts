@@ -1,0 +1,65 @@
+import kleur from "kleur";
+import type { RunRecord } from "../runner/record.ts";
+import { count, seconds } from "./progress.ts";
+import { formatEuro, formatInt, formatPercent } from "./format.ts";
+
+/** What a user wants after `elt run` (the task lines were shown live): the KPIs, rows per layer, rejects per reason, and where things are. */
+export interface SummaryInput {
+  record: RunRecord;
+  kpis?: Record<string, unknown> | null;
+  silver?: {
+    clients: { rows_in: number; kept: number; rejects: Record<string, number> };
+    achats: { rows_in: number; kept: number; rejects: Record<string, number>; orphans: number };
+  } | null;
+  objectStore: string;
+  servingStore?: string;
+}
+
+const KPI_LABELS: [string, string, "eur" | "int" | "pct"][] = [
+  ["ca_total", "CA total", "eur"],
+  ["nb_achats_total", "Achats", "int"],
+  ["panier_moyen", "Panier moyen", "eur"],
+  ["nb_clients_uniques", "Clients uniques", "int"],
+  ["montant_moyen_par_client", "Montant moyen / client", "eur"],
+  ["montant_median", "Montant médian", "eur"],
+  ["taux_croissance_mensuel", "Croissance mensuelle", "pct"],
+];
+
+function formatKpi(value: unknown, kind: "eur" | "int" | "pct"): string {
+  const n = typeof value === "number" ? value : null;
+  return kind === "int" ? formatInt(n) : kind === "eur" ? formatEuro(n) : formatPercent(n, 2, true);
+}
+
+function rejectsLine(rejects: Record<string, number>): string {
+  const parts = Object.entries(rejects)
+    .filter(([, n]) => n > 0)
+    .map(([code, n]) => `${code} ${count(n)}`);
+  return parts.length ? parts.join(", ") : "none";
+}
+
+export function renderSummary(s: SummaryInput): string {
+  const { record } = s;
+  const lines: string[] = [];
+  const state = record.state === "succeeded" ? kleur.green(record.state) : kleur.red(record.state);
+  lines.push(`${kleur.bold(`run ${record.id}`)} ${state} in ${seconds(record.duration_ms)}`);
+  if (record.error) lines.push(`  ${kleur.red("error:")} ${record.error}`);
+  if (s.silver) {
+    const { clients, achats } = s.silver;
+    lines.push("", kleur.bold("Silver"));
+    lines.push(`  clients  ${count(clients.rows_in)} read, ${count(clients.kept)} kept; rejects: ${rejectsLine(clients.rejects)}`);
+    lines.push(`  achats   ${count(achats.rows_in)} read, ${count(achats.kept)} kept; rejects: ${rejectsLine(achats.rejects)}`);
+    lines.push(`  orphan purchases (client not kept): ${count(achats.orphans)}`);
+  }
+  if (s.kpis) {
+    lines.push("", kleur.bold("KPIs"));
+    for (const [key, label, kind] of KPI_LABELS) lines.push(`  ${label.padEnd(24)} ${formatKpi(s.kpis[key], kind)}`);
+  }
+  lines.push("", kleur.bold("Where everything is"));
+  lines.push(`  object store   ${s.objectStore}`);
+  lines.push(`  bronze         bronze/<dataset>/<sha256>.csv (history: bronze/_manifest/)`);
+  lines.push(`  silver         silver/clients.parquet, silver/achats.parquet, silver/_rejects/{clients,achats}.csv`);
+  lines.push(`  gold           gold/<table>.parquet and gold/<table>.csv (versions: gold/_versions/<run>/)`);
+  if (s.servingStore) lines.push(`  serving store  ${s.servingStore}`);
+  lines.push(`  run record     runs/${record.id}/run.json  (elt logs ${record.id})`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import pkg from "../../package.json" with { type: "json" };
+
+/** The compiled executable, copied alone into an empty folder, must do real work there. */
+
+const root = resolve(import.meta.dir, "../..");
+let dir: string;
+let elt: string;
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const p = Bun.spawnSync([elt, ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, NO_COLOR: "1", ...env },
+  });
+  return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+}
+
+beforeAll(async () => {
+  const build = await mkdtemp(join(tmpdir(), "elt-build-"));
+  const out = join(build, "elt");
+  const p = Bun.spawnSync([process.execPath, "build", "--compile", join(root, "src/cli.ts"), "--outfile", out], { cwd: root });
+  if (p.exitCode !== 0) throw new Error(`build failed: ${p.stderr.toString()}`);
+  dir = await mkdtemp(join(tmpdir(), "elt-bin-"));
+  elt = join(dir, "elt");
+  await copyFile(out, elt);
+  await Bun.$`chmod +x ${elt}`;
+  await rm(build, { recursive: true, force: true });
+}, 180_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the executable", () => {
+  test("--help lists every command, each with its own --help", () => {
+    const { code, out } = run(["--help"]);
+    expect(code).toBe(0);
+    const commands = ["generate", "run", "serve", "dashboard", "refresh-test", "runs", "logs", "rollback", "doctor"];
+    for (const c of commands) expect(out).toMatch(new RegExp(`^\\s+${c}\\b`, "m"));
+    for (const c of commands) {
+      const help = run([c, "--help"]);
+      expect(help.code).toBe(0);
+      expect(help.out).toContain(`$ elt ${c}`);
+    }
+  });
+
+  test("--version prints the package version", () => {
+    const { code, out } = run(["--version"]);
+    expect(code).toBe(0);
+    expect(out).toContain(pkg.version);
+  });
+
+  test("an unknown command or option exits 2 with a usage hint", () => {
+    const cmd = run(["frobnicate"]);
+    expect(cmd.code).toBe(2);
+    expect(cmd.err).toContain('unknown command "frobnicate"');
+    expect(cmd.err).toContain("elt --help");
+    const opt = run(["runs", "--frobnicate"]);
+    expect(opt.code).toBe(2);
+    expect(opt.err).toContain("Unknown option `--frobnicate`");
+  });
+
+  test("a bad configuration value exits 2 naming the variable", () => {
+    const { code, err } = run(["runs"], { MINIO_ENDPOINT: "http://localhost:9000/x", MINIO_ACCESS_KEY: "a", MINIO_SECRET_KEY: "b" });
+    expect(code).toBe(2);
+    expect(err).toContain("MINIO_ENDPOINT");
+  });
+
+  test("generates data and runs the whole pipeline with no node_modules beside it", async () => {
+    expect(await readdir(dir)).toEqual(["elt"]);
+    const gen = run(["generate", "--clients", "40", "--seed", "7", "--as-of", "2026-06-30"]);
+    expect(gen.code).toBe(0);
+    const all = run(["run", "--all", "--as-of", "2026-06-30"]);
+    expect(all.err + all.out).not.toContain("error:");
+    expect(all.code).toBe(0);
+    expect(all.out).toContain("CA total");
+    const runs = run(["runs", "--json"]);
+    expect(runs.code).toBe(0);
+    const records = JSON.parse(runs.out) as { flow: string; state: string }[];
+    expect(records[0]).toMatchObject({ flow: "all", state: "succeeded" });
+    expect((await readdir(join(dir, ".elt", "lake", "gold"))).filter((f) => f.endsWith(".parquet")).length).toBe(10);
+  }, 120_000);
+});

@@ -1,0 +1,319 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { dayNumber } from "../../../src/pipeline/dates.ts";
+import {
+  MAX_AGE_DAYS,
+  canonicalCountry,
+  canonicalProduct,
+  checkAchatPost,
+  checkAchatPre,
+  checkClient,
+  isValidEmail,
+  outlierLimit,
+  parseAmount,
+  parseDate,
+  parseId,
+  quantileLinear,
+  trimField,
+  type AchatFields,
+  type AchatPre,
+  type ClientFields,
+} from "../../../src/pipeline/silver/rules.ts";
+
+describe("trimField", () => {
+  test("trims what String.prototype.trim trims; empty is null", () => {
+    expect(trimField("  a b \t")).toBe("a b");
+    expect(trimField("\u00a0x\u2028\ufeff")).toBe("x");
+    expect(trimField("")).toBeNull();
+    expect(trimField(" \r\n\t ")).toBeNull();
+    // A zero-width space is not white space to JavaScript.
+    expect(trimField("\u200b")).toBe("\u200b");
+  });
+});
+
+describe("parseId", () => {
+  test("valid ids and their integer value", () => {
+    expect(parseId("42")).toBe(42);
+    expect(parseId("007")).toBe(7);
+    expect(parseId("42.0")).toBe(42);
+    expect(parseId("42.00")).toBe(42);
+    expect(parseId("9007199254740991")).toBe(9007199254740991);
+    expect(parseId("0009007199254740991.000")).toBe(9007199254740991);
+  });
+
+  test("invalid ids", () => {
+    for (const s of [
+      "",
+      "0",
+      "00",
+      "0.0",
+      "42.",
+      ".0",
+      "42.01",
+      "42.0.0",
+      "42,0",
+      "-1",
+      "+1",
+      "1e3",
+      "4 2",
+      "9007199254740992",
+      "99999999999999999999999",
+      "٤٢", // Arabic-Indic digits
+      "４２", // full-width digits
+    ]) {
+      expect([s, parseId(s)]).toEqual([s, null]);
+    }
+  });
+});
+
+describe("parseAmount", () => {
+  test("valid amounts; a comma is a decimal separator", () => {
+    expect(parseAmount("12.5")).toBe(12.5);
+    expect(parseAmount("12,50")).toBe(12.5);
+    expect(parseAmount("-3")).toBe(-3);
+    expect(parseAmount("007.25")).toBe(7.25);
+    expect(parseAmount("0.1")).toBe(0.1);
+    expect(parseAmount("9".repeat(300))).toBe(1e300);
+  });
+
+  test("-0 is a valid amount, returned as +0", () => {
+    expect(Object.is(parseAmount("-0"), 0)).toBe(true);
+    expect(Object.is(parseAmount("-0,00"), 0)).toBe(true);
+  });
+
+  test("invalid amounts", () => {
+    for (const s of ["", "-", "1.2.3", "1,2,3", ".5", "5.", "-.5", "1e5", "+5", "--5", "1 000", "5€", "٣", "9".repeat(400)]) {
+      expect([s, parseAmount(s)]).toEqual([s, null]);
+    }
+  });
+});
+
+describe("parseDate", () => {
+  test("every accepted spelling gives YYYY-MM-DD", () => {
+    const cases: [string, string][] = [
+      ["2024-06-15", "2024-06-15"],
+      ["2024/06/15", "2024-06-15"],
+      ["15/06/2024", "2024-06-15"],
+      ["2024-06-15T13:45:00", "2024-06-15"],
+      ["2024-06-15 13:45:00", "2024-06-15"],
+      ["2024-06-15T13:45:00.1", "2024-06-15"],
+      ["2024-06-15T13:45:00.123456789", "2024-06-15"],
+      ["2024-06-15T13:45:00Z", "2024-06-15"],
+      ["2024-06-15 13:45:00.5Z", "2024-06-15"],
+      ["2024-06-15T23:59:59+23:59", "2024-06-15"],
+      // No time-zone conversion: the calendar date is the one written.
+      ["2024-06-15T23:00:00-05:00", "2024-06-15"],
+      ["2024-06-15T00:00:00+02:00", "2024-06-15"],
+      ["2024-06-15T00:00:00.000-00:00", "2024-06-15"],
+      ["2024-02-29", "2024-02-29"],
+      ["2000-02-29", "2000-02-29"],
+      ["29/02/2024", "2024-02-29"],
+      ["0001-01-01", "0001-01-01"],
+      ["01/01/0001", "0001-01-01"],
+      ["9999/12/31", "9999-12-31"],
+    ];
+    for (const [s, iso] of cases) expect([s, parseDate(s)]).toEqual([s, iso]);
+  });
+
+  test("impossible dates and other spellings are null", () => {
+    for (const s of [
+      "",
+      "2024-02-30",
+      "2023-02-29",
+      "1900-02-29",
+      "2024-04-31",
+      "2024-13-01",
+      "2024-00-10",
+      "2024-06-00",
+      "0000-01-01",
+      "00/01/0000",
+      "10000-01-01",
+      "2024-06-15T24:00:00",
+      "2024-06-15T12:60:00",
+      "2024-06-15T12:00:60",
+      "2024-06-15T12:00:00+24:00",
+      "2024-06-15T12:00:00+05:60",
+      "2024-06-15T12:00:00+0100",
+      "2024-06-15T12:00:00+01",
+      "2024-06-15T12:00:00Z+01:00",
+      "2024-06-15T12:00:00 Z",
+      "2024-06-15T12:00:00.",
+      "2024-06-15T12:00:00.Z",
+      "2024-06-15T12:00",
+      "2024-06-15T",
+      "2024-06-15t12:00:00",
+      "2024-06-15T12:00:00z",
+      "2024-06-15  12:00:00",
+      "2024/06/15T12:00:00",
+      "15/06/2024 12:00:00",
+      "2024-6-15",
+      "24-06-15",
+      "15-06-2024",
+      "06/15/2024",
+      "2024.06.15",
+      "20240615",
+      "2024-06/15",
+      "２０２４-06-15",
+    ]) {
+      expect([s, parseDate(s)]).toEqual([s, null]);
+    }
+  });
+});
+
+describe("isValidEmail", () => {
+  test("valid and invalid addresses", () => {
+    for (const s of ["a@b.c", "first.last@sub.example.com", "a@b..c", "a@.b.c", "a@b.c.", "é@ü.fr", "a\u200b@b.c"]) {
+      expect([s, isValidEmail(s)]).toEqual([s, true]);
+    }
+    for (const s of ["", "a@b.", "a@.b", "@b.c", "a@b", "a@@b.c", "a@b@c.d", "a b@c.d", "a@b.c\t", "a@b.c\u00a0x", "a@b\u2028.c", "ab.c"]) {
+      expect([s, isValidEmail(s)]).toEqual([s, false]);
+    }
+  });
+
+  test("agrees with SPEC's regular expression", () => {
+    const spec = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+    const text = fc.string({ unit: fc.constantFrom("a", "@", ".", " ", "\u00a0", "\u200b", "\ufeff", "é"), maxLength: 10 });
+    fc.assert(fc.property(text, (s) => isValidEmail(s) === spec.test(s)), { numRuns: 5000 });
+  });
+});
+
+describe("reference spellings", () => {
+  test("countries match case-insensitively, others stay as written", () => {
+    expect(canonicalCountry("france")).toBe("France");
+    expect(canonicalCountry("FRANCE")).toBe("France");
+    expect(canonicalCountry("uk")).toBe("UK");
+    expect(canonicalCountry("Uk")).toBe("UK");
+    expect(canonicalCountry("netherland")).toBe("Netherland");
+    expect(canonicalCountry("Netherlands")).toBe("Netherlands");
+    expect(canonicalCountry("Narnia")).toBe("Narnia");
+  });
+
+  test("products likewise", () => {
+    expect(canonicalProduct("LAPTOP")).toBe("Laptop");
+    expect(canonicalProduct("headphones")).toBe("Headphones");
+    expect(canonicalProduct("Mouse")).toBe("Mouse");
+    expect(canonicalProduct("Laptops")).toBe("Laptops");
+  });
+});
+
+describe("quantileLinear", () => {
+  test("SPEC's interpolation on a small array", () => {
+    const v = Float64Array.of(1, 2, 3, 4, 10);
+    // p = 0.99 × 4 = 3.96: v[3] + 0.96 × (v[4] − v[3]) = 4 + 5.76
+    expect(quantileLinear(v, 0.99)).toBeCloseTo(9.76, 12);
+    expect(quantileLinear(v, 0.5)).toBe(3);
+    expect(quantileLinear(v, 0)).toBe(1);
+    expect(quantileLinear(v, 1)).toBe(10);
+    expect(quantileLinear(Float64Array.of(7), 0.99)).toBe(7);
+    expect(quantileLinear(Float64Array.from({ length: 101 }, (_, i) => i), 0.99)).toBe(99);
+    expect(outlierLimit(v)).toBeCloseTo(19.52, 12);
+  });
+
+  test("no values: NaN, and nothing is above the limit", () => {
+    const limit = outlierLimit(new Float64Array(0));
+    expect(limit).toBeNaN();
+    expect(1e9 > limit).toBe(false);
+  });
+});
+
+const AS_OF = dayNumber("2024-06-15");
+
+describe("checkClient: rules 1–5 in order", () => {
+  const good: ClientFields = {
+    id_client: "042",
+    nom: "Ana",
+    email: "Ana.B@Example.COM",
+    date_inscription: "15/06/2024",
+    pays: "fRaNcE",
+  };
+  const reason = (f: Partial<ClientFields>) => {
+    const r = checkClient({ ...good, ...f }, AS_OF);
+    return r.ok ? "ok" : r.reason;
+  };
+
+  test("a good row becomes a kept client", () => {
+    expect(checkClient(good, AS_OF)).toEqual({
+      ok: true,
+      client: { id_client: 42, nom: "Ana", email: "ana.b@example.com", date_inscription: "2024-06-15", pays: "France" },
+    });
+  });
+
+  test("pays may be null or unknown", () => {
+    const noPays = checkClient({ ...good, pays: null }, AS_OF);
+    expect(noPays.ok && noPays.client.pays).toBeNull();
+    const other = checkClient({ ...good, pays: "Narnia" }, AS_OF);
+    expect(other.ok && other.client.pays).toBe("Narnia");
+  });
+
+  test("each rule, and a row breaking several gets the first", () => {
+    expect(reason({ nom: null })).toBe("missing_field");
+    expect(reason({ id_client: null, email: "bad", date_inscription: "bad" })).toBe("missing_field");
+    expect(reason({ id_client: "0", email: "bad", date_inscription: "bad" })).toBe("invalid_id");
+    expect(reason({ email: "no-at.example.com", date_inscription: "2024-02-30" })).toBe("invalid_email");
+    expect(reason({ date_inscription: "2024-02-30" })).toBe("invalid_date");
+    expect(reason({ date_inscription: "2024-06-16" })).toBe("future_date");
+    expect(reason({ date_inscription: "2024-06-15T23:59:59+23:59" })).toBe("ok");
+  });
+});
+
+describe("checkAchatPre and checkAchatPost: rules 1–8 in order", () => {
+  const good: AchatFields = {
+    id_achat: "7.0",
+    id_client: "42",
+    date_achat: "2024/06/01",
+    montant: "12,50",
+    produit: "laptop",
+  };
+  const preReason = (f: Partial<AchatFields>) => {
+    const r = checkAchatPre({ ...good, ...f });
+    return r.ok ? "ok" : r.reason;
+  };
+  const pre = (f: Partial<AchatFields> = {}): AchatPre => {
+    const r = checkAchatPre({ ...good, ...f });
+    if (!r.ok) throw new Error(`unexpected ${r.reason}`);
+    return r;
+  };
+  const postReason = (f: Partial<AchatFields>, limit = 1000) => {
+    const r = checkAchatPost(pre(f), AS_OF, limit);
+    return r.ok ? "ok" : r.reason;
+  };
+
+  test("a good row passes both phases", () => {
+    const p = pre();
+    expect(p).toEqual({ ok: true, id_achat: 7, id_client: 42, montant: 12.5, rawDate: "2024/06/01", produit: "Laptop" });
+    expect(checkAchatPost(p, AS_OF, 25)).toEqual({
+      ok: true,
+      achat: { id_achat: 7, id_client: 42, date_achat: "2024-06-01", montant: 12.5, produit: "Laptop" },
+    });
+  });
+
+  test("rules 1–4, and a row breaking several gets the first", () => {
+    expect(preReason({ produit: null })).toBe("missing_field");
+    expect(preReason({ date_achat: null, id_achat: "x", montant: "x" })).toBe("missing_field");
+    expect(preReason({ id_client: "1e3", montant: "-5" })).toBe("invalid_id");
+    expect(preReason({ id_achat: "-7" })).toBe("invalid_id");
+    expect(preReason({ montant: "1.2.3", date_achat: "nope" })).toBe("invalid_amount");
+    expect(preReason({ montant: "-3", date_achat: "nope" })).toBe("negative_amount");
+    expect(preReason({ montant: "-0" })).toBe("ok");
+    // The date is not judged before the outlier rule.
+    expect(preReason({ date_achat: "2024-02-30" })).toBe("ok");
+  });
+
+  test("rules 5–8, and a row breaking several gets the first", () => {
+    expect(postReason({ montant: "1000.01", date_achat: "nope" })).toBe("outlier_amount");
+    expect(postReason({ montant: "1000" })).toBe("ok");
+    expect(postReason({ date_achat: "2024-02-30" })).toBe("invalid_date");
+    expect(postReason({ date_achat: "2024-06-16" })).toBe("future_date");
+    expect(postReason({ date_achat: "2024-06-15" })).toBe("ok");
+    // 2014-06-15 → 2024-06-15 is 3653 days (leap days 2016, 2020, 2024), so as_of − 3650 is 2014-06-18.
+    expect(MAX_AGE_DAYS).toBe(3650);
+    expect(postReason({ date_achat: "2014-06-18" })).toBe("ok");
+    expect(postReason({ date_achat: "18/06/2014" })).toBe("ok");
+    expect(postReason({ date_achat: "2014-06-17T23:59:59" })).toBe("too_old");
+  });
+
+  test("with no rows before it the limit is NaN and nothing is an outlier", () => {
+    const huge = pre({ montant: `1${"0".repeat(300)}` });
+    expect(checkAchatPost(huge, AS_OF, outlierLimit(new Float64Array(0))).ok).toBe(true);
+  });
+});

@@ -1,0 +1,367 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
+import { parquetMetadata } from "hyparquet";
+import { CsvTextParser } from "../../src/formats/csv.ts";
+import { readParquetColumns } from "../../src/formats/parquet.ts";
+import { generateFiles } from "../../src/pipeline/generate.ts";
+import { goldKeys } from "../../src/pipeline/gold/index.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../src/pipeline/gold/tables.ts";
+import type { LayerState } from "../../src/pipeline/layer-state.ts";
+import type { RunRecord } from "../../src/runner/record.ts";
+import { FolderStore } from "../../src/storage/folder.ts";
+import { readBytes, readJson } from "../../src/storage/object-store.ts";
+
+/**
+ * `elt run --all` is SIGKILLed while gold writes its version, while gold copies it over the
+ * latest keys, and while the serving store is loaded; a reader in this process reads every
+ * gold table and serving table all along. Kill moments are found by freezing the process
+ * (SIGSTOP) and letting it run in half-millisecond slices until the lake shows the moment,
+ * so the kill lands there however slow or busy the machine is.
+ */
+
+const AS_OF = "2026-06-30";
+const ROOT = resolve(import.meta.dir, "../..");
+const GOLD_KEYS = GOLD_TABLE_NAMES.flatMap(goldKeys);
+const SLICE_MS = 0.5;
+const PATIENCE_MS = 60_000;
+
+let dir: string;
+let home: string;
+let lake: string;
+let store: FolderStore;
+let db: Database | undefined;
+const children: Subprocess[] = [];
+const sources = (name: string) => join(dir, name);
+
+interface Finished {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function elt(args: string[]): { child: Subprocess<"ignore", "pipe", "pipe">; done: Promise<Finished> } {
+  const child = Bun.spawn([process.execPath, join(ROOT, "src/cli.ts"), ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, NO_COLOR: "1", ELT_HOME: home },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  children.push(child);
+  // Drained from the start: a child blocked on a full pipe would never reach the moment looked for.
+  const out = new Response(child.stdout).text();
+  const err = new Response(child.stderr).text();
+  const done = Promise.all([child.exited, out, err]).then(([code, out, err]) => ({ code, out, err }));
+  return { child, done };
+}
+
+const runAll = (from: string) => elt(["run", "--all", "--sources", sources(from), "--as-of", AS_OF]);
+
+async function listRuns(): Promise<RunRecord[]> {
+  const { code, out, err } = await elt(["runs", "--json"]).done;
+  expect(err).toBe("");
+  expect(code).toBe(0);
+  return JSON.parse(out) as RunRecord[];
+}
+
+/** The run record a process wrote, read straight from the lake's folder. */
+function recordOf(pid: number): RunRecord | null {
+  const runs = join(lake, "runs");
+  if (!existsSync(runs)) return null;
+  for (const id of readdirSync(runs)) {
+    const path = join(runs, id, "run.json");
+    if (!existsSync(path)) continue;
+    const record = JSON.parse(readFileSync(path, "utf8")) as RunRecord;
+    if (record.pid === pid) return record;
+  }
+  return null;
+}
+
+/** Objects a run has finished writing under gold/_versions/<run>/ (temp files start with a dot). */
+function versionsWritten(runId: string): number {
+  const folder = join(lake, "gold", "_versions", runId);
+  return existsSync(folder) ? readdirSync(folder).filter((n) => !n.startsWith(".")).length : 0;
+}
+
+async function waitFor<T>(child: Subprocess, what: string, probe: () => T | null | undefined | false): Promise<T> {
+  const deadline = Date.now() + PATIENCE_MS;
+  for (;;) {
+    const found = probe();
+    if (found) return found;
+    if (child.exitCode !== null) throw new Error(`the run ended (code ${child.exitCode}) before ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+/** Freezes the process, lets it run in slices until `reached()` holds, then kills it. */
+async function killWhen(child: Subprocess, what: string, reached: () => boolean): Promise<void> {
+  const deadline = Date.now() + PATIENCE_MS;
+  process.kill(child.pid, "SIGSTOP");
+  while (!reached()) {
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    process.kill(child.pid, "SIGCONT");
+    const until = performance.now() + SLICE_MS;
+    while (performance.now() < until) {
+      // busy: a timer would hand the process whole milliseconds
+    }
+    process.kill(child.pid, "SIGSTOP");
+    if (child.exitCode !== null) throw new Error(`the run ended before ${what}`);
+  }
+  process.kill(child.pid, "SIGKILL");
+  // Reaped before anyone asks whether it lives: a zombie still answers kill(pid, 0).
+  await child.exited;
+}
+
+const goldState = () => readJson<LayerState>(store, "gold", "_state.json");
+const rowsOf = (state: LayerState) => (state.summary as { rows: Record<GoldTableName, number> }).rows;
+const digest = (bytes: Uint8Array) => Bun.hash(bytes).toString(16);
+const versionDigest = async (runId: string, key: string) => digest(await readBytes(store, "gold", `_versions/${runId}/${key}`));
+const latestDigest = async (key: string) => digest(await readBytes(store, "gold", key));
+
+function servingCounts(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const table of GOLD_TABLE_NAMES) {
+    out[table] = db!.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM gold_${table}`).get()!.n;
+  }
+  return out;
+}
+
+function servedBy(): Record<string, string> {
+  const rows = db!.query<{ collection: string; run_id: string }, []>("SELECT collection, run_id FROM _refresh_metadata").all();
+  return Object.fromEntries(rows.map((r) => [r.collection, r.run_id]));
+}
+
+/**
+ * Reads every latest gold object and counts every serving table, over and over. Objects are
+ * only fingerprinted here, to stay quick; at the end each fingerprint must be that of a whole
+ * stored version, and those versions are parsed.
+ */
+class Reader {
+  readonly objects = new Map<string, Set<string>>(GOLD_KEYS.map((k) => [k, new Set()]));
+  readonly served = new Map<string, Set<number>>(GOLD_TABLE_NAMES.map((t) => [t, new Set()]));
+  readonly problems: string[] = [];
+  passes = 0;
+  private stopped = false;
+  private readonly loop: Promise<void>;
+
+  constructor() {
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      for (const key of GOLD_KEYS) {
+        try {
+          const bytes = await readBytes(store, "gold", key);
+          if (key.endsWith(".csv") && bytes[bytes.length - 1] !== 0x0a) this.problems.push(`${key} does not end with a newline`);
+          this.objects.get(key)!.add(digest(bytes));
+        } catch (err) {
+          this.problems.push(`${key}: ${(err as Error).message}`);
+        }
+      }
+      try {
+        for (const [table, n] of Object.entries(servingCounts())) this.served.get(table)!.add(n);
+      } catch (err) {
+        this.problems.push(`serving store: ${(err as Error).message}`);
+      }
+      this.passes++;
+      await Bun.sleep(5);
+    }
+  }
+}
+
+/** Rows of a whole stored version, parsed to the end; a Parquet file must also agree with its footer. */
+async function versionRows(runId: string, key: string): Promise<number> {
+  const bytes = await readBytes(store, "gold", `_versions/${runId}/${key}`);
+  const table = key.slice(0, key.lastIndexOf(".")) as GoldTableName;
+  if (key.endsWith(".parquet")) {
+    let rows = 0;
+    for await (const batch of readParquetColumns(bytes, GOLD_TABLES[table].columns)) rows += batch.rowCount;
+    const footer = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    expect(Number(footer.num_rows)).toBe(rows);
+    return rows;
+  }
+  const parser = new CsvTextParser({ file: key });
+  const records = parser.end(parser.push(new TextDecoder().decode(bytes)));
+  expect(records[0]!.fields).toEqual(GOLD_TABLES[table].columns.map((c) => c.name));
+  return records.length - 1;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "elt-killed-"));
+  home = join(dir, "home");
+  lake = join(home, "lake");
+  store = new FolderStore(lake);
+  const base = { clients: 8_000, avgPurchases: 5, asOf: AS_OF, dirtyRate: 0.02 };
+  await generateFiles({ ...base, seed: 1 }, sources("old"));
+  await generateFiles({ ...base, seed: 2 }, sources("new"));
+}, 60_000);
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  db?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("a run killed mid-publish", () => {
+  let reader: Reader;
+  let oldRun: string;
+  let oldRows: Record<GoldTableName, number>;
+  let newGoldRun: string;
+  const killed: { id: string; pid: number }[] = [];
+
+  async function expectIncompleteAndLocked(record: RunRecord) {
+    const listed = (await listRuns()).find((r) => r.id === record.id);
+    expect(listed?.state).toBe("incomplete");
+    // Its lock stays behind, naming a process that no longer exists.
+    expect((await readJson<{ pid: number }>(store, "runs", "_lock.json")).pid).toBe(record.pid);
+    killed.push({ id: record.id, pid: record.pid });
+  }
+
+  test("a first run publishes gold and loads the serving store", async () => {
+    const { code, err } = await runAll("old").done;
+    expect(err).not.toContain("✖");
+    expect(code).toBe(0);
+    const state = await goldState();
+    oldRun = state.run_id;
+    oldRows = rowsOf(state);
+    db = new Database(join(home, "serving.sqlite"));
+    expect(servingCounts()).toEqual(oldRows);
+    reader = new Reader();
+  }, 60_000);
+
+  test("killed while gold writes its version: the latest tables are untouched", async () => {
+    const { child } = runAll("new");
+    const record = await waitFor(child, "gold's first versioned table", () => {
+      const r = recordOf(child.pid);
+      return r && versionsWritten(r.id) > 0 && r;
+    });
+    child.kill("SIGKILL");
+    await child.exited;
+
+    const written = versionsWritten(record.id);
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(GOLD_KEYS.length);
+    expect((await goldState()).run_id).toBe(oldRun);
+    for (const key of GOLD_KEYS) expect(await latestDigest(key)).toBe(await versionDigest(oldRun, key));
+    await expectIncompleteAndLocked(record);
+  }, 60_000);
+
+  test("killed while copying its version over the latest keys: some tables are new, the rest old, each whole", async () => {
+    const { child } = runAll("new");
+    const latest = join(lake, "gold", "fact_achats.parquet");
+    const before = statSync(latest).ino;
+    const record = await waitFor(child, "gold's first versioned table", () => {
+      const r = recordOf(child.pid);
+      return r && versionsWritten(r.id) > 0 && r;
+    });
+    // The first copy replaces fact_achats.parquet; nineteen more follow it.
+    await killWhen(child, "the first table copied", () => statSync(latest).ino !== before);
+
+    expect((await goldState()).run_id).toBe(oldRun);
+    const stillOld: string[] = [];
+    for (const key of GOLD_KEYS) {
+      const now = await latestDigest(key);
+      const old = await versionDigest(oldRun, key);
+      const fresh = await versionDigest(record.id, key);
+      expect([old, fresh]).toContain(now);
+      if (now !== fresh) stillOld.push(key);
+    }
+    expect(await latestDigest("fact_achats.parquet")).toBe(await versionDigest(record.id, "fact_achats.parquet"));
+    expect(stillOld.length).toBeGreaterThan(0);
+    console.log("DEBUG stillOld", stillOld.length);
+    await expectIncompleteAndLocked(record);
+  }, 60_000);
+
+  test("killed while loading the serving store: some tables are new, the rest old, each whole", async () => {
+    const { child } = runAll("new");
+    const record = await waitFor(child, "the export task", () => {
+      const r = recordOf(child.pid);
+      return r?.tasks.find((t) => t.name === "export")?.state === "running" && r;
+    });
+    await killWhen(child, "the first table swapped in", () => {
+      try {
+        return Object.values(servedBy()).includes(record.id);
+      } catch {
+        return false; // mid-write; look again after the next slice
+      }
+    });
+
+    const state = await goldState();
+    expect(state.run_id).toBe(record.id);
+    newGoldRun = state.run_id;
+    const by = servedBy();
+    const runs = new Set(Object.values(by));
+    expect(runs).toEqual(new Set([oldRun, record.id]));
+    console.log("DEBUG by", Object.values(by).filter((r) => r === record.id).length);
+    const counts = servingCounts();
+    for (const table of GOLD_TABLE_NAMES) {
+      expect(counts[table]).toBe(by[`gold_${table}`] === oldRun ? oldRows[table] : rowsOf(state)[table]);
+    }
+    await expectIncompleteAndLocked(record);
+  }, 60_000);
+
+  test("the next run breaks the dead process's lock and completes normally", async () => {
+    const { child, done } = runAll("new");
+    const { code, out, err } = await done;
+    expect(err).not.toContain("another elt process");
+    expect(code).toBe(0);
+    expect(out).toContain("CA total");
+
+    const runs = await listRuns();
+    const record = runs.find((r) => r.pid === child.pid)!;
+    expect(record.state).toBe("succeeded");
+    // Silver and gold were published whole by the killed runs; only the load is left to do.
+    expect(record.tasks.map((t) => [t.name, t.state])).toEqual([
+      ["bronze.clients", "succeeded"],
+      ["bronze.achats", "succeeded"],
+      ["silver", "skipped"],
+      ["gold", "skipped"],
+      ["export", "succeeded"],
+    ]);
+    const incomplete = runs.filter((r) => r.state === "incomplete").map((r) => r.id);
+    expect(incomplete.sort()).toEqual(killed.map((k) => k.id).sort());
+    expect(await store.stat("runs", "_lock.json")).toBeNull();
+
+    for (const key of GOLD_KEYS) expect(await latestDigest(key)).toBe(await versionDigest(newGoldRun, key));
+    const newRows = rowsOf(await goldState());
+    expect(servingCounts()).toEqual(newRows);
+    expect(new Set(Object.values(servedBy()))).toEqual(new Set([record.id]));
+  }, 60_000);
+
+  test("a reader all along saw every table whole: the old version or the new one", async () => {
+    await reader.stop();
+    expect(reader.problems).toEqual([]);
+    expect(reader.passes).toBeGreaterThan(0);
+    console.log("DEBUG passes", reader.passes);
+    const newRows = rowsOf(await goldState());
+    for (const key of GOLD_KEYS) {
+      const table = key.slice(0, key.lastIndexOf(".")) as GoldTableName;
+      expect(await versionRows(oldRun, key)).toBe(oldRows[table]);
+      expect(await versionRows(newGoldRun, key)).toBe(newRows[table]);
+      const versions = new Set([await versionDigest(oldRun, key), await versionDigest(newGoldRun, key)]);
+      for (const seen of reader.objects.get(key)!) expect(versions).toContain(seen);
+    }
+    for (const table of GOLD_TABLE_NAMES) {
+      for (const n of reader.served.get(table)!) expect([oldRows[table], newRows[table]]).toContain(n);
+    }
+    // It did read across the changes, not only before or after them.
+    expect(oldRows.fact_achats).not.toBe(newRows.fact_achats);
+    expect(reader.objects.get("fact_achats.parquet")!.size).toBe(2);
+    expect(reader.served.get("fact_achats")).toEqual(new Set([oldRows.fact_achats, newRows.fact_achats]));
+  }, 60_000);
+});

@@ -1,0 +1,186 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InputError, StoreError } from "../../src/errors.ts";
+import { runFlow, type Task } from "../../src/runner/flow.ts";
+import type { RunRecord } from "../../src/runner/record.ts";
+import { effectiveState, listRuns, readLogs, readRun, recordKey, resolveRunId } from "../../src/runner/run-store.ts";
+import { FolderStore } from "../../src/storage/folder.ts";
+import { readJson } from "../../src/storage/object-store.ts";
+
+let dir: string;
+let store: FolderStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "elt-flow-"));
+  store = new FolderStore(dir);
+  await store.ensureBuckets();
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const run = (tasks: Task[], secrets: string[] = []) =>
+  runFlow({ name: "test", tasks, parameters: { p: 1 }, asOf: "2026-01-31" }, { store, secrets, retryBaseMs: 1 });
+
+describe("runFlow", () => {
+  test("runs tasks in dependency order and records counts and timings", async () => {
+    const order: string[] = [];
+    const record = await run([
+      { name: "b", dependsOn: ["a"], run: async (ctx) => void (order.push("b"), ctx.report({ rows_in: 10, rows_out: 7 })) },
+      { name: "a", run: async (ctx) => void (order.push("a"), ctx.report({ rows_out: 10, metrics: { bytes: 99 } })) },
+    ]);
+    expect(order).toEqual(["a", "b"]);
+    expect(record.state).toBe("succeeded");
+    const b = record.tasks.find((t) => t.name === "b")!;
+    expect([b.state, b.rows_in, b.rows_out, b.attempts]).toEqual(["succeeded", 10, 7, 1]);
+    expect(record.tasks.find((t) => t.name === "a")!.metrics).toEqual({ bytes: 99 });
+    expect(b.duration_ms).toBeGreaterThanOrEqual(0);
+    // What is stored is what was returned.
+    const stored = await readJson<RunRecord>(store, "runs", recordKey(record.id));
+    expect(stored.state).toBe("succeeded");
+    expect(stored.tasks.map((t) => t.state)).toEqual(["succeeded", "succeeded"]);
+    expect(stored.as_of).toBe("2026-01-31");
+  });
+
+  test("retries transient store failures with backoff, not input errors", async () => {
+    let calls = 0;
+    let inputCalls = 0;
+    const record = await run([
+      {
+        name: "flaky",
+        retries: 3,
+        run: async () => {
+          calls++;
+          if (calls < 3) throw new StoreError("unreachable", "store down");
+        },
+      },
+      {
+        name: "bad-input",
+        retries: 3,
+        run: async () => {
+          inputCalls++;
+          throw new InputError("achats.csv:3: bad", "achats.csv", 3);
+        },
+      },
+    ]);
+    expect(calls).toBe(3);
+    expect(record.tasks[0]!.attempts).toBe(3);
+    expect(record.tasks[0]!.state).toBe("succeeded");
+    expect(inputCalls).toBe(1);
+    expect(record.tasks[1]!.state).toBe("failed");
+    expect(record.tasks[1]!.error).toBe("achats.csv:3: bad");
+    expect(record.state).toBe("failed");
+    expect(record.error).toBe("bad-input: achats.csv:3: bad");
+  });
+
+  test("gives up after the retries and skips dependents with the reason", async () => {
+    const record = await run([
+      { name: "down", retries: 2, run: async () => Promise.reject(new StoreError("unreachable", "cannot reach S3")) },
+      { name: "after", dependsOn: ["down"], run: async () => {} },
+      { name: "later", dependsOn: ["after"], run: async () => {} },
+    ]);
+    expect(record.tasks.map((t) => t.state)).toEqual(["failed", "skipped", "skipped"]);
+    expect(record.tasks[0]!.attempts).toBe(3);
+    expect(record.tasks[1]!.reason).toBe("upstream task down did not succeed");
+    expect(record.tasks[2]!.reason).toBe("upstream task after did not succeed");
+  });
+
+  test("a task can skip itself with a reason; the run still succeeds", async () => {
+    const record = await run([{ name: "s", run: async (ctx) => ctx.skip("inputs unchanged") }]);
+    expect(record.tasks[0]!.state).toBe("skipped");
+    expect(record.tasks[0]!.reason).toBe("inputs unchanged");
+    expect(record.state).toBe("succeeded");
+  });
+
+  test("a task that outlives its timeout fails and is aborted", async () => {
+    let aborted = false;
+    const record = await run([
+      {
+        name: "slow",
+        timeoutMs: 50,
+        run: (ctx) =>
+          new Promise((resolve) => {
+            ctx.signal.addEventListener("abort", () => {
+              aborted = true;
+              resolve();
+            });
+          }),
+      },
+    ]);
+    expect(record.tasks[0]!.state).toBe("failed");
+    expect(record.tasks[0]!.error).toBe("task slow timed out after 50 ms");
+    expect(aborted).toBe(true);
+  });
+
+  test("the record is written while the run progresses, not only at the end", async () => {
+    let seen: RunRecord | null = null;
+    const record = await run([
+      {
+        name: "look",
+        run: async (ctx) => {
+          seen = await readRun(store, ctx.runId);
+        },
+      },
+    ]);
+    expect(seen).not.toBeNull();
+    expect(seen!.state).toBe("running");
+    expect(seen!.tasks[0]!.state).toBe("running");
+    expect(record.state).toBe("succeeded");
+  });
+
+  test("logs are stored as JSON lines and secrets are scrubbed everywhere", async () => {
+    const secret = "s3cr3t-P4ss";
+    const record = await run(
+      [
+        {
+          name: "leaky",
+          run: async (ctx) => {
+            ctx.log("info", `connecting with ${secret}`);
+            throw new StoreError("access_denied", `denied for key ${secret}`);
+          },
+        },
+      ],
+      [secret],
+    );
+    const logs = await readLogs(store, record.id);
+    expect(logs.length).toBeGreaterThanOrEqual(4);
+    expect(logs.some((l) => l.task === "leaky" && l.msg === "connecting with ****")).toBe(true);
+    expect(logs.at(-1)!.msg).toBe("run failed");
+    const raw = JSON.stringify(await readJson(store, "runs", recordKey(record.id))) + JSON.stringify(logs);
+    expect(raw).not.toContain(secret);
+    expect(record.tasks[0]!.error).toBe("denied for key ****");
+  });
+});
+
+describe("run store", () => {
+  test("lists newest first, resolves ids by a unique part", async () => {
+    const first = await run([{ name: "a", run: async () => {} }]);
+    await Bun.sleep(1100); // ids carry the start second
+    const second = await run([{ name: "a", run: async () => {} }]);
+    const runs = await listRuns(store, 10);
+    expect(runs.map((r) => r.id)).toEqual([second.id, first.id]);
+    expect(await resolveRunId(store, second.id.slice(-4))).toBe(second.id);
+    expect(await resolveRunId(store, "no-such-run")).toBeNull();
+  });
+
+  test("a running record whose process is gone reads as incomplete", () => {
+    const base: RunRecord = {
+      id: "x",
+      flow: "all",
+      state: "running",
+      parameters: {},
+      started_at: new Date().toISOString(),
+      heartbeat_at: new Date().toISOString(),
+      host: require("node:os").hostname(),
+      pid: process.pid,
+      tasks: [],
+    };
+    expect(effectiveState(base).state).toBe("running");
+    expect(effectiveState({ ...base, pid: 2 ** 22 + 12345 }).state).toBe("incomplete");
+    const old = new Date(Date.now() - 120_000).toISOString();
+    expect(effectiveState({ ...base, host: "elsewhere", heartbeat_at: old }).state).toBe("incomplete");
+    expect(effectiveState({ ...base, host: "elsewhere" }).state).toBe("running");
+  });
+});

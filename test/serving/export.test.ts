@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StoreError } from "../../src/errors.ts";
+import { ParquetStreamWriter } from "../../src/formats/parquet.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName, type Row } from "../../src/pipeline/gold/tables.ts";
+import { exportGold } from "../../src/serving/export.ts";
+import type { RefreshMetadata, ServingStore } from "../../src/serving/serving-store.ts";
+import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { FolderStore } from "../../src/storage/folder.ts";
+import { CA_PAR_PAYS, FACT } from "./fixtures.ts";
+
+/** One small hand-written table per gold table (values typed as SPEC says, not recomputed). */
+const GOLD: Record<GoldTableName, Row[]> = {
+  fact_achats: FACT,
+  kpis: [
+    { ca_total: 1490.58, nb_achats_total: 5, panier_moyen: 298.116, nb_clients_uniques: 4, montant_moyen_par_client: 372.645, taux_croissance_mensuel: -99.99, montant_median: 19.99, montant_std: 519.5, montant_min: 0.1, montant_max: 1200.5 },
+  ],
+  dim_clients: [
+    { id_client: 10, nom: "Alice", email: "alice@example.com", date_inscription: "2023-05-01", pays: "France" },
+    { id_client: 12, nom: "Zoë", email: "zoe@example.com", date_inscription: "2024-01-20", pays: null },
+  ],
+  dim_produits: [
+    { id_produit: 1, produit: "Laptop" },
+    { id_produit: 2, produit: "Écran" },
+  ],
+  dim_dates: [
+    { id_date: 1, date: "2024-01-01", jour: 1, mois: 1, annee: 2024, jour_semaine: "Monday", semaine: 1, trimestre: 1 },
+    { id_date: 2, date: "2024-02-10", jour: 10, mois: 2, annee: 2024, jour_semaine: "Saturday", semaine: 6, trimestre: 1 },
+  ],
+  agg_jour: [
+    { date: "2024-01-01", ca_total: 1200.5, panier_moyen: 1200.5, nb_achats: 1, nb_clients: 1 },
+    { date: "2024-01-02", ca_total: 269.99, panier_moyen: 134.995, nb_achats: 2, nb_clients: 2 },
+  ],
+  agg_semaine: [{ semaine: "2024-W01", date_debut: "2024-01-01", ca_total: 1490.48, panier_moyen: 372.62, nb_achats: 4, nb_clients: 3 }],
+  agg_mois: [
+    { mois: "2024-01", ca_total: 1490.48, panier_moyen: 372.62, nb_achats: 4, nb_clients: 3 },
+    { mois: "2024-02", ca_total: 0.1, panier_moyen: 0.1, nb_achats: 1, nb_clients: 1 },
+  ],
+  ca_par_pays: CA_PAR_PAYS,
+  ca_par_produit: [
+    { produit: "Laptop", ca_total: 1200.5, panier_moyen: 1200.5, nb_achats: 1, nb_clients: 1, part_ca: 80.53916 },
+    { produit: "Écran", ca_total: 0.1, panier_moyen: 0.1, nb_achats: 1, nb_clients: 1, part_ca: null },
+  ],
+};
+
+/** A Parquet file of the rows, one row group per `groupSize` rows. */
+function parquetOf(table: GoldTableName, rows: readonly Row[], groupSize = 3): Uint8Array {
+  const columns = GOLD_TABLES[table].columns;
+  const writer = new ParquetStreamWriter(columns);
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < rows.length; at += groupSize) {
+    const group = rows.slice(at, at + groupSize);
+    chunks.push(...writer.writeBatch(columns.map((c) => group.map((r) => r[c.name] ?? null)), group.length));
+  }
+  chunks.push(...writer.finish());
+  return Buffer.concat(chunks);
+}
+
+let dir = "";
+let objects: FolderStore;
+let serving: ServingStore;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "elt-export-"));
+  objects = new FolderStore(join(dir, "lake"));
+  await objects.ensureBuckets();
+  for (const table of GOLD_TABLE_NAMES) await objects.put("gold", `${table}.parquet`, parquetOf(table, GOLD[table]));
+  serving = openSqliteStore(join(dir, "serving.sqlite"));
+});
+
+afterEach(async () => {
+  await serving.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("exportGold", () => {
+  test("loads every gold table into the serving store, in gold order, with its metadata", async () => {
+    const announced: string[] = [];
+    const written = await exportGold(objects, serving, "run-1", { onTable: (meta) => announced.push(meta.collection) });
+    const names = GOLD_TABLE_NAMES.map((t) => `gold_${t}`);
+    expect(written.map((m) => m.collection)).toEqual(names);
+    expect(announced).toEqual(names);
+    expect(written.map((m) => m.record_count)).toEqual(GOLD_TABLE_NAMES.map((t) => GOLD[t].length));
+    expect(written.every((m) => m.run_id === "run-1")).toBe(true);
+    for (const table of GOLD_TABLE_NAMES) {
+      expect(await serving.read(table)).toEqual({ rows: GOLD[table], total: GOLD[table].length });
+    }
+    expect((await serving.refreshMetadata()).length).toBe(10);
+  });
+
+  test("hands the store batches of at most batchSize rows, for the tables asked", async () => {
+    const sizes: number[] = [];
+    // The real store, seen through a replaceTable that notes the size of each batch.
+    const spy: ServingStore = Object.create(serving);
+    spy.replaceTable = (table, batches, runId) => {
+      async function* counted() {
+        for await (const batch of batches) {
+          sizes.push(batch.length);
+          yield batch;
+        }
+      }
+      return serving.replaceTable(table, counted(), runId);
+    };
+    const written = await exportGold(objects, spy, "run-2", { tables: ["fact_achats"], batchSize: 2 });
+    expect(written.map((m: RefreshMetadata) => [m.collection, m.record_count])).toEqual([["gold_fact_achats", 5]]);
+    // Row groups of 3 and 2 rows, cut to at most 2.
+    expect(sizes).toEqual([2, 1, 2]);
+    expect((await serving.read("fact_achats")).rows).toEqual(FACT);
+  });
+
+  test("a missing gold table stops the export before any table is replaced", async () => {
+    await exportGold(objects, serving, "run-1");
+    await objects.delete("gold", "agg_mois.parquet");
+    const err = await exportGold(objects, serving, "run-2").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).kind).toBe("not_found");
+    expect((err as StoreError).message).toBe("gold/agg_mois.parquet not found: run `elt run gold` first");
+    expect((await serving.refreshMetadata()).map((m) => m.run_id)).toEqual(Array(10).fill("run-1"));
+  });
+});

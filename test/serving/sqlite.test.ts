@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { StoreError } from "../../src/errors.ts";
+import type { ServingStore } from "../../src/serving/serving-store.ts";
+import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { FACT, batchesOf, factRows } from "./fixtures.ts";
+
+const SQLITE_MODULE = resolve(import.meta.dir, "../../src/serving/sqlite.ts");
+
+let dir = "";
+const opened: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function fresh(options?: { busyTimeoutMs?: number }): { path: string; store: ServingStore } {
+  dir = mkdtempSync(join(tmpdir(), "elt-sqlite-"));
+  const path = join(dir, "serving.sqlite");
+  const store = openSqliteStore(path, options);
+  opened.push(store);
+  return { path, store };
+}
+
+function storeFailure(fn: () => unknown): StoreError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof StoreError) return err;
+    throw err;
+  }
+  throw new Error("expected a StoreError");
+}
+
+async function asyncStoreFailure(promise: Promise<unknown>): Promise<StoreError> {
+  const err = await promise.then(
+    () => new Error("expected a StoreError"),
+    (e: unknown) => e,
+  );
+  if (err instanceof StoreError) return err;
+  throw err;
+}
+
+/**
+ * Reads fact_achats in a loop from another process until `stop` exists, printing one line
+ * per read: the version it saw ("old" or "new") or what was wrong with it.
+ */
+const READER = `
+import { existsSync } from "node:fs";
+import { openSqliteStore } from ${JSON.stringify(SQLITE_MODULE)};
+const [path, stop, oldCount, newCount] = process.argv.slice(-4);
+const store = openSqliteStore(path);
+while (!existsSync(stop)) {
+  let line;
+  try {
+    const last = await store.read("fact_achats", { limit: 1, sort: { column: "id_achat", direction: "desc" } });
+    const version = last.total === Number(oldCount) ? "old" : last.total === Number(newCount) ? "new" : "total " + last.total;
+    const row = last.rows[0];
+    line = row && row.produit === version && row.id_achat === last.total ? version : "bad " + version + " " + JSON.stringify(last.rows);
+  } catch (err) {
+    line = "bad " + String(err);
+  }
+  console.log(line);
+}
+await store.close();
+`;
+
+describe("sqlite serving store", () => {
+  test("uses WAL so readers never wait for a writer", () => {
+    const { path } = fresh();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    raw.close();
+  });
+
+  test("a reader in another process sees the old table or the new one while a big replace runs", async () => {
+    const { path, store } = fresh();
+    const OLD = 500;
+    const NEW = 100_000;
+    await store.replaceTable("fact_achats", batchesOf(factRows(OLD, "old"), 1000), "run-old");
+    const stop = join(dir, "stop");
+    const child = Bun.spawn([process.execPath, "-e", READER, path, stop, String(OLD), String(NEW)], { stdout: "pipe", stderr: "inherit" });
+    const lines: string[] = [];
+    const collecting = (async () => {
+      let rest = "";
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+        const parts = (rest + chunk).split("\n");
+        rest = parts.pop()!;
+        lines.push(...parts);
+      }
+    })();
+    // Paces the writer to one batch per reader line, so reads spread over the whole load (a line
+    // may wait in the pipe, so this paces rather than synchronises; the checks below do not rely on it).
+    const readerTurn = async () => {
+      const until = lines.length + 1;
+      while (lines.length < until) await Bun.sleep(1);
+    };
+    await readerTurn();
+    await store.replaceTable("fact_achats", batchesOf(factRows(NEW, "new"), 5000, readerTurn), "run-new");
+    while (!lines.includes("new")) await Bun.sleep(1);
+    writeFileSync(stop, "");
+    await child.exited;
+    await collecting;
+    expect(child.exitCode).toBe(0);
+    expect(lines.filter((l) => l !== "old" && l !== "new")).toEqual([]);
+    expect(lines[0]).toBe("old");
+    // Once the new table is seen, the old one never comes back.
+    expect(lines.slice(lines.indexOf("new")).every((l) => l === "new")).toBe(true);
+    // At least one read per batch happened while the old table was still served.
+    expect(lines.filter((l) => l === "old").length).toBeGreaterThanOrEqual(20);
+  });
+
+  test("a file that is not a database is a StoreError, not a crash", () => {
+    dir = mkdtempSync(join(tmpdir(), "elt-sqlite-"));
+    const path = join(dir, "serving.sqlite");
+    writeFileSync(path, "this is not a database, just some text that is long enough to have a header".repeat(20));
+    const err = storeFailure(() => openSqliteStore(path));
+    expect(err.kind).toBe("failed");
+    expect(err.message).toBe(`serving store ${path}: not a valid SQLite database (remove it: the next export recreates it)`);
+  });
+
+  test("a folder that does not exist is a StoreError unreachable", () => {
+    dir = mkdtempSync(join(tmpdir(), "elt-sqlite-"));
+    const err = storeFailure(() => openSqliteStore(join(dir, "missing", "serving.sqlite")));
+    expect(err.kind).toBe("unreachable");
+  });
+
+  test("a file removed while open: reads say not_found, then a new export is seen without a restart", async () => {
+    const { path, store } = fresh();
+    await store.replaceTable("fact_achats", batchesOf(FACT, 10), "run-1");
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+    const err = await asyncStoreFailure(store.read("fact_achats"));
+    expect(err.kind).toBe("not_found");
+    expect(err.message).toBe("gold_fact_achats is not in the serving store yet: run `elt run` first");
+
+    rmSync(path, { force: true });
+    const writer = openSqliteStore(path);
+    opened.push(writer);
+    await writer.replaceTable("fact_achats", batchesOf(FACT.slice(0, 2), 10), "run-2");
+    expect(await store.read("fact_achats")).toEqual({ rows: FACT.slice(0, 2), total: 2 });
+  });
+
+  test("a database locked by another writer is a StoreError, and the served table is untouched", async () => {
+    const { path, store } = fresh({ busyTimeoutMs: 50 });
+    await store.replaceTable("fact_achats", batchesOf(FACT, 10), "run-1");
+    const other = new Database(path);
+    other.run("BEGIN IMMEDIATE");
+    const err = await asyncStoreFailure(store.replaceTable("fact_achats", batchesOf(FACT.slice(0, 1), 10), "run-2"));
+    expect(err.kind).toBe("failed");
+    expect(err.message).toBe(`serving store ${path}: locked by another process for more than 50 ms`);
+    // Readers are not blocked by the lock.
+    expect((await store.read("fact_achats")).total).toBe(5);
+    other.run("ROLLBACK");
+    other.close();
+    await store.replaceTable("fact_achats", batchesOf(FACT.slice(0, 1), 10), "run-2");
+    expect((await store.read("fact_achats")).rows).toEqual(FACT.slice(0, 1));
+  });
+});
