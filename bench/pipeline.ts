@@ -17,6 +17,8 @@ export type Stage = (typeof STAGES)[number];
 export interface Sample {
   /** The process, start to exit. */
   wallMs: number;
+  /** CPU time of the process (user + system): less swayed than wall time by a busy machine. */
+  cpuMs: number;
   /** The work inside it: the run's duration in its record (the floor's parse time). */
   workMs: number;
   maxRssBytes: number;
@@ -93,6 +95,7 @@ export class PipelineBench {
     const result = JSON.parse(run.stdout) as Record<"papaparse" | "parseCsv", { ms: number; records: number }>;
     return {
       wallMs: run.wallMs,
+      cpuMs: run.cpuMs,
       workMs: result.papaparse.ms,
       parseCsvMs: result.parseCsv.ms,
       maxRssBytes: run.maxRssBytes,
@@ -111,6 +114,7 @@ export class PipelineBench {
     const sourceBytes = this.data.bytes.clients + this.data.bytes.achats;
     const sample = (run: ChildRun, record: RunRecord, inputBytes: number): Sample => ({
       wallMs: run.wallMs,
+      cpuMs: run.cpuMs,
       workMs: record.duration_ms ?? 0,
       maxRssBytes: run.maxRssBytes,
       rowsIn: sum(record.tasks.map((t) => t.rows_in ?? 0)),
@@ -146,6 +150,7 @@ export class PipelineBench {
       const exported = record.tasks.find((t) => t.name === "export")!;
       return {
         wallMs: run.wallMs,
+        cpuMs: run.cpuMs,
         workMs: record.duration_ms ?? 0,
         maxRssBytes: run.maxRssBytes,
         rowsIn: this.data.rows.clients + this.data.rows.achats,

@@ -9,6 +9,7 @@ import { MB, median } from "./stats.ts";
 export interface StageSummary {
   /** Medians over the repeats. */
   wallMs: number;
+  cpuMs: number;
   workMs: number;
   /** The highest peak over the repeats. */
   maxRssBytes: number;
@@ -57,6 +58,7 @@ export function summarize(samples: Sample[], floorMs: number): StageSummary {
   const first = samples[0]!;
   return {
     wallMs: medianOf(samples, (s) => s.wallMs)!,
+    cpuMs: medianOf(samples, (s) => s.cpuMs)!,
     workMs,
     maxRssBytes: Math.max(...samples.map((s) => s.maxRssBytes)),
     rowsPerSec: first.rowsIn / (workMs / 1000),

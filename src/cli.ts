@@ -30,6 +30,8 @@ cli
   .option("--generate", "Generate sources first when the folder has none")
   .option("--wait", "Wait for another run on the same lake to finish instead of refusing")
   .option("--json", "Print the run record as JSON instead of the summary")
+  .option("--serve", "Afterwards: measure the refresh time and keep the API serving")
+  .option("--dashboard", "Afterwards: measure the refresh time and open the dashboard on the API")
   .example("elt run --all")
   .example("elt run silver --as-of 2026-06-30 --force")
   .action(action(async () => async (layer, o) => (await import("./commands/run.ts")).runCommand({ ...o, layer })));

@@ -96,10 +96,6 @@ export function createApp(options: AppOptions) {
         set.status = error.kind === "not_found" ? 404 : 503;
         return { error: redact(errorLine(error), secrets) };
       }
-      if (code === "PARSE") {
-        set.status = 400;
-        return { error: "this API takes no request body" };
-      }
       set.status = 500;
       log?.(`error: ${redact(errorLine(error), secrets)}`);
       return { error: "internal error (see the server log)" };

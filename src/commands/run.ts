@@ -24,6 +24,8 @@ const schema = z.object({
   json: z.boolean().default(false),
   generate: z.boolean().default(false),
   wait: z.boolean().default(false),
+  serve: z.boolean().default(false),
+  dashboard: z.boolean().default(false),
 });
 
 export type RunOptions = z.input<typeof schema>;
@@ -72,8 +74,12 @@ export async function runCommand(raw: RunOptions): Promise<number> {
           }),
       );
     }
-    return record.state === "succeeded" ? 0 : 1;
+    if (record.state !== "succeeded") return 1;
   } finally {
     await store.close?.();
   }
+  if (!opts.all && !opts.serve && !opts.dashboard) return 0;
+  const { afterRun } = await import("./after-run.ts");
+  const interactive = opts.all && !opts.json && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  return afterRun({ serve: opts.serve, dashboard: opts.dashboard, interactive });
 }

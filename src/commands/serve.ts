@@ -43,6 +43,8 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
     });
     out(`${signal}: stopping`);
     await server.stop();
+    // Access lines are written just after each response; let the last ones out before exiting.
+    await new Promise((resolve) => setImmediate(resolve));
     return 0;
   } finally {
     await store.close();

@@ -5,105 +5,31 @@
  * Type mapping, one rule per ColumnType (what pandas, DuckDB or Spark users expect to find):
  * - int    → INT64: ids go up to 2^53−1, beyond INT32; counts and date parts follow the same
  *            rule so a column's type never depends on its values. Read back as numbers.
- *            Encoded DELTA_BINARY_PACKED: ids in order shrink to a few bits each, and Snappy
- *            no longer spends its time on eight mostly incompressible bytes a value.
  * - double → DOUBLE
  * - string → BYTE_ARRAY annotated UTF8 / STRING
  * - date   → INT32 annotated DATE (days since 1970-01-01). Read back as `YYYY-MM-DD`.
  * Columns are OPTIONAL unless declared `nullable: false`, which makes them REQUIRED: no
  * definition levels to write, and hyparquet reads them back as typed arrays, several times
- * faster. Pages are Snappy-compressed, as pandas and Spark write them by default.
+ * faster. The writer and its encodings are in parquet-writer.ts.
  */
-import { cachedAsyncBuffer, parquetMetadataAsync, parquetScan, type AsyncBuffer } from "hyparquet";
-import { ByteWriter, ParquetWriter, type ColumnSource, type SchemaElement } from "hyparquet-writer";
+import { parquetMetadataAsync, parquetScan, type AsyncBuffer, type SchemaElement } from "hyparquet";
 import { EltError, InputError, StoreError } from "../errors.ts";
 import type { Cell, ColumnDef, ColumnType, Row } from "../pipeline/gold/tables.ts";
-import { dayNumber, isoFromDayNumber } from "../pipeline/dates.ts";
+import { isoFromDayNumber } from "../pipeline/dates.ts";
 import type { Bucket, ObjectStore } from "../storage/object-store.ts";
+
+export { ParquetStreamWriter } from "./parquet-writer.ts";
 
 /** A column of a file: REQUIRED when `nullable` is false, OPTIONAL otherwise. */
 export type ParquetColumn = ColumnDef & { readonly nullable?: boolean };
 
+/** What a reader must find in the file for each ColumnType. */
 const PHYSICAL: Record<ColumnType, Omit<SchemaElement, "name">> = {
   int: { type: "INT64" },
   double: { type: "DOUBLE" },
   string: { type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" } },
   date: { type: "INT32", converted_type: "DATE", logical_type: { type: "DATE" } },
 };
-
-const ENCODING: Partial<Record<ColumnType, ColumnSource["encoding"]>> = { int: "DELTA_BINARY_PACKED" };
-/**
- * Min/max statistics let readers skip row groups on numbers and dates; on strings they cost a
- * code-point comparison per value for little use, so they are left out there.
- */
-const STATISTICS: Record<ColumnType, boolean> = { int: true, double: true, date: true, string: false };
-
-function schemaOf(columns: readonly ParquetColumn[]): SchemaElement[] {
-  return [
-    { name: "root", num_children: columns.length },
-    ...columns.map((c) => ({
-      name: c.name,
-      ...PHYSICAL[c.type],
-      repetition_type: c.nullable === false ? ("REQUIRED" as const) : ("OPTIONAL" as const),
-    })),
-  ];
-}
-
-/** A column's cells as the writer wants them: bigint for INT64, day numbers for DATE. */
-function physicalValues(type: ColumnType, cells: ArrayLike<Cell>, rowCount: number): unknown[] {
-  if ((type === "double" || type === "string") && Array.isArray(cells) && cells.length === rowCount) return cells;
-  const out = new Array<unknown>(rowCount);
-  for (let i = 0; i < rowCount; i++) {
-    const v = cells[i] ?? null;
-    if (v === null) out[i] = null;
-    else if (type === "int") out[i] = BigInt(v as number);
-    else if (type === "date") out[i] = dayNumber(v as string);
-    else out[i] = v;
-  }
-  return out;
-}
-
-/**
- * A Parquet file produced in pieces: every batch becomes one row group and its bytes are
- * handed back at once, so a caller can pipe them into an object-store put as they come.
- */
-export class ParquetStreamWriter {
-  readonly #bytes = new ByteWriter();
-  readonly #parquet: ParquetWriter;
-
-  constructor(readonly columns: readonly ParquetColumn[]) {
-    this.#parquet = new ParquetWriter({ writer: this.#bytes, schema: schemaOf(columns), createdBy: "elt" });
-  }
-
-  /** Writes rows [0, rowCount) of `values` (one array per column) as a row group. */
-  writeBatch(values: readonly ArrayLike<Cell>[], rowCount: number): Uint8Array[] {
-    if (rowCount > 0) {
-      const columnData = this.columns.map((c, i) => ({
-        name: c.name,
-        data: physicalValues(c.type, values[i]!, rowCount),
-        encoding: ENCODING[c.type],
-        statistics: STATISTICS[c.type],
-      }));
-      void this.#parquet.write({ columnData, rowGroupSize: rowCount });
-    }
-    return this.#drain();
-  }
-
-  /** Writes the footer; the returned bytes end the file. */
-  finish(): Uint8Array[] {
-    void this.#parquet.finish();
-    return this.#drain();
-  }
-
-  /** Hands back what was written so far and lets the buffer be reused for the next group. */
-  #drain(): Uint8Array[] {
-    const w = this.#bytes;
-    if (w.index === 0) return [];
-    const chunk = new Uint8Array(w.buffer.slice(0, w.index));
-    w.index = 0;
-    return [chunk];
-  }
-}
 
 /** A whole file's bytes, or a ranged reader over one; `name` appears in error messages. */
 export type ParquetSource = Uint8Array | (AsyncBuffer & { name?: string });
@@ -233,9 +159,12 @@ function isoOf(days: number, cache: Map<number, string>): string {
   return iso;
 }
 
+/** Below this size a file is fetched whole, once: one request beats a footer and a chunk each. */
+const WHOLE_FILE_BYTES = 1 << 20;
+
 /**
  * A ranged reader over a stored object, so a reader fetches the footer and the column chunks
- * it needs rather than the whole file. Small files are fetched once, whole.
+ * it needs rather than the whole file. Nothing is fetched until the first read.
  */
 export async function objectAsyncBuffer(
   store: ObjectStore,
@@ -246,21 +175,27 @@ export async function objectAsyncBuffer(
   const info = await store.stat(bucket, key);
   if (!info) throw new StoreError("not_found", `${name}: no such object`);
   const byteLength = info.size;
-  const ranged: AsyncBuffer = {
+  const fetch = async (start: number, end: number): Promise<ArrayBuffer> => {
+    const out = new Uint8Array(Math.max(0, end - start));
+    if (out.length === 0) return out.buffer;
+    let at = 0;
+    for await (const chunk of await store.get(bucket, key, { offset: start, length: out.length })) {
+      const take = Math.min(chunk.byteLength, out.length - at);
+      out.set(chunk.subarray(0, take), at);
+      at += take;
+      if (at === out.length) break;
+    }
+    if (at < out.length) throw new StoreError("failed", `${name}: object changed while being read`);
+    return out.buffer;
+  };
+  let whole: Promise<ArrayBuffer> | undefined;
+  return {
+    name,
     byteLength,
-    async slice(start, end = byteLength) {
-      const out = new Uint8Array(Math.max(0, end - start));
-      if (out.length === 0) return out.buffer;
-      let at = 0;
-      for await (const chunk of await store.get(bucket, key, { offset: start, length: out.length })) {
-        const take = Math.min(chunk.byteLength, out.length - at);
-        out.set(chunk.subarray(0, take), at);
-        at += take;
-        if (at === out.length) break;
-      }
-      if (at < out.length) throw new StoreError("failed", `${name}: object changed while being read`);
-      return out.buffer;
+    slice(start, end = byteLength) {
+      if (byteLength > WHOLE_FILE_BYTES) return fetch(start, end);
+      whole ??= fetch(0, byteLength);
+      return whole.then((bytes) => bytes.slice(start, end));
     },
   };
-  return { ...cachedAsyncBuffer(ranged), name };
 }

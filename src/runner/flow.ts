@@ -254,7 +254,9 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
     try {
       await withRetry(() => write(store, final), { retries: FINAL_SAVE_RETRIES, baseMs: options.retryBaseMs ?? 500, maxMs: 8_000 });
     } catch (err) {
-      (unsaved.get(store) ?? unsaved.set(store, []).get(store)!).push(final);
+      const waiting = unsaved.get(store) ?? [];
+      waiting.push(final);
+      unsaved.set(store, waiting);
       observer.warn?.(`the run record could not be saved: ${clean(errorLine(err))}`);
     }
   }

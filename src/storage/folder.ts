@@ -3,7 +3,7 @@ import type { Dirent } from "node:fs";
 import { copyFile, mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
-import { compareCodePoints } from "../pipeline/gold/text-order.ts";
+import { compareCodePoints } from "../text-order.ts";
 import { BUCKETS, checkKey, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectStore } from "./object-store.ts";
 
 /** Partial writes carry this suffix until they are renamed into place; listings skip them. */
@@ -45,8 +45,7 @@ export class FolderStore implements ObjectStore {
     await this.io(`write ${bucket}/${key}`, async () => {
       await mkdir(dirname(path), { recursive: true });
       try {
-        await writeBody(temp, body);
-        await rename(temp, path);
+        await writeBody(path, body);
       } catch (err) {
         await rm(temp, { force: true });
         throw err;

@@ -53,16 +53,20 @@ async function waitForLine(stream: ReadableStream<Uint8Array>, pattern: RegExp):
 describe("elt serve", () => {
   test("serves the store until SIGTERM, then exits 0", async () => {
     const proc = elt(["serve", "--port", "0"]);
-    const { match, rest } = await waitForLine(proc.stdout, /elt API on (http:\/\/127\.0\.0\.1:\d+) \(docs: \1\/docs\)/);
-    const url = match[1]!;
-    const response = await fetch(`${url}/kpis`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: GOLD.kpis, count: 1 });
-    proc.kill("SIGTERM");
-    expect(await proc.exited).toBe(0);
-    const out = await rest();
-    expect(out).toMatch(/Z GET \/kpis 200 \d+\.\dms\n/);
-    expect(out).toContain("SIGTERM: stopping");
+    try {
+      const { match, rest } = await waitForLine(proc.stdout, /elt API on (http:\/\/127\.0\.0\.1:\d+) \(docs: \1\/docs\)/);
+      const url = match[1]!;
+      const response = await fetch(`${url}/kpis`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ data: GOLD.kpis, count: 1 });
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+      const out = await rest();
+      expect(out).toMatch(/Z GET \/kpis 200 \d+\.\dms\n/);
+      expect(out).toContain("SIGTERM: stopping");
+    } finally {
+      proc.kill("SIGKILL");
+    }
   });
 
   test("a port in use is a one-line error and exit 1", async () => {

@@ -82,5 +82,16 @@ describe("the executable", () => {
     const records = JSON.parse(runs.out) as { flow: string; state: string }[];
     expect(records[0]).toMatchObject({ flow: "all", state: "succeeded" });
     expect((await readdir(join(dir, ".elt", "lake", "gold"))).filter((f) => f.endsWith(".parquet")).length).toBe(10);
+    // Off a terminal it never asks what to do next.
+    expect(all.out + all.err).not.toContain("[y/N]");
+  }, 120_000);
+
+  test("run --all --dashboard measures the refresh time, then shows a dashboard frame", () => {
+    const { code, out, err } = run(["run", "--all", "--as-of", "2026-06-30", "--dashboard"], { API_URL: "http://127.0.0.1:0" });
+    expect(err).not.toContain("error");
+    expect(code).toBe(0);
+    expect(out).toMatch(/^overall\s+[\d.]+\s+[\d.]+/m);
+    expect(out).toContain("CA par produit");
+    expect(out).toContain("CA total");
   }, 120_000);
 });

@@ -188,6 +188,17 @@ describe("objectAsyncBuffer", () => {
     expect(store.reads.every((r) => r.length < file.byteLength)).toBe(true);
   });
 
+  test("a small file is fetched once, whole, and only when first read", async () => {
+    const store = await recordingStore();
+    const file = fileOf(COLUMNS, [[[1, 2], [0.5, 0.25], ["x", "y"], ["2024-01-01", null]]]);
+    await store.put("gold", "small.parquet", file);
+    const buffer = await objectAsyncBuffer(store, "gold", "small.parquet");
+    expect(store.reads).toEqual([]);
+    const rows = (await collect(readParquetRows(buffer, COLUMNS))).flat();
+    expect(rows.map((r) => r.label)).toEqual(["x", "y"]);
+    expect(store.reads).toEqual([{ offset: 0, length: file.byteLength }]);
+  });
+
   test("a missing object is a not_found StoreError; errors name the object", async () => {
     const store = await recordingStore();
     await expect(objectAsyncBuffer(store, "gold", "nope.parquet")).rejects.toThrow(StoreError);

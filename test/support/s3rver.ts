@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, open, rename, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { S3Config } from "../../src/config.ts";
 
 interface S3rverServer {
@@ -29,6 +29,46 @@ const readdirSync = fs.readdirSync as (...args: unknown[]) => unknown[];
 (fs as Record<string, unknown>).readdirSync = (...args: unknown[]) => {
   const names = readdirSync(...args);
   return names.every((n) => typeof n === "string") ? (names as string[]).sort() : names;
+};
+
+// s3rver answers a PUT before the bytes reach the object's file, which it truncates and
+// rewrites in place: a GET may then read a short object, and two quick PUTs of one key may
+// interleave into a corrupt one. S3 stores a PUT whole or not at all, and so does this.
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+}
+interface S3Object {
+  bucket: string;
+  key: string;
+  content: Buffer | AsyncIterable<Buffer>;
+  metadata: unknown;
+}
+const store = require("s3rver/lib/stores/filesystem.js") as { prototype: Record<string, unknown> };
+store.prototype.putObject = async function (this: FilesystemStore, object: S3Object) {
+  const path = this.getResourcePath(object.bucket, object.key, "object");
+  // Not named like an object, so listings never show it.
+  const partial = `${path}.${crypto.randomUUID()}.partial`;
+  const md5 = crypto.createHash("md5");
+  let size = 0;
+  await mkdir(dirname(path), { recursive: true });
+  const file = await open(partial, "w");
+  try {
+    for await (const chunk of Buffer.isBuffer(object.content) ? [object.content] : object.content) {
+      md5.update(chunk);
+      size += chunk.length;
+      await file.write(chunk);
+    }
+    await file.close();
+    await rename(partial, path);
+  } catch (err) {
+    await file.close().catch(() => {});
+    await rm(partial, { force: true });
+    throw err;
+  }
+  const digest = md5.digest("hex");
+  await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+  return { size, md5: digest };
 };
 
 // s3rver ships no types; this is the little of it the tests use.

@@ -27,7 +27,7 @@ import { idOrder } from "./id-order.ts";
 import { PurchaseColumns } from "./purchases.ts";
 import { medianInPlace, sampleStd } from "./stats.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type Cell, type GoldTableName } from "./tables.ts";
-import { compareCodePoints } from "./text-order.ts";
+import { compareCodePoints } from "../../text-order.ts";
 
 /** Running measures of the groups of one dimension, indexed by dense group number. */
 class Groups<K> {

@@ -36,7 +36,7 @@ async function* readSilver(store: ObjectStore, key: string, columns: ColumnDef[]
   yield* readParquetColumns(await objectAsyncBuffer(store, "silver", key), columns);
 }
 
-async function build(store: ObjectStore, progress: (text: string) => void): Promise<GoldTables> {
+async function build(store: ObjectStore, expectedPurchases: number, progress: (text: string) => void): Promise<GoldTables> {
   const clients: Client[] = [];
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.clients, SILVER_CLIENT_TYPES)) {
     const [id, nom, email, date, pays] = values as [number[], string[], string[], string[], (string | null)[]];
@@ -44,13 +44,10 @@ async function build(store: ObjectStore, progress: (text: string) => void): Prom
       clients.push({ id_client: id[i]!, nom: nom[i]!, email: email[i]!, date_inscription: date[i]!, pays: pays[i] ?? null });
     }
   }
-  const builder = new GoldBuilder(clients);
+  const builder = new GoldBuilder(clients, expectedPurchases);
   let n = 0;
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.achats, SILVER_ACHAT_TYPES)) {
-    const [id, client, date, montant, produit] = values as [number[], number[], string[], number[], string[]];
-    for (let i = 0; i < rowCount; i++) {
-      builder.add({ id_achat: id[i]!, id_client: client[i]!, date_achat: date[i]!, montant: montant[i]!, produit: produit[i]! });
-    }
+    builder.addColumns(values, rowCount);
     n += rowCount;
     progress(`${formatInt(n)} purchases`);
   }
@@ -65,7 +62,8 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
     const reason = await unchangedReason(store, "gold", inputs);
     if (reason) return { skipped: reason };
   }
-  const tables = await build(store, options.progress);
+  const kept = (silver.summary as { achats?: { kept?: number } }).achats?.kept ?? 0;
+  const tables = await build(store, kept, options.progress);
   const rows: Record<string, number> = {};
   for (const name of GOLD_TABLE_NAMES) {
     const table = tables[name];
@@ -96,7 +94,7 @@ async function* asyncChunks(chunks: Iterable<string | Uint8Array>): AsyncIterabl
 /** Copies a run's stored version over the latest keys. */
 export async function publishVersion(store: ObjectStore, runId: string): Promise<void> {
   for (const name of GOLD_TABLE_NAMES) {
-    for (const key of goldKeys(name)) await store.copy("gold", versionKey(runId, key), "gold", key);
+    for (const key of goldKeys(name)) await store.put("gold", key, await store.get("gold", versionKey(runId, key)));
   }
 }
 

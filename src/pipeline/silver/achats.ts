@@ -84,9 +84,10 @@ export async function cleanAchats(
         continue;
       }
       if (!clientIds.has(a.id_client)) orphans++;
-      await out.push(a.id_achat, a.id_client, a.date_achat, a.montant, a.produit);
+      out.push(a.id_achat, a.id_client, a.date_achat, a.montant, a.produit);
     }
     await rejects.flush();
+    await out.drain();
     progress(2, rowsIn);
   }
   await rejects.close();

@@ -54,9 +54,10 @@ export async function cleanClients(
         rejects.add(fields, "duplicate", line);
         continue;
       }
-      await out.push(c.id_client, c.nom, c.email, c.date_inscription, c.pays);
+      out.push(c.id_client, c.nom, c.email, c.date_inscription, c.pays);
     }
     await rejects.flush();
+    await out.drain();
     progress(rowsIn);
   }
   await rejects.close();

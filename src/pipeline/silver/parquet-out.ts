@@ -1,8 +1,12 @@
-import { ParquetStreamWriter } from "../../formats/parquet.ts";
-import type { Cell, ColumnDef } from "../gold/tables.ts";
+import { ParquetStreamWriter, type ParquetColumn } from "../../formats/parquet.ts";
+import type { Cell } from "../gold/tables.ts";
 import type { StagedFile } from "../staging.ts";
 
-/** Kept rows gathered into columns and written to a staged Parquet file one row group at a time. */
+/**
+ * Kept rows gathered into columns and written to a staged Parquet file one row group at a time.
+ * `push` is synchronous (a promise per row cost more than the row's rules); the caller lets a
+ * full row group out with `drain()` between batches.
+ */
 export class ParquetOut {
   private readonly writer: ParquetStreamWriter;
   private columns: Cell[][];
@@ -10,16 +14,20 @@ export class ParquetOut {
 
   constructor(
     private readonly out: StagedFile,
-    private readonly defs: ColumnDef[],
+    private readonly defs: readonly ParquetColumn[],
     private readonly groupSize = 100_000,
   ) {
     this.writer = new ParquetStreamWriter(defs);
     this.columns = defs.map(() => []);
   }
 
-  async push(...values: Cell[]): Promise<void> {
+  push(...values: Cell[]): void {
     for (let i = 0; i < values.length; i++) this.columns[i]!.push(values[i]!);
     this.rows++;
+  }
+
+  /** Writes the gathered rows as a row group once there are enough of them. */
+  async drain(): Promise<void> {
     if (this.columns[0]!.length >= this.groupSize) await this.flush();
   }
 

@@ -30,6 +30,10 @@ const UPPER_Z = 90;
 
 /** SPEC's trim (String.prototype.trim); an empty field is null. */
 export function trimField(s: string): string | null {
+  // Most fields start and end with printable ASCII: nothing to trim, no copy to make.
+  const first = s.charCodeAt(0);
+  const last = s.charCodeAt(s.length - 1);
+  if (first > 32 && first < 127 && last > 32 && last < 127) return s;
   const t = s.trim();
   return t.length === 0 ? null : t;
 }
@@ -192,7 +196,11 @@ function canonicalizer(references: readonly string[]): (s: string) => string {
     bySpelling.set(ref, ref);
     bySpelling.set(ref.toLowerCase(), ref);
   }
-  return (s) => bySpelling.get(s) ?? bySpelling.get(s.toLowerCase()) ?? s;
+  // The reference spelling itself is the common case: a few comparisons, no hashing.
+  return (s) => {
+    for (const ref of references) if (s === ref) return ref;
+    return bySpelling.get(s.toLowerCase()) ?? s;
+  };
 }
 
 export const canonicalCountry = canonicalizer(COUNTRIES);

@@ -21,7 +21,7 @@ export async function* bronzeRecords(store: ObjectStore, entry: BronzeEntry): As
     const got = first.fields.map((f) => f.trim());
     if (got.length !== header.length || got.some((name, i) => name !== header[i])) {
       throw new InputError(
-        `${file}:${first.line}: header must be exactly "${header.join(",")}" (got "${got.join(",")}")`,
+        `${file}:${first.line}: header must be exactly "${header.join(",")}" (got ${shownHeader(got)})`,
         file,
         first.line,
       );
@@ -32,4 +32,12 @@ export async function* bronzeRecords(store: ObjectStore, entry: BronzeEntry): As
   if (!headerSeen) {
     throw new InputError(`${file}: the file is empty; expected the header "${header.join(",")}"`, file);
   }
+}
+
+/** Longest part of a wrong header quoted in the error: a header may hold 10,000 names. */
+const MAX_SHOWN = 120;
+
+function shownHeader(names: string[]): string {
+  const text = names.join(",");
+  return text.length <= MAX_SHOWN ? `"${text}"` : `"${text.slice(0, MAX_SHOWN)}…", ${names.length} columns`;
 }

@@ -72,20 +72,23 @@ export const PRODUCTS = {
   Charger: [15, 100],
 } as const satisfies Record<string, readonly [number, number]>;
 
-import type { ColumnDef } from "../gold/tables.ts";
+import type { ParquetColumn } from "../../formats/parquet.ts";
 
-/** Column types of the silver Parquet tables. */
-export const SILVER_CLIENT_TYPES: ColumnDef[] = [
-  { name: "id_client", type: "int" },
-  { name: "nom", type: "string" },
-  { name: "email", type: "string" },
-  { name: "date_inscription", type: "date" },
+/**
+ * Column types of the silver Parquet tables. Only pays can be null in a kept row; the others
+ * are REQUIRED, which readers decode into typed arrays, much faster.
+ */
+export const SILVER_CLIENT_TYPES: ParquetColumn[] = [
+  { name: "id_client", type: "int", nullable: false },
+  { name: "nom", type: "string", nullable: false },
+  { name: "email", type: "string", nullable: false },
+  { name: "date_inscription", type: "date", nullable: false },
   { name: "pays", type: "string" },
 ];
-export const SILVER_ACHAT_TYPES: ColumnDef[] = [
-  { name: "id_achat", type: "int" },
-  { name: "id_client", type: "int" },
-  { name: "date_achat", type: "date" },
-  { name: "montant", type: "double" },
-  { name: "produit", type: "string" },
+export const SILVER_ACHAT_TYPES: ParquetColumn[] = [
+  { name: "id_achat", type: "int", nullable: false },
+  { name: "id_client", type: "int", nullable: false },
+  { name: "date_achat", type: "date", nullable: false },
+  { name: "montant", type: "double", nullable: false },
+  { name: "produit", type: "string", nullable: false },
 ];

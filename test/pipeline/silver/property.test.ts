@@ -243,7 +243,12 @@ function shaped(row: fc.Arbitrary<string[]>): fc.Arbitrary<Item> {
   return fc.oneof(
     { weight: 60, arbitrary: row },
     { weight: 2, arbitrary: fc.tuple(row, fc.integer({ min: 1, max: 4 })).map(([r, k]) => r.slice(0, 5 - k)) },
-    { weight: 2, arbitrary: fc.tuple(row, fc.array(fc.string({ maxLength: 3 }), { minLength: 1, maxLength: 3 })).map(([r, more]) => [...r, ...more]) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(row, fc.array(fc.string({ maxLength: 3 }), { minLength: 1, maxLength: 3 }))
+        .map(([r, more]) => [...r, ...more]),
+    },
     { weight: 1, arbitrary: fc.constantFrom<string[]>([""], ["   "], [",,,,"]) },
     { weight: 1, arbitrary: fc.constant(null) },
   );
@@ -251,8 +256,8 @@ function shaped(row: fc.Arbitrary<string[]>): fc.Arbitrary<Item> {
 
 /** Items with some exact copies of earlier rows spliced in. */
 function items(row: fc.Arbitrary<Item>, minLength = 0, maxLength = 60): fc.Arbitrary<Item[]> {
-  const list = fc.array(row, { minLength, maxLength, size: "max" });
-  return fc.tuple(list, fc.array(fc.nat(), { maxLength: 6 })).map(([list, copies]) => {
+  const rows = fc.array(row, { minLength, maxLength, size: "max" });
+  return fc.tuple(rows, fc.array(fc.nat(), { maxLength: 6 })).map(([list, copies]) => {
     const out = [...list];
     for (const k of copies) if (out.length > 0) out.splice((k * 7) % (out.length + 1), 0, out[k % out.length]!);
     return out;
@@ -265,7 +270,7 @@ const layout = fc.record({
   finalNewline: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
   headerPad: fc.array(fc.constantFrom("", "", " ", "\t"), { minLength: 10, maxLength: 10 }),
 });
-type Layout = { bom: boolean; crlf: boolean; finalNewline: boolean; headerPad: string[] };
+type Layout = typeof layout extends fc.Arbitrary<infer T> ? T : never;
 
 /** The file's text and the records a correct reader must find in it, with their lines. */
 function writeCsv(header: readonly string[], list: readonly Item[], o: Layout): { text: string; records: RefRecord[] } {
@@ -297,14 +302,17 @@ const asOfDay = fc.oneof(
 );
 
 const scenario = asOfDay.chain((day) => {
+  const asOf = civil(day);
   const date = dateAround(day);
   const client = fc.tuple(field(id), field(nom), field(email), field(date), field(pays));
   const achat = fc.tuple(field(id), field(id), field(date), field(amount), field(produit));
   return fc.record({
-    asOf: fc.constant(civil(day)).map((c) => iso(c.year, c.month, c.day)),
+    asOf: fc.constant(iso(asOf.year, asOf.month, asOf.day)),
     clients: fc.tuple(items(shaped(client)), layout).map(([list, o]) => writeCsv(CLIENT_HEADER, list, o)),
     // Below 52 candidates SPEC's interpolated q99 leaves no room for an outlier: some files are longer.
-    achats: fc.tuple(mostly(items(shaped(achat)), items(shaped(achat), 100, 160), 2), layout).map(([list, o]) => writeCsv(ACHAT_HEADER, list, o)),
+    achats: fc
+      .tuple(mostly(items(shaped(achat)), items(shaped(achat), 100, 160), 2), layout)
+      .map(([list, o]) => writeCsv(ACHAT_HEADER, list, o)),
   });
 });
 
@@ -385,18 +393,12 @@ describe("silver agrees with the reference on random sources", () => {
           expect(nonZero(m.achats.rejects)).toEqual(countsOf(refA.rejects));
           expect(m.achats.orphans).toBe(refA.orphans);
           expect(m.achats.q99).toBe(refA.q99);
-          (globalThis as any).STATS ??= {};
-          const S = (globalThis as any).STATS;
-          for (const [k, v] of Object.entries({ ...countsOf(refC.rejects) })) S["c." + k] = (S["c." + k] ?? 0) + v;
-          for (const [k, v] of Object.entries({ ...countsOf(refA.rejects) })) S["a." + k] = (S["a." + k] ?? 0) + v;
-          S.ckept = (S.ckept ?? 0) + refC.kept.length; S.akept = (S.akept ?? 0) + refA.kept.length; S.orph = (S.orph ?? 0) + refA.orphans;
-          S.q99inf = (S.q99inf ?? 0) + (refA.q99 !== null && !Number.isFinite(2*refA.q99) ? 1 : 0);
         }),
-        { numRuns: 40 },
+        // Each run is a real pipeline run: shrinking a failure is capped so the report comes in time.
+        { numRuns: 40, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
       );
-      console.log((globalThis as any).STATS);
     },
-    120_000,
+    90_000,
   );
 });
 
