@@ -125,28 +125,18 @@ async function endpoints(options: ApiOptions): Promise<EndpointResult[]> {
   }
 }
 
-/** The refresh test's own figures, from its JSON: the first p50 and p95 it reports, in ms. */
+/** The refresh test's overall propagation delay (write to visible through the API), from its JSON. */
 async function refresh(options: ApiOptions): Promise<RefreshFigures> {
   const run = await runChild([CLI, "refresh-test", "--spawn", "--json"], {
     env: childEnv({ ELT_HOME: options.home }),
     cwd: options.home,
   });
-  const figures = findPercentiles(JSON.parse(run.stdout));
-  if (!figures) throw new Error("refresh-test --json printed no p50/p95 figures");
-  return figures;
-}
-
-function findPercentiles(value: unknown): RefreshFigures | undefined {
-  if (value === null || typeof value !== "object") return undefined;
-  const entries = Object.entries(value as Record<string, unknown>);
-  const p50 = entries.find(([k, v]) => /^p50(_ms)?$/i.test(k) && typeof v === "number");
-  const p95 = entries.find(([k, v]) => /^p95(_ms)?$/i.test(k) && typeof v === "number");
-  if (p50 && p95) return { p50Ms: p50[1] as number, p95Ms: p95[1] as number };
-  for (const [, v] of entries) {
-    const found = findPercentiles(v);
-    if (found) return found;
+  const report = JSON.parse(run.stdout) as { overall?: { propagation_ms?: { median?: unknown; p95?: unknown } } };
+  const { median, p95 } = report.overall?.propagation_ms ?? {};
+  if (typeof median !== "number" || typeof p95 !== "number") {
+    throw new Error("refresh-test --json printed no overall.propagation_ms median and p95");
   }
-  return undefined;
+  return { p50Ms: median, p95Ms: p95 };
 }
 
 const failure = (err: unknown) => (err instanceof Error ? err.message.split("\n")[0]! : String(err));

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { loadConfig, secretsOf } from "../config.ts";
@@ -51,6 +52,8 @@ export async function runCommand(raw: RunOptions): Promise<number> {
       wait: opts.wait,
       onWait: (holder) => process.stderr.write(`waiting for the lake's lock, held by ${holder}...\n`),
     });
+    // Holding the lock, no other run uses the staging area: what is there was left by a killed run.
+    await rm(join(config.home, "tmp"), { recursive: true, force: true });
     const flow = pipelineFlow({ layers, sources: opts.sources, asOf, force: opts.force, config, store });
     const record = await runFlow(flow, {
       store,

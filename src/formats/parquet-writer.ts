@@ -313,10 +313,15 @@ function plainDates(cells: ArrayLike<Cell>, rows: number, present: number, out: 
   let min = Infinity;
   let max = -Infinity;
   let k = 0;
+  let previous: Cell = null;
+  let day = 0;
   for (let i = 0; i < rows; i++) {
     const v = cells[i] ?? null;
     if (v === null) continue;
-    const day = dayNumber(v as string);
+    if (v !== previous) {
+      previous = v;
+      day = dayNumber(v as string);
+    }
     days[k++] = day;
     if (day < min) min = day;
     if (day > max) max = day;

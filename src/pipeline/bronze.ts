@@ -33,30 +33,41 @@ export interface BronzeManifest {
 
 const manifestKey = (dataset: Dataset) => `_manifest/${dataset}.json`;
 
-/** Counts CSV records without parsing fields: newlines outside quotes, minus blank lines and the header. */
+const FIELD_START = 0;
+const UNQUOTED = 1;
+const QUOTED = 2;
+const QUOTE_IN_QUOTED = 3;
+
+/**
+ * Counts CSV records without building fields: newlines outside quotes, minus blank lines and
+ * the header. Quotes follow the reader's rules: a quote opens quoting only at the start of a
+ * field (elsewhere it is data), and `""` inside quotes is one quote.
+ */
 export class RecordCounter {
-  private inQuotes = false;
+  private state = FIELD_START;
   private lineHasData = false;
   private records = 0;
   push(chunk: Uint8Array): void {
-    let inQuotes = this.inQuotes;
-    let lineHasData = this.lineHasData;
-    let records = this.records;
+    let { state, lineHasData, records } = this;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i]!;
-      if (b === 0x22) {
-        inQuotes = !inQuotes;
-        lineHasData = true;
-      } else if (b === 0x0a) {
-        if (!inQuotes) {
-          if (lineHasData) records++;
-          lineHasData = false;
-        }
-      } else if (b !== 0x0d) {
-        lineHasData = true;
+      if (state === QUOTED) {
+        if (b === 0x22) state = QUOTE_IN_QUOTED;
+        continue;
       }
+      if (b === 0x0a) {
+        if (lineHasData) records++;
+        lineHasData = false;
+        state = FIELD_START;
+        continue;
+      }
+      if (b === 0x0d) continue;
+      lineHasData = true;
+      if (b === 0x2c) state = FIELD_START;
+      else if (b === 0x22 && (state === FIELD_START || state === QUOTE_IN_QUOTED)) state = QUOTED;
+      else state = UNQUOTED;
     }
-    this.inQuotes = inQuotes;
+    this.state = state;
     this.lineHasData = lineHasData;
     this.records = records;
   }

@@ -60,12 +60,12 @@ class SqliteStore implements ServingStore {
     readonly prefix: string,
     private readonly busyTimeoutMs: number,
   ) {
-    this.connection();
+    this.connection(true);
   }
 
   async replaceTable(table: GoldTableName, batches: AsyncIterable<Row[]>, runId: string): Promise<RefreshMetadata> {
     const started = new Date();
-    const db = this.connection();
+    const db = this.connection(true);
     const target = collectionName(table, this.prefix);
     const staging = `${target}__staging`;
     const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
@@ -171,10 +171,15 @@ class SqliteStore implements ServingStore {
 
   /**
    * The open database, reopened when its file was removed or replaced (a new export by another
-   * process after `rm`), so a long-lived server never keeps serving a deleted file.
+   * process after `rm`), so a long-lived server never keeps serving a deleted file. Only a
+   * write recreates a file that went away: a reader says the store is gone (503 from the API)
+   * until the file is back, rather than serving an empty database as if nothing had happened.
    */
-  private connection(): Database {
+  private connection(create = false): Database {
     const stat = statSync(this.location, { throwIfNoEntry: false });
+    if (!stat && !create && this.fileId) {
+      throw new StoreError("unreachable", `serving store ${this.location} was removed: run \`elt run export --force\` to rebuild it`);
+    }
     const id = stat ? `${stat.dev}:${stat.ino}` : "";
     if (this.db && id === this.fileId) return this.db;
     if (this.db) {

@@ -4,6 +4,7 @@ import { copyFile, mkdir, readdir, rename, rm, stat, unlink } from "node:fs/prom
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
 import { compareCodePoints } from "../text-order.ts";
+import { fileChunks } from "./file-chunks.ts";
 import { BUCKETS, checkKey, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectStore } from "./object-store.ts";
 
 /** Partial writes carry this suffix until they are renamed into place; listings skip them. */
@@ -45,7 +46,8 @@ export class FolderStore implements ObjectStore {
     await this.io(`write ${bucket}/${key}`, async () => {
       await mkdir(dirname(path), { recursive: true });
       try {
-        await writeBody(path, body);
+        await writeBody(temp, body);
+        await rename(temp, path);
       } catch (err) {
         await rm(temp, { force: true });
         throw err;
@@ -58,9 +60,7 @@ export class FolderStore implements ObjectStore {
     const path = this.path(bucket, key);
     const info = await this.io(`read ${bucket}/${key}`, () => statOrNull(path));
     if (!info?.isFile()) throw this.notFound(bucket, key);
-    const file = Bun.file(path);
-    const part = range ? file.slice(range.offset, range.offset + range.length) : file;
-    return this.guard(`read ${bucket}/${key}`, part.stream());
+    return this.guard(`read ${bucket}/${key}`, fileChunks(path, range));
   }
 
   async stat(bucket: Bucket, key: string): Promise<ObjectInfo | null> {

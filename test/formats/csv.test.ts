@@ -85,6 +85,19 @@ describe("parseCsv", () => {
     expect(await readText("a\n\r")).toEqual([{ fields: ["a"], line: 1 }]);
   });
 
+  test("an empty last field at the end of input, with no newline, stays empty", async () => {
+    expect(await readText("a,b,")).toEqual([{ fields: ["a", "b", ""], line: 1 }]);
+    expect(await readText('x\n1,10,')).toEqual([
+      { fields: ["x"], line: 1 },
+      { fields: ["1", "10", ""], line: 2 },
+    ]);
+  });
+
+  test("doubled quotes and commas count toward the record cap", async () => {
+    expect((await failure([encode(`"${'""'.repeat(600)}"\n`)], { maxRecordLength: 1000 })).message).toContain("record is longer");
+    expect((await failure([encode(",".repeat(2000) + "\n")], { maxRecordLength: 1000 })).message).toContain("record is longer");
+  });
+
   test("empty fields, and a quoted empty field is a record", async () => {
     expect(await readText(',\na,\n,b\n""\n')).toEqual([
       { fields: ["", ""], line: 1 },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { StoreError } from "../../src/errors.ts";
@@ -128,13 +128,15 @@ describe("sqlite serving store", () => {
     expect(err.kind).toBe("unreachable");
   });
 
-  test("a file removed while open: reads say not_found, then a new export is seen without a restart", async () => {
+  test("a file removed while open: reads say the store is gone, then a new export is seen without a restart", async () => {
     const { path, store } = fresh();
     await store.replaceTable("fact_achats", batchesOf(FACT, 10), "run-1");
     for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
     const err = await asyncStoreFailure(store.read("fact_achats"));
-    expect(err.kind).toBe("not_found");
-    expect(err.message).toBe("gold_fact_achats is not in the serving store yet: run `elt run` first");
+    expect(err.kind).toBe("unreachable");
+    expect(err.message).toBe(`serving store ${path} was removed: run \`elt run export --force\` to rebuild it`);
+    // The reader did not recreate an empty database in its place.
+    expect(existsSync(path)).toBe(false);
 
     rmSync(path, { force: true });
     const writer = openSqliteStore(path);

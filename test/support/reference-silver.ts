@@ -12,11 +12,11 @@ export const REF_PRODUCTS = ["Laptop", "Phone", "Tablet", "Headphones", "Monitor
 // ---------------------------------------------------------------------------------------------
 // Calendar
 
-export function isLeap(year: number): boolean {
+function isLeap(year: number): boolean {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 
-export function monthLength(year: number, month: number): number {
+function monthLength(year: number, month: number): number {
   if (month === 2) return isLeap(year) ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }

@@ -94,7 +94,7 @@ async function* asyncChunks(chunks: Iterable<string | Uint8Array>): AsyncIterabl
 /** Copies a run's stored version over the latest keys. */
 export async function publishVersion(store: ObjectStore, runId: string): Promise<void> {
   for (const name of GOLD_TABLE_NAMES) {
-    for (const key of goldKeys(name)) await store.put("gold", key, await store.get("gold", versionKey(runId, key)));
+    for (const key of goldKeys(name)) await store.copy("gold", versionKey(runId, key), "gold", key);
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -320,27 +320,34 @@ const scenario = asOfDay.chain((day) => {
 // The real pipeline
 
 let dir: string;
-let store: FolderStore;
-let config: Config;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "elt-silver-property-"));
-  config = { home: join(dir, "home"), apiUrl: "http://localhost:8000" };
-  store = new FolderStore(join(dir, "home", "lake"));
-  await store.ensureBuckets();
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function parquetRows(key: string, columns: readonly ColumnDef[]) {
+/** A lake of its own for each run, so runs (and shrinking's many reruns) stay independent and small. */
+async function withLake(use: (store: FolderStore, home: string) => Promise<void>): Promise<void> {
+  const home = await mkdtemp(join(dir, "run-"));
+  try {
+    const store = new FolderStore(join(home, "lake"));
+    await store.ensureBuckets();
+    await use(store, home);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+async function parquetRows(store: FolderStore, key: string, columns: readonly ColumnDef[]) {
   const rows = [];
   for await (const batch of readParquetRows(await objectAsyncBuffer(store, "silver", key), columns)) rows.push(...batch);
   return rows;
 }
 
 /** A rejects file as string rows, header included. */
-async function csvRows(key: string): Promise<string[][]> {
+async function csvRows(store: FolderStore, key: string): Promise<string[][]> {
   const bytes = await readBytes(store, "silver", key);
   const rows: string[][] = [];
   for await (const batch of parseCsv((async function* () { yield bytes; })(), { file: key })) {
@@ -368,32 +375,35 @@ describe("silver agrees with the reference on random sources", () => {
     "kept rows, rejects with reason and line, counts, orphans and q99",
     async () => {
       await fc.assert(
-        fc.asyncProperty(scenario, async ({ asOf, clients, achats }) => {
-          const sources = await mkdtemp(join(dir, "sources-"));
-          await writeFile(join(sources, "clients.csv"), clients.text);
-          await writeFile(join(sources, "achats.csv"), achats.text);
-          const record = await runFlow(
-            pipelineFlow({ layers: ["bronze", "silver"], sources, asOf, force: true, config, store }),
-            { store, secrets: [], retryBaseMs: 1 },
-          );
-          await rm(sources, { recursive: true, force: true });
-          expect(record.error).toBeUndefined();
+        fc.asyncProperty(scenario, ({ asOf, clients, achats }) =>
+          withLake(async (store, home) => {
+            const sources = join(home, "sources");
+            await mkdir(sources);
+            await writeFile(join(sources, "clients.csv"), clients.text);
+            await writeFile(join(sources, "achats.csv"), achats.text);
+            const config: Config = { home, apiUrl: "http://localhost:8000" };
+            const record = await runFlow(
+              pipelineFlow({ layers: ["bronze", "silver"], sources, asOf, force: false, config, store }),
+              { store, secrets: [], retryBaseMs: 1 },
+            );
+            expect(record.error).toBeUndefined();
 
-          const refC = refClients(clients.records, asOf);
-          const refA = refAchats(achats.records, asOf, new Set(refC.kept.map((c) => c.id_client)));
-          expect(await parquetRows("clients.parquet", SILVER_CLIENT_TYPES)).toEqual(refC.kept as never[]);
-          expect(await parquetRows("achats.parquet", SILVER_ACHAT_TYPES)).toEqual(refA.kept as never[]);
-          expect(await csvRows("_rejects/clients.csv")).toEqual(expectedRejects(CLIENT_HEADER, refC.rejects));
-          expect(await csvRows("_rejects/achats.csv")).toEqual(expectedRejects(ACHAT_HEADER, refA.rejects));
+            const refC = refClients(clients.records, asOf);
+            const refA = refAchats(achats.records, asOf, new Set(refC.kept.map((c) => c.id_client)));
+            expect(await parquetRows(store, "clients.parquet", SILVER_CLIENT_TYPES)).toEqual(refC.kept as never[]);
+            expect(await parquetRows(store, "achats.parquet", SILVER_ACHAT_TYPES)).toEqual(refA.kept as never[]);
+            expect(await csvRows(store, "_rejects/clients.csv")).toEqual(expectedRejects(CLIENT_HEADER, refC.rejects));
+            expect(await csvRows(store, "_rejects/achats.csv")).toEqual(expectedRejects(ACHAT_HEADER, refA.rejects));
 
-          const m = record.tasks.find((t) => t.name === "silver")!.metrics as any;
-          expect(m.clients.rows_in).toBe(clients.records.length);
-          expect(m.achats.rows_in).toBe(achats.records.length);
-          expect(nonZero(m.clients.rejects)).toEqual(countsOf(refC.rejects));
-          expect(nonZero(m.achats.rejects)).toEqual(countsOf(refA.rejects));
-          expect(m.achats.orphans).toBe(refA.orphans);
-          expect(m.achats.q99).toBe(refA.q99);
-        }),
+            const m = record.tasks.find((t) => t.name === "silver")!.metrics as any;
+            expect(m.clients.rows_in).toBe(clients.records.length);
+            expect(m.achats.rows_in).toBe(achats.records.length);
+            expect(nonZero(m.clients.rejects)).toEqual(countsOf(refC.rejects));
+            expect(nonZero(m.achats.rejects)).toEqual(countsOf(refA.rejects));
+            expect(m.achats.orphans).toBe(refA.orphans);
+            expect(m.achats.q99).toBe(refA.q99);
+          }),
+        ),
         // Each run is a real pipeline run: shrinking a failure is capped so the report comes in time.
         { numRuns: 40, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
       );

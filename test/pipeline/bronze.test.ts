@@ -1,0 +1,39 @@
+import { expect, test } from "bun:test";
+import { parseCsv } from "../../src/formats/csv.ts";
+import { RecordCounter } from "../../src/pipeline/bronze.ts";
+
+/** Bronze's quick count must agree with what the CSV reader makes of the same bytes. */
+async function parsedRecords(text: string): Promise<number> {
+  let n = 0;
+  const bytes = new TextEncoder().encode(text);
+  for await (const batch of parseCsv((async function* () { yield bytes; })(), { file: "t.csv" })) n += batch.length;
+  return Math.max(0, n - 1);
+}
+
+function counted(text: string, split: number): number {
+  const bytes = new TextEncoder().encode(text);
+  const counter = new RecordCounter();
+  counter.push(bytes.subarray(0, split));
+  counter.push(bytes.subarray(split));
+  return counter.finish();
+}
+
+const CASES = [
+  "h\n1\n2\n",
+  "h\r\n1\r\n\r\n2",
+  'h\n"a\nb",1\n2\n',
+  'h\n5" screen,x\n2\n', // a quote inside an unquoted field is data
+  'h\n"say ""hi""\n and go",1\n3\n',
+  'h\n"ab"c,1\n"x",""\n',
+  "h\n\n\n",
+  "h",
+  "",
+  "h\n   \n1,\n",
+];
+
+test.each(CASES)("agrees with the reader on %j, at every split", async (text) => {
+  const expected = await parsedRecords(text);
+  for (let split = 0; split <= new TextEncoder().encode(text).length; split++) {
+    expect(counted(text, split)).toBe(expected);
+  }
+});
