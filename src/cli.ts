@@ -29,6 +29,7 @@ cli
   .option("--force", "Rebuild layers even when their inputs are unchanged")
   .option("--generate", "Generate sources first when the folder has none")
   .option("--wait", "Wait for another run on the same lake to finish instead of refusing")
+  .option("--task-timeout <minutes>", "Fail a task that runs longer than this", { default: 120 })
   .option("--json", "Print the run record as JSON instead of the summary")
   .option("--serve", "Afterwards: measure the refresh time and keep the API serving")
   .option("--dashboard", "Afterwards: measure the refresh time and open the dashboard on the API")
@@ -75,6 +76,7 @@ cli
 
 cli
   .command("rollback [run]", "Publish again the gold tables of an earlier run (default: the one before the latest)")
+  .option("--wait", "Wait for a run on the same lake to finish instead of refusing")
   .option("--json", "Print the result as JSON")
   .action(action(async () => async (run, o) => (await import("./commands/rollback.ts")).rollbackCommand({ ...o, run })));
 

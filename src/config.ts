@@ -71,10 +71,8 @@ export const envSchema = z.object({
   MINIO_SECURE: bool,
   MONGODB_URI: mongoUri,
   MONGODB_DATABASE: name("analytics", "expected a database name (letters, digits, _ or -)"),
-  MONGODB_COLLECTION_PREFIX: z.preprocess(
-    (v) => (v === undefined ? undefined : v),
-    z.string().trim().regex(/^[A-Za-z0-9_]*$/, "expected letters, digits or _").default("gold_"),
-  ),
+  // An empty prefix is allowed (collections named after the tables alone), so no blank-to-default here.
+  MONGODB_COLLECTION_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_]*$/, "expected letters, digits or _").default("gold_"),
   API_URL: httpUrl,
   API_KEY: z.preprocess(blankToUndefined, z.string().optional()),
   ELT_HOME: z.preprocess(blankToUndefined, z.string().default(".elt")),

@@ -9,7 +9,9 @@ import { GOLD_TABLE_NAMES, type GoldTableName } from "../pipeline/gold/tables.ts
 import { ApiClient } from "../refresh/client.ts";
 import { probe, type ProbeReport } from "../refresh/probe.ts";
 import type { Stats } from "../refresh/stats.ts";
+import { acquireLock } from "../runner/lock.ts";
 import { openServingStore } from "../serving/open.ts";
+import { openObjectStore } from "../storage/open.ts";
 import type { ServingStore } from "../serving/serving-store.ts";
 import { parseOptions } from "./options.ts";
 
@@ -59,7 +61,16 @@ export async function refreshTestCommand(raw: RefreshTestOptions): Promise<numbe
     }
     const api = new ApiClient(server?.url ?? config.apiUrl, config.apiKey);
     await api.checkHealth();
-    const report = await probe({ store, api, tables, iterations: opts.iterations, timeoutMs: TIMEOUT_MS, pollMs: POLL_MS });
+    // The probe rewrites served tables and puts their rows back: an export in between would be undone.
+    const lock = await acquireLock(await openObjectStore(config), "elt refresh-test", { wait: false });
+    const report = await probe({
+      store,
+      api,
+      tables,
+      iterations: opts.iterations,
+      timeoutMs: TIMEOUT_MS,
+      pollMs: POLL_MS,
+    }).finally(() => lock.release());
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
     return 0;
   } finally {

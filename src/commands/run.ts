@@ -25,6 +25,7 @@ const schema = z.object({
   json: z.boolean().default(false),
   generate: z.boolean().default(false),
   wait: z.boolean().default(false),
+  taskTimeout: z.coerce.number({ error: "expected minutes, a positive number" }).positive("expected minutes, a positive number").default(120),
   serve: z.boolean().default(false),
   dashboard: z.boolean().default(false),
 });
@@ -39,8 +40,12 @@ export async function runCommand(raw: RunOptions): Promise<number> {
   const asOf = opts.asOf ?? todayUtc();
   const config = loadConfig();
 
-  const missing = Object.values(DATASETS).some((d) => !existsSync(join(opts.sources, d.file)));
-  if (opts.generate && missing && layers.includes("bronze")) {
+  const missing = Object.values(DATASETS).filter((d) => !existsSync(join(opts.sources, d.file)));
+  if (opts.generate && missing.length === 1) {
+    // Generating both would overwrite the one that is there: a user's real data.
+    throw new UsageError(`--generate: ${join(opts.sources, missing[0]!.file)} is missing but its companion is there; add it or remove both`);
+  }
+  if (opts.generate && missing.length === 2 && layers.includes("bronze")) {
     const code = await generateCommand({ out: opts.sources, asOf, seed: 42, json: false, quiet: opts.json });
     if (code !== 0) return code;
   }
@@ -51,10 +56,19 @@ export async function runCommand(raw: RunOptions): Promise<number> {
     const lock = await acquireLock(store, `elt run ${opts.all ? "--all" : opts.layer}`, {
       wait: opts.wait,
       onWait: (holder) => process.stderr.write(`waiting for the lake's lock, held by ${holder}...\n`),
+      onLost: (holder) => process.stderr.write(`warning: the lake's lock was taken over by ${holder}\n`),
     });
     // Holding the lock, no other run uses the staging area: what is there was left by a killed run.
     await rm(join(config.home, "tmp"), { recursive: true, force: true });
-    const flow = pipelineFlow({ layers, sources: opts.sources, asOf, force: opts.force, config, store });
+    const flow = pipelineFlow({
+      layers,
+      sources: opts.sources,
+      asOf,
+      force: opts.force,
+      config,
+      store,
+      taskTimeoutMs: opts.taskTimeout * 60_000,
+    });
     const record = await runFlow(flow, {
       store,
       secrets: secretsOf(config),

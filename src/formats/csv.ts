@@ -50,6 +50,102 @@ export function csvLine(values: readonly CsvValue[]): string {
   return out.length === 0 && values.length > 0 ? '""\n' : out + "\n";
 }
 
+const utf8 = new TextEncoder();
+const COMMA_BYTE = 44;
+const NEWLINE_BYTE = 10;
+
+/**
+ * Records written straight into UTF-8 bytes, the same text csvLine writes, for large outputs:
+ * no line strings to build, join and encode. Plain ASCII text and integers are copied a byte
+ * at a time; anything else goes through csvField and the encoder.
+ */
+export class CsvBytesWriter {
+  private buf = new Uint8Array(1 << 20);
+  private length = 0;
+
+  record(values: ArrayLike<CsvValue>): void {
+    const start = this.length;
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.byte(COMMA_BYTE);
+      const v = values[i];
+      if (typeof v === "number") this.number(v);
+      else if (typeof v === "string" && v.length > 0) this.text(v);
+    }
+    if (this.length === start && values.length > 0) this.ascii('""');
+    this.byte(NEWLINE_BYTE);
+  }
+
+  /** The bytes written since the last call, in an array of their own. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.length);
+    this.length = 0;
+    return out;
+  }
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.buf.subarray(0, this.length));
+    this.buf = grown;
+  }
+
+  private byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = b;
+  }
+
+  private ascii(s: string): void {
+    this.ensure(s.length);
+    const b = this.buf;
+    let p = this.length;
+    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+    this.length = p;
+  }
+
+  private number(v: number): void {
+    if (!(v >= 0 && v <= 0x7fffffff && (v | 0) === v)) {
+      this.ascii(csvField(v));
+      return;
+    }
+    this.ensure(10);
+    const b = this.buf;
+    let digits = 1;
+    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+    let p = this.length + digits;
+    this.length = p;
+    do {
+      const q = (v / 10) | 0;
+      b[--p] = 48 + v - q * 10;
+      v = q;
+    } while (v > 0);
+  }
+
+  private text(s: string): void {
+    const n = s.length;
+    this.ensure(n * 3 + 2);
+    const b = this.buf;
+    const first = s.charCodeAt(0);
+    const last = s.charCodeAt(n - 1);
+    // Printable ASCII edges: no trim space there; then any quote, comma or non-ASCII sends it the long way.
+    if (first > 32 && first < 127 && last > 32 && last < 127) {
+      let p = this.length;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 127 || c === 34 || c === 44 || c < 32) break;
+        b[p++] = c;
+      }
+      if (i === n) {
+        this.length = p;
+        return;
+      }
+    }
+    this.length += utf8.encodeInto(csvField(s), b.subarray(this.length)).written;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading
 

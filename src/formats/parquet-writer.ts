@@ -5,6 +5,9 @@
  * dictionaries probed per value) and made writing gold's fact table slower than building it;
  * here a column is one typed-array pass.
  *
+ * Cells are as elsewhere (a date is `YYYY-MM-DD`), except that a date may also be given as its
+ * day number, and a column may be a typed array: a caller that holds numbers skips the detour.
+ *
  * Encodings: int → INT64 PLAIN, double → DOUBLE PLAIN, date → INT32 (DATE) PLAIN, string →
  * BYTE_ARRAY (UTF8) dictionary-encoded when values repeat, else PLAIN. Definition levels are
  * RLE runs. Typed arrays are written as they lie in memory: every platform Bun runs on is
@@ -320,7 +323,7 @@ function plainDates(cells: ArrayLike<Cell>, rows: number, present: number, out: 
     if (v === null) continue;
     if (v !== previous) {
       previous = v;
-      day = dayNumber(v as string);
+      day = typeof v === "number" ? v : dayNumber(v);
     }
     days[k++] = day;
     if (day < min) min = day;

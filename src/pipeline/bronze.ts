@@ -4,7 +4,8 @@ import { InputError } from "../errors.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { readJsonOrNull } from "../storage/object-store.ts";
 import { DATASETS, type Dataset } from "./datasets.ts";
-import { fileChunks } from "./files.ts";
+import { fileChunks } from "../storage/file-chunks.ts";
+import { Staging } from "./staging.ts";
 
 /**
  * Bronze keeps every source file byte for byte, content-addressed (`<dataset>/<sha256>.csv`),
@@ -95,35 +96,59 @@ export async function latestBronze(store: ObjectStore, dataset: Dataset): Promis
   return manifest.latest;
 }
 
-export async function ingest(store: ObjectStore, dataset: Dataset, sourcesDir: string, runId: string): Promise<BronzeEntry> {
+/**
+ * Copies a source file into bronze. The file is read once, into a staged copy, while it is
+ * hashed and counted: a file still being written by its producer can never end up stored
+ * under a checksum that is not its own.
+ */
+export async function ingest(
+  store: ObjectStore,
+  dataset: Dataset,
+  sourcesDir: string,
+  runId: string,
+  home: string,
+): Promise<BronzeEntry> {
   const path = sourcePath(sourcesDir, dataset);
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new InputError(`${path}: source file not found (expected ${DATASETS[dataset].file} in ${resolve(sourcesDir)})`, path);
   }
-  const hasher = new Bun.CryptoHasher("sha256");
-  const counter = new RecordCounter();
-  let size = 0;
-  for await (const chunk of fileChunks(path)) {
-    hasher.update(chunk);
-    counter.push(chunk);
-    size += chunk.byteLength;
+  const staging = await Staging.create(home, runId, `bronze-${dataset}`);
+  try {
+    const copy = staging.file("source.csv");
+    const hasher = new Bun.CryptoHasher("sha256");
+    const counter = new RecordCounter();
+    let size = 0;
+    for await (const chunk of fileChunks(path)) {
+      hasher.update(chunk);
+      counter.push(chunk);
+      copy.write(chunk);
+      size += chunk.byteLength;
+      await copy.drain();
+    }
+    await copy.close();
+    const sha256 = hasher.digest("hex");
+    const key = `${dataset}/${sha256}.csv`;
+    const existing = await store.stat("bronze", key);
+    if (!existing || existing.size !== size) await staging.publish("source.csv", store, "bronze", key);
+    return await record(store, {
+      dataset,
+      key,
+      sha256,
+      size,
+      rows: counter.finish(),
+      source: path,
+      ingested_at: new Date().toISOString(),
+      run_id: runId,
+      already_present: existing !== null,
+    });
+  } finally {
+    await staging.dispose();
   }
-  const sha256 = hasher.digest("hex");
-  const key = `${dataset}/${sha256}.csv`;
-  const existing = await store.stat("bronze", key);
-  if (!existing || existing.size !== size) await store.put("bronze", key, fileChunks(path));
+}
 
-  const entry: BronzeEntry = {
-    dataset,
-    key,
-    sha256,
-    size,
-    rows: counter.finish(),
-    source: path,
-    ingested_at: new Date().toISOString(),
-    run_id: runId,
-    already_present: existing !== null,
-  };
+/** Appends an ingest to the dataset's history and makes it the latest. */
+async function record(store: ObjectStore, entry: BronzeEntry): Promise<BronzeEntry> {
+  const { dataset } = entry;
   const manifest = await readManifest(store, dataset);
   const next: BronzeManifest = { latest: entry, history: [...(manifest?.history ?? []), entry] };
   await store.put("bronze", manifestKey(dataset), JSON.stringify(next, null, 2));

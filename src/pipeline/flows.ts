@@ -1,9 +1,9 @@
 import type { Config } from "../config.ts";
 import { EltError } from "../errors.ts";
 import type { Flow, Task } from "../runner/flow.ts";
-import { exportGold } from "../serving/export.ts";
+import { alreadyExported, exportGold, markExported } from "../serving/export.ts";
 import { openServingStore } from "../serving/open.ts";
-import { readJsonOrNull, type ObjectStore } from "../storage/object-store.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
 import { ingest } from "./bronze.ts";
 import { DATASET_NAMES } from "./datasets.ts";
 import { runGold } from "./gold/index.ts";
@@ -22,6 +22,8 @@ export interface FlowOptions {
   force: boolean;
   config: Config;
   store: ObjectStore;
+  /** A task still running after this long fails (default two hours). */
+  taskTimeoutMs?: number;
 }
 
 /** Transient store failures are retried this many times with backoff. */
@@ -35,7 +37,7 @@ function tasksOf(layer: Layer, o: FlowOptions): Task[] {
         name: `bronze.${dataset}`,
         retries: RETRIES,
         async run(ctx) {
-          const entry = await ingest(store, dataset, o.sources, ctx.runId);
+          const entry = await ingest(store, dataset, o.sources, ctx.runId, config.home);
           ctx.report({
             rows_in: entry.rows,
             rows_out: entry.rows,
@@ -98,18 +100,13 @@ function tasksOf(layer: Layer, o: FlowOptions): Task[] {
             if (!gold) throw new EltError("no gold tables yet: run `elt run gold` first");
             const serving = await openServingStore(config);
             try {
-              const markKey = `_exported/${new Bun.CryptoHasher("sha256").update(serving.location).digest("hex").slice(0, 16)}.json`;
-              if (!o.force) {
-                const mark = await readJsonOrNull<{ gold_run: string; export_run: string }>(store, "gold", markKey);
-                const served = await serving.refreshMetadata();
-                const fresh =
-                  mark?.gold_run === gold.run_id && served.length > 0 && served.every((m) => m.run_id === mark.export_run);
-                if (fresh) return ctx.skip(`serving store already holds the gold of run ${gold.run_id} (use --force to reload)`);
+              if (!o.force && (await alreadyExported(store, serving, gold.run_id))) {
+                return ctx.skip(`serving store already holds the gold of run ${gold.run_id} (use --force to reload)`);
               }
               const metas = await exportGold(store, serving, ctx.runId, {
                 onTable: (m) => ctx.progress(`${m.collection}: ${formatInt(m.record_count)} rows`),
               });
-              await store.put("gold", markKey, JSON.stringify({ gold_run: gold.run_id, export_run: ctx.runId }));
+              await markExported(store, serving, gold.run_id, ctx.runId);
               const rows = metas.reduce((a, m) => a + m.record_count, 0);
               ctx.report({
                 rows_in: rows,
@@ -128,7 +125,10 @@ function tasksOf(layer: Layer, o: FlowOptions): Task[] {
 export function pipelineFlow(o: FlowOptions): Flow {
   const tasks = o.layers.flatMap((layer) => tasksOf(layer, o));
   const present = new Set(tasks.map((t) => t.name));
-  for (const t of tasks) t.dependsOn = t.dependsOn?.filter((d) => present.has(d));
+  for (const t of tasks) {
+    t.dependsOn = t.dependsOn?.filter((d) => present.has(d));
+    t.timeoutMs = o.taskTimeoutMs ?? 2 * 3_600_000;
+  }
   const name = o.layers.length === LAYERS.length ? "all" : o.layers.join("+");
   return {
     name,

@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Bucket, ObjectStore } from "../storage/object-store.ts";
-import { fileChunks } from "./files.ts";
+import { fileChunks } from "../storage/file-chunks.ts";
 
 /**
  * Outputs are written to local staging files first and published only when the whole layer

@@ -36,7 +36,7 @@ function stale(lock: LockBody, now = Date.now()): boolean {
 export async function acquireLock(
   store: ObjectStore,
   what: string,
-  options: { wait: boolean; onWait?: (holder: string) => void; pollMs?: number },
+  options: { wait: boolean; onWait?: (holder: string) => void; onLost?: (holder: string) => void; pollMs?: number },
 ): Promise<Lock> {
   const token = crypto.randomUUID();
   const body = (): LockBody => ({
@@ -69,7 +69,16 @@ export async function acquireLock(
   }
   let beating: Promise<unknown> = Promise.resolve();
   const beat = setInterval(() => {
-    beating = store.put("runs", KEY, JSON.stringify(body())).catch(() => {});
+    beating = (async () => {
+      // Never re-take a lock another process broke as stale: say so and stop beating instead.
+      const held = await readJsonOrNull<LockBody>(store, "runs", KEY);
+      if (held && held.token !== token) {
+        clearInterval(beat);
+        options.onLost?.(`${held.what} (pid ${held.pid} on ${held.host})`);
+        return;
+      }
+      await store.put("runs", KEY, JSON.stringify(body()));
+    })().catch(() => {});
   }, HEARTBEAT_MS);
   return {
     async release() {

@@ -1,8 +1,8 @@
 import { StoreError, isNotFound } from "../errors.ts";
 import { objectAsyncBuffer, readParquetRows } from "../formats/parquet.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../pipeline/gold/tables.ts";
-import type { ObjectStore } from "../storage/object-store.ts";
-import type { RefreshMetadata, ServingStore } from "./serving-store.ts";
+import { readJsonOrNull, type ObjectStore } from "../storage/object-store.ts";
+import { collectionName, type RefreshMetadata, type ServingStore } from "./serving-store.ts";
 
 export interface ExportOptions {
   /** Defaults to every gold table, in SPEC's order. */
@@ -50,4 +50,32 @@ async function goldFile(objects: ObjectStore, table: GoldTableName) {
   } catch (err) {
     throw isNotFound(err) ? missing(table, err) : err;
   }
+}
+
+interface ExportMark {
+  gold_run: string;
+  export_run: string;
+}
+
+/** Where the lake remembers what it exported to one serving target (store, database, prefix). */
+function markKey(serving: ServingStore): string {
+  const target = `${serving.kind}|${serving.location}|${serving.prefix}`;
+  return `_exported/${new Bun.CryptoHasher("sha256").update(target).digest("hex").slice(0, 16)}.json`;
+}
+
+/**
+ * True when this serving target already holds the gold of `goldRun`: the lake's mark says so
+ * and every gold collection's metadata still carries that export's run id (a probe, another
+ * export or a wiped store since would not).
+ */
+export async function alreadyExported(objects: ObjectStore, serving: ServingStore, goldRun: string): Promise<boolean> {
+  const mark = await readJsonOrNull<ExportMark>(objects, "gold", markKey(serving));
+  if (mark?.gold_run !== goldRun) return false;
+  const served = new Map((await serving.refreshMetadata()).map((m) => [m.collection, m.run_id]));
+  return GOLD_TABLE_NAMES.every((t) => served.get(collectionName(t, serving.prefix)) === mark.export_run);
+}
+
+export async function markExported(objects: ObjectStore, serving: ServingStore, goldRun: string, exportRun: string): Promise<void> {
+  const mark: ExportMark = { gold_run: goldRun, export_run: exportRun };
+  await objects.put("gold", markKey(serving), JSON.stringify(mark));
 }

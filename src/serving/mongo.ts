@@ -83,7 +83,9 @@ class MongoStore implements ServingStore {
     const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
     try {
       await this.guard(async () => {
-        await staging.drop();
+        // Staging collections left by a killed export: writers hold the lake's lock, so none is in use.
+        const leftovers = await this.db.listCollections({ name: { $regex: `^${target}__staging_` } }, { nameOnly: true }).toArray();
+        for (const { name } of leftovers) await this.db.collection(name).drop();
         await this.db.createCollection(staging.collectionName);
       });
       let count = 0;

@@ -23,7 +23,7 @@ import {
 /**
  * The embedded serving store: one SQLite file in WAL mode, so `elt serve` keeps reading while
  * a run writes. Each gold table is a table `<prefix><table>` with an integer primary key
- * `_row` (the gold row order, never returned). A table is loaded into `<name>__staging` and
+ * `_row` (the gold row order, never returned). A table is loaded into `<name>__staging_<id>` and
  * swapped in by one transaction that drops the old table, renames the staging one and records
  * `_refresh_metadata` (one row per collection, replaced at each write), so a reader sees the
  * old table or the new one, never a mix.
@@ -67,11 +67,16 @@ class SqliteStore implements ServingStore {
     const started = new Date();
     const db = this.connection(true);
     const target = collectionName(table, this.prefix);
-    const staging = `${target}__staging`;
+    // Named per write, so two writers never drop each other's staging table.
+    const staging = `${target}__staging_${process.pid}_${Date.now().toString(36)}`;
     const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
     try {
       this.guard(() => {
-        db.run(`DROP TABLE IF EXISTS ${ident(staging)}`);
+        // Left by a killed export: writers hold the lake's lock, so none of these is in use.
+        const leftovers = db
+          .query("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'")
+          .all(`${target.replaceAll("_", "\\_")}\\_\\_staging%`) as { name: string }[];
+        for (const { name } of leftovers) db.run(`DROP TABLE IF EXISTS ${ident(name)}`);
         const defs = columns.map((c) => `${ident(c.name)} ${SQL_TYPES[c.type]}`).join(", ");
         db.run(`CREATE TABLE ${ident(staging)} (_row INTEGER PRIMARY KEY, ${defs})`);
       });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Dirent } from "node:fs";
-import { copyFile, mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
 import { compareCodePoints } from "../text-order.ts";
@@ -91,7 +91,9 @@ export class FolderStore implements ObjectStore {
       if (!(await statOrNull(from))?.isFile()) throw this.notFound(fromBucket, fromKey);
       await mkdir(dirname(to), { recursive: true });
       try {
-        await copyFile(from, temp);
+        // Objects are never written in place (a put renames a new file over the key), so a
+        // hard link is a true copy at no cost; file systems without links get a real copy.
+        await link(from, temp).catch(() => copyFile(from, temp));
         await rename(temp, to);
       } catch (err) {
         await rm(temp, { force: true });

@@ -1,7 +1,6 @@
 import { EltError } from "../../errors.ts";
 import { objectAsyncBuffer, readParquetColumns } from "../../formats/parquet.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
-import { listAll } from "../../storage/object-store.ts";
 import { readState, unchangedReason, writeState } from "../layer-state.ts";
 import { SILVER_KEYS } from "../silver/index.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES, type Client } from "../silver/types.ts";
@@ -9,17 +8,16 @@ import { GoldBuilder } from "./build.ts";
 import { tableCsvChunks, tableParquetChunks } from "./encode.ts";
 import { rowsOf, type GoldTables } from "./gold-table.ts";
 import { GOLD_TABLE_NAMES, type ColumnDef, type Row } from "./tables.ts";
+import { ALL_GOLD_KEYS, goldKeys, publishVersion, pruneVersions, sealVersion, versionKey } from "./versions.ts";
 import { formatInt } from "../../ui/format.ts";
 
 /**
  * Gold: SPEC's ten tables from silver, each written as Parquet and CSV. Every run's tables are
- * first stored under `_versions/<run>/`, then copied over the latest keys, so a reader of
- * `gold/<table>.*` sees a whole old or whole new table, and `elt rollback` can bring back any
+ * first stored as a sealed version (versions.ts), then copied over the latest keys, so a reader
+ * of `gold/<table>.*` sees a whole old or whole new table, and `elt rollback` can bring back an
  * earlier run's tables.
  */
 
-export const goldKeys = (table: string) => [`${table}.parquet`, `${table}.csv`];
-const versionKey = (runId: string, key: string) => `_versions/${runId}/${key}`;
 
 export interface GoldOptions {
   runId: string;
@@ -73,34 +71,35 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
     await store.put("gold", versionKey(options.runId, csvKey), asyncChunks(tableCsvChunks(table)));
     rows[name] = table.rowCount;
   }
+  await sealVersion(store, options.runId, rows);
   await publishVersion(store, options.runId);
   const kpis = rowsOf(tables.kpis, 0, 1)[0]!;
   await writeState(store, "gold", {
     inputs,
     run_id: options.runId,
     published_at: new Date().toISOString(),
-    outputs: GOLD_TABLE_NAMES.flatMap(goldKeys),
+    outputs: ALL_GOLD_KEYS,
     summary: { rows, kpis },
   });
+  await pruneVersions(store, options.runId);
   return { summary: { rows, kpis } };
 }
+
+const GC_EVERY_BYTES = 64 << 20;
 
 /** A lazily produced body: the next chunk is encoded only when the store asks for it. */
 async function* asyncChunks(chunks: Iterable<string | Uint8Array>): AsyncIterable<Uint8Array> {
   const encoder = new TextEncoder();
-  for (const chunk of chunks) yield typeof chunk === "string" ? encoder.encode(chunk) : chunk;
-}
-
-/** Copies a run's stored version over the latest keys. */
-export async function publishVersion(store: ObjectStore, runId: string): Promise<void> {
-  for (const name of GOLD_TABLE_NAMES) {
-    for (const key of goldKeys(name)) await store.copy("gold", versionKey(runId, key), "gold", key);
+  let sinceCollection = 0;
+  for (const chunk of chunks) {
+    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+    yield bytes;
+    // A written chunk is garbage at once, but the collector runs on heap growth and hardly counts
+    // these buffers: without a nudge, 10M purchases left gigabytes of them resident.
+    sinceCollection += bytes.byteLength;
+    if (sinceCollection > GC_EVERY_BYTES) {
+      sinceCollection = 0;
+      Bun.gc(false);
+    }
   }
-}
-
-/** Runs whose gold tables are kept, newest first. */
-export async function goldVersions(store: ObjectStore): Promise<string[]> {
-  const runs = new Set<string>();
-  for await (const info of listAll(store, "gold", "_versions/")) runs.add(info.key.split("/")[1]!);
-  return [...runs].sort().reverse();
 }

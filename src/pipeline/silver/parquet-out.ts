@@ -1,15 +1,29 @@
 import { ParquetStreamWriter, type ParquetColumn } from "../../formats/parquet.ts";
+import { dayNumber } from "../dates.ts";
 import type { Cell } from "../gold/tables.ts";
 import type { StagedFile } from "../staging.ts";
 
 /**
+ * Numbers of a REQUIRED column go into a reused typed array, dates as day numbers; anything
+ * else into an array. Holding 100k rows of boxed values and date strings until the row group
+ * was written cost more than the rules themselves (the collector kept walking them).
+ */
+type Column = Float64Array | Int32Array | Cell[];
+
+const columnOf = (def: ParquetColumn, size: number): Column =>
+  def.nullable !== false || def.type === "string" ? [] : def.type === "date" ? new Int32Array(size) : new Float64Array(size);
+
+/**
  * Kept rows gathered into columns and written to a staged Parquet file one row group at a time.
- * `push` is synchronous (a promise per row cost more than the row's rules); the caller lets a
- * full row group out with `drain()` between batches.
+ * `push` is synchronous (a promise per row cost more than the row's rules); the caller lets the
+ * written bytes out with `drain()` between batches.
  */
 export class ParquetOut {
   private readonly writer: ParquetStreamWriter;
-  private columns: Cell[][];
+  private readonly columns: Column[];
+  /** Columns held as day numbers. */
+  private readonly dates: boolean[];
+  private filled = 0;
   rows = 0;
 
   constructor(
@@ -18,29 +32,39 @@ export class ParquetOut {
     private readonly groupSize = 100_000,
   ) {
     this.writer = new ParquetStreamWriter(defs);
-    this.columns = defs.map(() => []);
+    this.columns = defs.map((d) => columnOf(d, groupSize));
+    this.dates = this.columns.map((column) => column instanceof Int32Array);
   }
 
+  /** One row, its cells in `defs` order. */
   push(...values: Cell[]): void {
-    for (let i = 0; i < values.length; i++) this.columns[i]!.push(values[i]!);
+    if (this.filled === this.groupSize) this.writeGroup();
+    const i = this.filled++;
+    const columns = this.columns;
+    for (let c = 0; c < values.length; c++) {
+      const v = values[c]!;
+      (columns[c] as Cell[])[i] = this.dates[c] ? dayNumber(v as string) : v;
+    }
     this.rows++;
   }
 
-  /** Writes the gathered rows as a row group once there are enough of them. */
+  /** Lets the staged file take in what was written so far. */
   async drain(): Promise<void> {
-    if (this.columns[0]!.length >= this.groupSize) await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    const n = this.columns[0]!.length;
-    if (n === 0) return;
-    for (const chunk of this.writer.writeBatch(this.columns, n)) this.out.write(chunk);
-    this.columns = this.defs.map(() => []);
     await this.out.drain();
   }
 
+  /** The gathered rows as a row group; the writer copies them, so the typed arrays are reused. */
+  private writeGroup(): void {
+    if (this.filled === 0) return;
+    for (const chunk of this.writer.writeBatch(this.columns, this.filled)) this.out.write(chunk);
+    this.columns.forEach((column, c) => {
+      if (Array.isArray(column)) this.columns[c] = [];
+    });
+    this.filled = 0;
+  }
+
   async finish(): Promise<void> {
-    await this.flush();
+    this.writeGroup();
     for (const chunk of this.writer.finish()) this.out.write(chunk);
     await this.out.close();
   }

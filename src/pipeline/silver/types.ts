@@ -44,7 +44,6 @@ export const ACHAT_REJECT_CODES = [
 ] as const;
 export type ClientRejectCode = (typeof CLIENT_REJECT_CODES)[number];
 export type AchatRejectCode = (typeof ACHAT_REJECT_CODES)[number];
-export type RejectCode = ClientRejectCode | AchatRejectCode;
 
 export const COUNTRIES = [
   "France",

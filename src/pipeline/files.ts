@@ -1,1 +1,0 @@
-export { fileChunks } from "../storage/file-chunks.ts";
