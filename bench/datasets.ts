@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CLI, ROOT, childEnv, runChild } from "./child.ts";
@@ -49,8 +49,11 @@ interface GenerateReport {
 }
 
 function generatorHash(): string {
-  const source = readFileSync(join(ROOT, "src/pipeline/generate.ts"));
-  return new Bun.CryptoHasher("sha256").update(source).digest("hex").slice(0, 12);
+  const dir = join(ROOT, "src/pipeline/generate");
+  const hasher = new Bun.CryptoHasher("sha256");
+  // Sorted: the order a file system lists names in must not change the key.
+  for (const name of readdirSync(dir).sort()) hasher.update(`${name}\0`).update(readFileSync(join(dir, name)));
+  return hasher.digest("hex").slice(0, 12);
 }
 
 /** The dataset of a size, generated into the cache on first use. */

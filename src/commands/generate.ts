@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AS_OF_RANGE, GENERATE_DEFAULTS, MAX_DIRTY_RATE, generateFiles, type GenerateFilesReport } from "../pipeline/generate.ts";
+import { AS_OF_RANGE, GENERATE_DEFAULTS, MAX_DIRTY_RATE, generateFiles, type GenerateFilesReport } from "../pipeline/generate/index.ts";
 import { palette, wantsColor, type Palette } from "../ui/color.ts";
 import { formatInt } from "../ui/format.ts";
 import { isoDate, parseOptions, todayUtc } from "./options.ts";

@@ -44,7 +44,7 @@ export function dayNumber(iso: string): number {
   return daysFromCivil(year, digit(5) * 10 + digit(6), digit(8) * 10 + digit(9));
 }
 
-function pad2(n: number): string {
+export function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 

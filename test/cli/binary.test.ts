@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
+import { compiledElt } from "../support/compiled.ts";
 
 /** The compiled executable, copied alone into an empty folder, must do real work there. */
 
-const root = resolve(import.meta.dir, "../..");
 let dir: string;
 let elt: string;
 
@@ -19,15 +19,10 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  const build = await mkdtemp(join(tmpdir(), "elt-build-"));
-  const out = join(build, "elt");
-  const p = Bun.spawnSync([process.execPath, "build", "--compile", join(root, "src/cli.ts"), "--outfile", out], { cwd: root });
-  if (p.exitCode !== 0) throw new Error(`build failed: ${p.stderr.toString()}`);
   dir = await mkdtemp(join(tmpdir(), "elt-bin-"));
   elt = join(dir, "elt");
-  await copyFile(out, elt);
+  await copyFile(await compiledElt(), elt);
   await Bun.$`chmod +x ${elt}`;
-  await rm(build, { recursive: true, force: true });
 }, 180_000);
 
 afterAll(async () => {

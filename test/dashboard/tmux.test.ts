@@ -6,25 +6,22 @@ import type { GoldTableName, Row } from "../../src/pipeline/gold/tables.ts";
 import { recordKey } from "../../src/runner/run-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
+import { compiledElt } from "../support/compiled.ts";
 import { RUNS, TABLES } from "./fixture.ts";
 
 /**
- * The dashboard in a real terminal (tmux): keys, resize, and the terminal given back on q,
- * Ctrl-C and SIGTERM. Runs `bun src/cli.ts dashboard`, or the executable named by ELT_BIN
- * (e.g. ELT_BIN=bin/elt once it is built).
+ * The compiled executable's dashboard in a real terminal (tmux): keys, resize, and the terminal
+ * given back on q, Ctrl-C and SIGTERM. ELT_BIN names another executable to test instead.
  */
 
 const root = resolve(import.meta.dir, "../..");
 const TMUX = "/usr/bin/tmux";
-const cli = join(root, "src/cli.ts");
-const bin = process.env.ELT_BIN ? resolve(root, process.env.ELT_BIN) : null;
+const bin = process.env.ELT_BIN ? resolve(root, process.env.ELT_BIN) : await compiledElt();
 const missing = !existsSync(TMUX)
-  ? "tmux is not installed"
-  : bin && !existsSync(bin)
+  ? "tmux is not installed (apt-get install tmux)"
+  : !existsSync(bin)
     ? `ELT_BIN=${process.env.ELT_BIN} does not exist (build it first)`
-    : !bin && !existsSync(cli)
-      ? "src/cli.ts does not exist yet"
-      : null;
+    : null;
 if (missing) process.stderr.write(`dashboard tmux suite skipped: ${missing}\n`);
 
 const socket = `elt-dashboard-test-${process.pid}`;
@@ -34,7 +31,7 @@ let home: string;
 let deadApi: string;
 
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-const elt = () => (bin ? [bin] : [process.execPath, cli]).map(quote).join(" ");
+const elt = () => quote(bin);
 
 function tmux(...args: string[]): string {
   const p = Bun.spawnSync([TMUX, "-L", socket, ...args]);
@@ -153,7 +150,7 @@ describe.skipIf(missing !== null)(`the dashboard in tmux${missing ? ` (skipped: 
   }, SLOW);
 
   test("piped, it prints one plain frame of the asked size and exits", () => {
-    const p = Bun.spawnSync([...(bin ? [bin] : [process.execPath, cli]), "dashboard", "--width", "80", "--height", "24"], {
+    const p = Bun.spawnSync([bin, "dashboard", "--width", "80", "--height", "24"], {
       env: { ...process.env, ELT_HOME: join(home, ".elt"), API_URL: deadApi, NO_COLOR: "" },
     });
     expect(p.exitCode).toBe(0);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import Papa from "papaparse";
 import { generateCommand } from "../../src/commands/generate.ts";
 import { UsageError } from "../../src/errors.ts";
-import { generate, generateFiles, type GenerateOptions, type GenerateReport } from "../../src/pipeline/generate.ts";
+import { generate, generateFiles, type GenerateOptions, type GenerateReport } from "../../src/pipeline/generate/index.ts";
 import { COUNTRIES, PRODUCTS } from "../../src/pipeline/silver/types.ts";
 
 const temps: string[] = [];

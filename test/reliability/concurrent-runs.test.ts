@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { generateFiles } from "../../src/pipeline/generate.ts";
+import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import type { LayerState } from "../../src/pipeline/layer-state.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 

@@ -8,7 +8,7 @@ import type { Subprocess } from "bun";
 import { parquetMetadata } from "hyparquet";
 import { CsvTextParser } from "../../src/formats/csv.ts";
 import { readParquetColumns } from "../../src/formats/parquet.ts";
-import { generateFiles } from "../../src/pipeline/generate.ts";
+import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import { goldKeys } from "../../src/pipeline/gold/versions.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../src/pipeline/gold/tables.ts";
 import type { LayerState } from "../../src/pipeline/layer-state.ts";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Config } from "../../src/config.ts";
 import { pipelineFlow } from "../../src/pipeline/flows.ts";
-import { generateFiles } from "../../src/pipeline/generate.ts";
+import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import { goldKeys } from "../../src/pipeline/gold/versions.ts";
 import { GOLD_TABLE_NAMES } from "../../src/pipeline/gold/tables.ts";
 import { SILVER_KEYS } from "../../src/pipeline/silver/index.ts";
