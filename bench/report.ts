@@ -94,7 +94,7 @@ function memorySection(result: BenchResult): string {
     "## Memory: 10M against 1M",
     "",
     table(
-      ["stage", "peak RSS 1M", "peak RSS 10M", "ratio", "ratio less q99 amounts and id sets"],
+      ["stage", "peak RSS 1M", "peak RSS 10M", "ratio", "ratio less silver's q99 amounts and id sets"],
       result.memory.map((m) => [STAGE_LABELS[m.stage]!, mib(m.smallBytes), mib(m.largeBytes), `${m.ratio.toFixed(2)}×`, `${m.adjustedRatio.toFixed(2)}×`]),
     ),
   ].join("\n");

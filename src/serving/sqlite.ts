@@ -140,12 +140,16 @@ class SqliteStore implements ServingStore {
     const order = sort ? `${ident(sort.column)} ${sort.direction === "desc" ? "DESC" : "ASC"}, _row` : "_row";
     const columns = columnList(GOLD_TABLES[table].columns);
     const select = `SELECT ${columns} FROM ${name}${where} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    // A table is only ever filled once, appending, so its rowids run 1..n: without a filter the
+    // count is the last rowid, found in the primary key, where COUNT(*) walked every row
+    // (milliseconds per request on a 1M-row fact table).
+    const count = where ? `SELECT COUNT(*) AS n FROM ${name}${where}` : `SELECT max(_row) AS n FROM ${name}`;
     // One read transaction, so the count and the rows come from the same version of the table.
     return this.guard(
       () =>
         db.transaction(() => {
           const rows = db.query<Row, Cell[]>(select).all(...values, query.limit ?? -1, query.skip);
-          const counted = db.query<{ n: number }, Cell[]>(`SELECT COUNT(*) AS n FROM ${name}${where}`).get(...values);
+          const counted = db.query<{ n: number | null }, Cell[]>(count).get(...values);
           return { rows, total: counted?.n ?? 0 };
         })(),
       table,
