@@ -92,6 +92,10 @@ export async function dataset(size: SizeName, cacheDir: string, asOf: string): P
     await rm(dir, { recursive: true, force: true });
     await rename(partial, dir);
     generatedMs = run.wallMs;
+    // Files of this size made by another generator or with other parameters will not be read again.
+    for (const stale of readdirSync(join(cacheDir, "data"))) {
+      if (stale.startsWith(`${size}-`) && stale !== key) await rm(join(cacheDir, "data", stale), { recursive: true, force: true });
+    }
   }
   const report = JSON.parse(readFileSync(reportFile, "utf8")) as GenerateReport;
   const files = { clients: join(dir, "clients.csv"), achats: join(dir, "achats.csv") };

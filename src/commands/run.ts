@@ -7,7 +7,7 @@ import { UsageError } from "../errors.ts";
 import { DATASETS } from "../pipeline/datasets.ts";
 import { pipelineFlow, LAYERS, type Layer } from "../pipeline/flows.ts";
 import { readState } from "../pipeline/layer-state.ts";
-import type { SilverSummary } from "../pipeline/silver/index.ts";
+import { silverSummary } from "../pipeline/silver/index.ts";
 import { runFlow } from "../runner/flow.ts";
 import { acquireLock } from "../runner/lock.ts";
 import { openObjectStore } from "../storage/open.ts";
@@ -77,7 +77,7 @@ export async function runCommand(raw: RunOptions): Promise<number> {
     if (opts.json) {
       process.stdout.write(JSON.stringify(record, null, 2) + "\n");
     } else {
-      const silver = (await readState(store, "silver"))?.summary as SilverSummary | undefined;
+      const silver = await silverSummary(store);
       const gold = await readState(store, "gold");
       const exported = record.tasks.find((t) => t.name === "export")?.metrics?.store;
       process.stdout.write(

@@ -8,7 +8,7 @@ import { ingest } from "./bronze.ts";
 import { DATASET_NAMES } from "./datasets.ts";
 import { runGold } from "./gold/index.ts";
 import { readState } from "./layer-state.ts";
-import { runSilver } from "./silver/index.ts";
+import { runSilver, silverSummary } from "./silver/index.ts";
 import { formatInt } from "../ui/format.ts";
 
 /** The layers a run can hold, in pipeline order. */
@@ -77,12 +77,12 @@ function tasksOf(layer: Layer, o: FlowOptions): Task[] {
           dependsOn: ["silver"],
           retries: RETRIES,
           async run(ctx) {
-            const silver = await readState(store, "silver");
+            const silver = await silverSummary(store);
             const outcome = await runGold(store, { runId: ctx.runId, force: o.force, progress: ctx.progress });
             if ("skipped" in outcome) return ctx.skip(outcome.skipped);
             const rows = Object.values(outcome.summary.rows).reduce((a, b) => a + b, 0);
             ctx.report({
-              rows_in: Number((silver?.summary as { achats?: { kept?: number } } | undefined)?.achats?.kept ?? 0),
+              rows_in: silver?.achats.kept ?? 0,
               rows_out: rows,
               metrics: { tables: outcome.summary.rows, kpis: outcome.summary.kpis },
             });

@@ -2,7 +2,7 @@ import { EltError } from "../../errors.ts";
 import { objectAsyncBuffer, readParquetColumns } from "../../formats/parquet.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import { readState, unchangedReason, writeState } from "../layer-state.ts";
-import { SILVER_KEYS } from "../silver/index.ts";
+import { SILVER_KEYS, silverSummary } from "../silver/index.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES, type Client } from "../silver/types.ts";
 import { GoldBuilder } from "./build.ts";
 import { tableCsvChunks, tableParquetChunks } from "./encode.ts";
@@ -60,8 +60,7 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
     const reason = await unchangedReason(store, "gold", inputs);
     if (reason) return { skipped: reason };
   }
-  const kept = (silver.summary as { achats?: { kept?: number } }).achats?.kept ?? 0;
-  const tables = await build(store, kept, options.progress);
+  const tables = await build(store, (await silverSummary(store))?.achats.kept ?? 0, options.progress);
   const rows: Record<string, number> = {};
   for (const name of GOLD_TABLE_NAMES) {
     const table = tables[name];

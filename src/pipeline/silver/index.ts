@@ -2,7 +2,7 @@ import type { ObjectStore } from "../../storage/object-store.ts";
 import { latestBronze } from "../bronze.ts";
 import { formatInt } from "../../ui/format.ts";
 import { dayNumber } from "../dates.ts";
-import { unchangedReason, writeState } from "../layer-state.ts";
+import { readState, unchangedReason, writeState } from "../layer-state.ts";
 import { Staging } from "../staging.ts";
 import { cleanAchats } from "./achats.ts";
 import { cleanClients } from "./clients.ts";
@@ -18,6 +18,12 @@ export const SILVER_KEYS = {
 export interface SilverSummary {
   clients: { rows_in: number; kept: number; rejects: Record<string, number> };
   achats: { rows_in: number; kept: number; rejects: Record<string, number>; orphans: number; q99: number | null };
+}
+
+/** What silver's last publish reported, read from its layer state. */
+export async function silverSummary(store: ObjectStore): Promise<SilverSummary | null> {
+  const state = await readState(store, "silver");
+  return state ? (state.summary as unknown as SilverSummary) : null;
 }
 
 export interface SilverOptions {
