@@ -2,11 +2,11 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { baseEnv, runElt } from "../support/cli.ts";
 
 /** `elt rollback` end to end: earlier gold back in the lake and in the serving store, safely. */
 
-const ROOT = resolve(import.meta.dir, "../..");
 let dir: string;
 const gold = (file: string) => readFileSync(join(dir, ".elt", "lake", "gold", file), "utf8");
 const served = () => {
@@ -18,16 +18,7 @@ const served = () => {
   }
 };
 
-async function elt(...args: string[]) {
-  const p = Bun.spawn([process.execPath, join(ROOT, "src/cli.ts"), ...args], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  return { code, out, err };
-}
+const elt = (...args: string[]) => runElt(args, { cwd: dir, env: baseEnv() });
 
 const runIdOf = async () => JSON.parse((await elt("runs", "--json", "--limit", "1")).out)[0].id as string;
 let first: { kpis: string; run: string };

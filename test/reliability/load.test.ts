@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Row } from "../../src/pipeline/gold/tables.ts";
 import { GOLD, batches, loadedStore } from "../api/fixture.ts";
+import { ROOT, baseEnv, startServe, type Serving } from "../support/cli.ts";
 import { VERSIONS } from "../support/export-loop.ts";
 
 /**
@@ -11,14 +12,12 @@ import { VERSIONS } from "../support/export-loop.ts";
  * partial. Speed is not asserted here; the benchmark reports it.
  */
 
-const ROOT = resolve(import.meta.dir, "../..");
 const CLIENTS = 16;
 const SECONDS = 3;
 
 let dir: string;
 let cleanup: () => void;
-let proc: ReturnType<typeof Bun.spawn>;
-let base: string;
+let api: Serving;
 
 beforeAll(async () => {
   const loaded = await loadedStore();
@@ -26,26 +25,10 @@ beforeAll(async () => {
   await loaded.store.replaceTable("fact_achats", batches(VERSIONS[0]!.fact, 500), "v0");
   await loaded.store.replaceTable("kpis", batches(VERSIONS[0]!.kpis), "v0");
   await loaded.store.close();
-  proc = Bun.spawn([process.execPath, join(ROOT, "src/cli.ts"), "serve", "--port", "0"], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ELT_HOME: dir, NO_COLOR: "1" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-  let banner = "";
-  while (!/http:\/\/[\d.]+:\d+/.test(banner)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`elt serve did not start: ${banner}`);
-    banner += new TextDecoder().decode(value);
-  }
-  // Keep draining its request log so the server never blocks on a full pipe.
-  (async () => {
-    while (!(await reader.read()).done);
-  })();
-  base = /http:\/\/[\d.]+:\d+/.exec(banner)![0];
+  api = await startServe(baseEnv({ ELT_HOME: dir }));
 });
-afterAll(() => {
-  proc.kill("SIGTERM");
+afterAll(async () => {
+  await api.stop();
   cleanup();
 });
 
@@ -62,7 +45,7 @@ test(`${CLIENTS} clients during an export: zero errors, zero empty or partial an
       const path = paths[i % paths.length]!;
       const t0 = performance.now();
       try {
-        const res = await fetch(base + path);
+        const res = await fetch(api.base + path);
         const body = (await res.json()) as { data: Row[]; count: number };
         figures.latencies.push(performance.now() - t0);
         figures.requests++;

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { S3Store } from "../../src/storage/s3.ts";
 import { listAll, readText } from "../../src/storage/object-store.ts";
+import { runElt, startServe } from "../support/cli.ts";
 import { startS3rver, type RunningS3rver } from "../support/s3rver.ts";
 
 /**
@@ -11,7 +12,6 @@ import { startS3rver, type RunningS3rver } from "../support/s3rver.ts";
  * log reader can see (output, errors, run records, logs, API answers) may contain any of them.
  */
 
-const ROOT = resolve(import.meta.dir, "../..");
 const SECRET_KEY = "Zq8-secret-KEY-4471";
 const MONGO_PASSWORD = "m0ngo-PASS-9921";
 const API_KEY = "api-KEY-5512-xyz";
@@ -21,18 +21,11 @@ let s3: RunningS3rver;
 let env: Record<string, string>;
 const seen: string[] = [];
 
-/** Spawned without blocking: s3rver answers from this very process. */
+/** Never blocking: s3rver answers from this very process. */
 async function cli(args: string[], extra: Record<string, string> = {}) {
-  const p = Bun.spawn([process.execPath, join(ROOT, "src/cli.ts"), ...args], {
-    cwd: dir,
-    env: { ...env, ...extra },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  const text = out + err;
-  seen.push(text);
-  return { code, text };
+  const { code, out, err } = await runElt(args, { cwd: dir, env: { ...env, ...extra } });
+  seen.push(out + err);
+  return { code, text: out + err };
 }
 
 beforeAll(async () => {
@@ -87,39 +80,22 @@ test("errors that involve a credential name the place, not the secret", async ()
 }, 120_000);
 
 test("the API answers, and refuses, without echoing a key", async () => {
-  const proc = Bun.spawn([process.execPath, join(ROOT, "src/cli.ts"), "serve", "--port", "0"], {
-    cwd: dir,
-    env,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const api = await startServe(env, dir);
   try {
-    const reader = proc.stdout.getReader();
-    let banner = "";
-    while (!/http:\/\/127\.0\.0\.1:\d+/.test(banner)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      banner += new TextDecoder().decode(value);
-    }
-    const base = /http:\/\/127\.0\.0\.1:\d+/.exec(banner)![0];
     const paths = ["/", "/health", "/kpis", "/fact_achats?limit=5", "/refresh_time/kpis", "/nope", "/fact_achats?limit=0", "/docs"];
     for (const path of paths) {
       for (const headers of [{ "x-api-key": API_KEY }, { "x-api-key": "wrong" }, {}] as Record<string, string>[]) {
-        const res = await fetch(base + path, { headers });
+        const res = await fetch(api.base + path, { headers });
         seen.push(`${path} ${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`);
       }
     }
-    expect((await fetch(`${base}/kpis`)).status).toBe(401);
-    expect((await fetch(`${base}/kpis`, { headers: { "x-api-key": API_KEY } })).status).toBe(200);
-    proc.kill("SIGTERM");
-    await proc.exited;
-    let rest = "";
-    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
-    seen.push(banner, rest, await new Response(proc.stderr).text());
-    expect(rest).toContain("GET /kpis 401");
+    expect((await fetch(`${api.base}/kpis`)).status).toBe(401);
+    expect((await fetch(`${api.base}/kpis`, { headers: { "x-api-key": API_KEY } })).status).toBe(200);
   } finally {
-    proc.kill("SIGTERM"); // a failed expectation must not leave a server behind
+    await api.stop(); // a failed expectation must not leave a server behind
   }
+  seen.push(api.output(), await new Response(api.proc.stderr as ReadableStream).text());
+  expect(api.output()).toContain("GET /kpis 401");
 }, 60_000);
 
 afterAll(() => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { renameSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { GOLD, loadedStore } from "../api/fixture.ts";
+import { baseEnv, startServe, type Serving } from "../support/cli.ts";
 
 /**
  * `elt serve` as a user runs it, with its SQLite file taken away: the API answers 503 with a
@@ -10,38 +11,23 @@ import { GOLD, loadedStore } from "../api/fixture.ts";
  * the other hand, never blocks it (WAL).
  */
 
-const ROOT = resolve(import.meta.dir, "../..");
 let dir: string;
 let cleanup: () => void;
-let proc: ReturnType<typeof Bun.spawn>;
-let base: string;
+let api: Serving;
 
 beforeAll(async () => {
   const loaded = await loadedStore();
   await loaded.store.close();
   ({ dir, cleanup } = loaded);
-  proc = Bun.spawn([process.execPath, join(ROOT, "src/cli.ts"), "serve", "--port", "0"], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ELT_HOME: dir, NO_COLOR: "1" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-  let banner = "";
-  while (!/http:\/\/[\d.]+:\d+/.test(banner)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`elt serve did not start: ${banner}`);
-    banner += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  base = /http:\/\/[\d.]+:\d+/.exec(banner)![0];
+  api = await startServe(baseEnv({ ELT_HOME: dir }));
 });
-afterAll(() => {
-  proc.kill("SIGTERM");
+afterAll(async () => {
+  await api.stop();
   cleanup();
 });
 
 const get = async (path: string) => {
-  const res = await fetch(base + path);
+  const res = await fetch(api.base + path);
   return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as any };
 };
 
@@ -69,7 +55,7 @@ test("a removed store file: 503 with a JSON error, then recovery when the file i
     }
   }
   expect(await get("/kpis")).toMatchObject({ status: 200, body: { data: GOLD.kpis, count: 1 } });
-  expect(proc.exitCode).toBeNull();
+  expect(api.proc.exitCode).toBeNull();
 });
 
 test("a write lock held by another process never stops the API: WAL readers do not wait", async () => {
@@ -83,5 +69,5 @@ test("a write lock held by another process never stops the API: WAL readers do n
     other.run("ROLLBACK");
     other.close();
   }
-  expect(proc.exitCode).toBeNull();
+  expect(api.proc.exitCode).toBeNull();
 });

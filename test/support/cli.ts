@@ -1,0 +1,64 @@
+import { join, resolve } from "node:path";
+
+/** The CLI as a user runs it, in a child process, for the suites that test whole commands. */
+
+export const ROOT = resolve(import.meta.dir, "../..");
+const CLI = join(ROOT, "src/cli.ts");
+
+export interface Finished {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** A minimal environment (no colour), plus what the test adds. */
+export const baseEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  NO_COLOR: "1",
+  ...extra,
+});
+
+/** Runs `elt ARGS` to its end without blocking this process (servers in it keep answering). */
+export async function runElt(args: string[], options: { cwd?: string; env: Record<string, string> }): Promise<Finished> {
+  const p = Bun.spawn([process.execPath, CLI, ...args], { cwd: options.cwd, env: options.env, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, out, err };
+}
+
+export interface Serving {
+  /** e.g. http://127.0.0.1:41234 */
+  base: string;
+  proc: ReturnType<typeof Bun.spawn>;
+  /** Everything it printed to stdout so far (the banner, then one line per request). */
+  output(): string;
+  /** SIGTERM, then its exit code. */
+  stop(): Promise<number>;
+}
+
+/** `elt serve --port 0` in a child process, once it prints where it listens. */
+export async function startServe(env: Record<string, string>, cwd?: string): Promise<Serving> {
+  const proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0"], { cwd, env, stdout: "pipe", stderr: "pipe" });
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let output = "";
+  while (!/http:\/\/[\d.]+:\d+/.test(output)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`elt serve did not start: ${output}${await new Response(proc.stderr as ReadableStream).text()}`);
+    output += decoder.decode(value, { stream: true });
+  }
+  // Drained all along: a server blocked on a full pipe would stop answering.
+  const drained = (async () => {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) output += decoder.decode(r.value, { stream: true });
+  })();
+  return {
+    base: /http:\/\/[\d.]+:\d+/.exec(output)![0],
+    proc,
+    output: () => output,
+    async stop() {
+      proc.kill("SIGTERM");
+      const code = await proc.exited;
+      await drained;
+      return code;
+    },
+  };
+}
