@@ -1,12 +1,12 @@
 import { CONCURRENCY, type ApiResult, type EndpointResult } from "./api.ts";
 import type { BenchResult, SizeResult, StageSummary } from "./results.ts";
-import { MB } from "./stats.ts";
+import { MiB } from "./stats.ts";
 
 /** The results as a markdown report: targets first, then each size, memory, the API. */
 
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const mib = (bytes: number) => `${int(bytes / MB)} MiB`;
+const mib = (bytes: number) => `${int(bytes / MiB)} MiB`;
 const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 const verdict = (met: boolean | null) => (met === null ? "—" : met ? "✅ met" : "❌ missed");
 
@@ -25,7 +25,7 @@ const STAGE_LABELS: Record<string, string> = {
 };
 
 function stageRow(stage: string, s: StageSummary): string[] {
-  return [STAGE_LABELS[stage] ?? stage, secs(s.workMs), `${s.floorRatio.toFixed(2)}×`, secs(s.wallMs), secs(s.cpuMs), int(s.rowsPerSec), s.mbPerSec.toFixed(1), mib(s.maxRssBytes)];
+  return [STAGE_LABELS[stage] ?? stage, secs(s.workMs), `${s.floorRatio.toFixed(2)}×`, secs(s.wallMs), secs(s.cpuMs), int(s.rowsPerSec), s.mibPerSec.toFixed(1), mib(s.maxRssBytes)];
 }
 
 function sizeSection(r: SizeResult): string {
@@ -35,7 +35,7 @@ function sizeSection(r: SizeResult): string {
     `### ${r.size}: ${int(rows.achats)} purchases, ${int(rows.clients)} clients (${mib(bytes.achats + bytes.clients)} of CSV)`,
     "",
     table(
-      ["stage", "work", "× floor", "process wall", "process CPU", "rows/s", "MB/s in", "peak RSS"],
+      ["stage", "work", "× floor", "process wall", "process CPU", "rows/s", "MiB/s in", "peak RSS"],
       (["floor", "bronze", "silver", "gold", "export", "all"] as const).map((stage) => stageRow(stage, s[stage])),
     ),
     "",
@@ -119,7 +119,7 @@ export function renderReport(result: BenchResult): string {
     "## Pipeline",
     "",
     "work: the run's own duration from its run record (the floor: its parse time); × floor: work over the floor's; " +
-      "process wall: spawn to exit, start-up included; process CPU: user + system time of that process (less swayed by a busy machine than wall time); rows/s and MB/s: the stage's input over its work time.",
+      "process wall: spawn to exit, start-up included; process CPU: user + system time of that process (less swayed by a busy machine than wall time); rows/s and MiB/s: the stage's input over its work time.",
     "",
     ...result.sizes.flatMap((s) => [sizeSection(s), ""]),
     memorySection(result),

@@ -2,7 +2,7 @@ import type { ApiResult } from "./api.ts";
 import type { Dataset, SizeName } from "./datasets.ts";
 import type { Machine } from "./machine.ts";
 import type { Sample, Stage } from "./pipeline.ts";
-import { MB, median } from "./stats.ts";
+import { MiB, median } from "./stats.ts";
 
 /** The shape of `bench/results/<date>-<host>.json`, and the figures derived from the samples. */
 
@@ -14,7 +14,7 @@ export interface StageSummary {
   /** The highest peak over the repeats. */
   maxRssBytes: number;
   rowsPerSec: number;
-  mbPerSec: number;
+  mibPerSec: number;
   /** workMs over the floor's workMs. */
   floorRatio: number;
   throughGoldMs?: number;
@@ -62,7 +62,7 @@ export function summarize(samples: Sample[], floorMs: number): StageSummary {
     workMs,
     maxRssBytes: Math.max(...samples.map((s) => s.maxRssBytes)),
     rowsPerSec: first.rowsIn / (workMs / 1000),
-    mbPerSec: first.inputBytes / MB / (workMs / 1000),
+    mibPerSec: first.inputBytes / MiB / (workMs / 1000),
     floorRatio: workMs / floorMs,
     throughGoldMs: medianOf(samples, (s) => s.throughGoldMs),
     exportMs: medianOf(samples, (s) => s.exportMs),

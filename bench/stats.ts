@@ -13,10 +13,4 @@ export function median(values: readonly number[]): number {
   return sorted[(sorted.length - 1) >> 1] ?? Number.NaN;
 }
 
-/** Numbers without their float noise, for JSON results. */
-export function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-export const MB = 1024 * 1024;
+export const MiB = 1024 * 1024;
