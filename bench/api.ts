@@ -27,10 +27,18 @@ export interface RefreshFigures {
   p95Ms: number;
 }
 
+/** Clients reading while `elt run export --force` rewrites every table in another process. */
+export interface DuringExport {
+  path: string;
+  exportMs: number;
+  load: LoadResult;
+}
+
 export interface ApiResult {
   /** The dataset whose lake was served. */
   size: string;
   endpoints: Measured<EndpointResult[]>;
+  duringExport: Measured<DuringExport>;
   refresh: Measured<RefreshFigures>;
 }
 
@@ -125,6 +133,38 @@ async function endpoints(options: ApiOptions): Promise<EndpointResult[]> {
   }
 }
 
+const EXPORT_CLIENTS = 16;
+const EXPORT_PATH = "/fact_achats?limit=1000";
+
+/**
+ * The API while an export runs: 16 clients read fact_achats for as long as a forced export
+ * (another process) rewrites every table. An answer that is not a 200 with rows counts as an
+ * error: a reader must never see an empty or partial table.
+ */
+async function duringExport(options: ApiOptions): Promise<DuringExport> {
+  const env = childEnv({ ELT_HOME: options.home });
+  const port = freePort();
+  const api = new Server([CLI, "serve", "--port", String(port)], env, options.home);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await api.ready(`${base}/health`);
+    process.stderr.write(`api: ${EXPORT_CLIENTS} clients during an export\n`);
+    const started = performance.now();
+    const exported = runChild([CLI, "run", "export", "--force", "--json"], { env, cwd: options.home });
+    const result = await load(base + EXPORT_PATH, {
+      concurrency: EXPORT_CLIENTS,
+      durationMs: 600_000,
+      warmupMs: 0,
+      whole: (body) => body.includes('"data":[{') && !body.includes('"count":0'),
+      until: exported,
+    });
+    await exported;
+    return { path: EXPORT_PATH, exportMs: performance.now() - started, load: result };
+  } finally {
+    await api.stop();
+  }
+}
+
 /** The refresh test's overall propagation delay (write to visible through the API), from its JSON. */
 async function refresh(options: ApiOptions): Promise<RefreshFigures> {
   const run = await runChild([CLI, "refresh-test", "--spawn", "--json"], {
@@ -145,12 +185,19 @@ export async function benchApi(options: ApiOptions): Promise<ApiResult> {
   const result: ApiResult = {
     size: options.size,
     endpoints: { notMeasured: "src/commands/serve.ts is not in the tree yet" },
+    duringExport: { notMeasured: "src/commands/serve.ts is not in the tree yet" },
     refresh: { notMeasured: "src/commands/refresh-test.ts is not in the tree yet" },
   };
   if (existsSync(join(ROOT, "src/commands/serve.ts"))) {
     result.endpoints = await endpoints(options).then(
       (value) => ({ value }),
       (err) => ({ notMeasured: `the API bench failed: ${failure(err)}` }),
+    );
+  }
+  if (existsSync(join(ROOT, "src/commands/serve.ts"))) {
+    result.duringExport = await duringExport(options).then(
+      (value) => ({ value }),
+      (err) => ({ notMeasured: `the load during an export failed: ${failure(err)}` }),
     );
   }
   if (existsSync(join(ROOT, "src/commands/refresh-test.ts"))) {

@@ -16,6 +16,10 @@ export interface LoadOptions {
   durationMs: number;
   /** Requests before the clock starts: connections opened, caches and JIT warm. */
   warmupMs: number;
+  /** Also an error: a 200 whose body fails this (an empty or partial answer). */
+  whole?: (body: string) => boolean;
+  /** Stops early once this settles (the load then covers exactly that work). */
+  until?: Promise<unknown>;
 }
 
 /**
@@ -24,14 +28,20 @@ export interface LoadOptions {
  * byte, as a client sees it.
  */
 export async function load(url: string, options: LoadOptions): Promise<LoadResult> {
+  let stopped = false;
+  void options.until?.finally(() => (stopped = true));
   const drive = async (until: number, latencies: number[] | null) => {
     let errors = 0;
-    while (performance.now() < until) {
+    while (performance.now() < until && !stopped) {
       const started = performance.now();
       try {
         const res = await fetch(url);
-        await res.arrayBuffer();
-        if (res.status !== 200) errors++;
+        if (options.whole) {
+          if (res.status !== 200 || !options.whole(await res.text())) errors++;
+        } else {
+          await res.arrayBuffer();
+          if (res.status !== 200) errors++;
+        }
       } catch {
         errors++;
       }

@@ -1,4 +1,4 @@
-import { CONCURRENCY, type ApiResult, type EndpointResult } from "./api.ts";
+import { CONCURRENCY, type ApiResult, type DuringExport, type EndpointResult } from "./api.ts";
 import type { BenchResult, SizeResult, StageSummary } from "./results.ts";
 import { MiB } from "./stats.ts";
 
@@ -81,11 +81,23 @@ function apiSection(api: ApiResult | { notMeasured: string }): string {
   }
   lines.push(
     "",
+    "notMeasured" in api.duringExport
+      ? `During an export: **not measured** — ${api.duringExport.notMeasured}.`
+      : duringExportLine(api.duringExport.value),
+    "",
     "notMeasured" in api.refresh
       ? `Refresh test (\`elt refresh-test --spawn\`): **not measured** — ${api.refresh.notMeasured}.`
       : `Refresh test (\`elt refresh-test --spawn\`): p50 ${ms(api.refresh.value.p50Ms)} ms, p95 ${ms(api.refresh.value.p95Ms)} ms.`,
   );
   return lines.join("\n");
+}
+
+function duringExportLine({ path, exportMs, load }: DuringExport): string {
+  return (
+    `During an export (\`elt run export --force\` in another process, ${(exportMs / 1000).toFixed(1)} s): ` +
+    `${load.concurrency} clients on \`${path}\` made ${int(load.requests)} requests, ` +
+    `${load.errors} errors (non-200, empty or partial answers), p50 ${ms(load.p50Ms)} ms, p99 ${ms(load.p99Ms)} ms.`
+  );
 }
 
 function memorySection(result: BenchResult): string {

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import type { LayerState } from "../../src/pipeline/layer-state.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
+import { baseEnv, spawnElt, type Running } from "../support/cli.ts";
 
 /**
  * Two `elt run` on one lake: the second is refused while the first holds the lake's lock, or
@@ -15,37 +16,16 @@ import type { RunRecord } from "../../src/runner/record.ts";
  */
 
 const AS_OF = "2026-06-30";
-const ROOT = resolve(import.meta.dir, "../..");
 const PATIENCE_MS = 60_000;
 
 let dir: string;
 let home: string;
 const children: Subprocess[] = [];
 
-interface Elt {
-  child: Subprocess;
-  /** Standard error so far. */
-  err(): string;
-  done: Promise<{ code: number; out: string; err: string }>;
-}
-
-function elt(args: string[]): Elt {
-  const child = Bun.spawn([process.execPath, join(ROOT, "src/cli.ts"), ...args], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, NO_COLOR: "1", ELT_HOME: home },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  children.push(child);
-  let err = "";
-  const drained = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) err += decoder.decode(chunk, { stream: true });
-  })();
-  const out = new Response(child.stdout).text();
-  const done = Promise.all([child.exited, out, drained]).then(([code, out]) => ({ code, out, err }));
-  return { child, err: () => err, done };
+function elt(args: string[]): Running {
+  const running = spawnElt(args, { cwd: dir, env: baseEnv({ HOME: dir, ELT_HOME: home }) });
+  children.push(running.child);
+  return running;
 }
 
 const withSources = (...args: string[]) => [...args, "--sources", join(dir, "sources"), "--as-of", AS_OF];
@@ -91,7 +71,7 @@ test("a second run is refused while another writes the lake; with --wait it runs
   await waitFor("the first run's silver", () => recordOf(pid)?.tasks.find((t) => t.name === "silver")?.state === "running");
   process.kill(pid, "SIGSTOP");
 
-  let waiting: Elt;
+  let waiting: Running;
   try {
     const holder = `elt run --all \\(pid ${pid} on ${escape(hostname())}, since [0-9T:.Z-]+\\)`;
     const refused = await elt(withSources("run", "silver")).done;

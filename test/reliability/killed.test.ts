@@ -3,7 +3,7 @@ import { Database } from "bun:sqlite";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { parquetMetadata } from "hyparquet";
 import { CsvTextParser } from "../../src/formats/csv.ts";
@@ -13,6 +13,7 @@ import { goldKeys } from "../../src/pipeline/gold/versions.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../src/pipeline/gold/tables.ts";
 import type { LayerState } from "../../src/pipeline/layer-state.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
+import { baseEnv, spawnElt, type Running } from "../support/cli.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { readBytes, readJson } from "../../src/storage/object-store.ts";
 
@@ -25,7 +26,6 @@ import { readBytes, readJson } from "../../src/storage/object-store.ts";
  */
 
 const AS_OF = "2026-06-30";
-const ROOT = resolve(import.meta.dir, "../..");
 const GOLD_KEYS = GOLD_TABLE_NAMES.flatMap(goldKeys);
 const SLICE_MS = 0.5;
 const PATIENCE_MS = 60_000;
@@ -39,26 +39,10 @@ let reader: Reader | undefined;
 const children: Subprocess[] = [];
 const sources = (name: string) => join(dir, name);
 
-interface Finished {
-  code: number;
-  out: string;
-  err: string;
-}
-
-function elt(args: string[]): { child: Subprocess<"ignore", "pipe", "pipe">; done: Promise<Finished> } {
-  const child = Bun.spawn([process.execPath, join(ROOT, "src/cli.ts"), ...args], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, NO_COLOR: "1", ELT_HOME: home },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  children.push(child);
-  // Drained from the start: a child blocked on a full pipe would never reach the moment looked for.
-  const out = new Response(child.stdout).text();
-  const err = new Response(child.stderr).text();
-  const done = Promise.all([child.exited, out, err]).then(([code, out, err]) => ({ code, out, err }));
-  return { child, done };
+function elt(args: string[]): Running {
+  const running = spawnElt(args, { cwd: dir, env: baseEnv({ HOME: dir, ELT_HOME: home }) });
+  children.push(running.child);
+  return running;
 }
 
 const runAll = (from: string) => elt(["run", "--all", "--sources", sources(from), "--as-of", AS_OF]);

@@ -18,11 +18,38 @@ export const baseEnv = (extra: Record<string, string> = {}): Record<string, stri
   ...extra,
 });
 
+export interface Running {
+  child: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  /** Standard error so far, read as it comes. */
+  err(): string;
+  done: Promise<Finished>;
+}
+
+/**
+ * Starts `elt ARGS`. Both outputs are drained from the start: a child blocked on a full pipe
+ * would never reach the moment a test waits for.
+ */
+export function spawnElt(args: string[], options: { cwd?: string; env: Record<string, string> }): Running {
+  const child = Bun.spawn([process.execPath, CLI, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let err = "";
+  const drained = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) err += decoder.decode(chunk, { stream: true });
+  })();
+  const out = new Response(child.stdout).text();
+  const done = Promise.all([child.exited, out, drained]).then(([code, out]) => ({ code, out, err }));
+  return { child, err: () => err, done };
+}
+
 /** Runs `elt ARGS` to its end without blocking this process (servers in it keep answering). */
-export async function runElt(args: string[], options: { cwd?: string; env: Record<string, string> }): Promise<Finished> {
-  const p = Bun.spawn([process.execPath, CLI, ...args], { cwd: options.cwd, env: options.env, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  return { code, out, err };
+export function runElt(args: string[], options: { cwd?: string; env: Record<string, string> }): Promise<Finished> {
+  return spawnElt(args, options).done;
 }
 
 export interface Serving {
