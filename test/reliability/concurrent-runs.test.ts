@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +7,7 @@ import type { Subprocess } from "bun";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import type { LayerState } from "../../src/pipeline/layer-state.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
-import { baseEnv, spawnElt, type Running } from "../support/cli.ts";
+import { baseEnv, recordOfPid, spawnElt, type Running } from "../support/cli.ts";
 
 /**
  * Two `elt run` on one lake: the second is refused while the first holds the lake's lock, or
@@ -30,17 +30,7 @@ function elt(args: string[]): Running {
 
 const withSources = (...args: string[]) => [...args, "--sources", join(dir, "sources"), "--as-of", AS_OF];
 
-function recordOf(pid: number): RunRecord | null {
-  const runs = join(home, "lake", "runs");
-  if (!existsSync(runs)) return null;
-  for (const id of readdirSync(runs)) {
-    const path = join(runs, id, "run.json");
-    if (!existsSync(path)) continue;
-    const record = JSON.parse(readFileSync(path, "utf8")) as RunRecord;
-    if (record.pid === pid) return record;
-  }
-  return null;
-}
+const recordOf = (pid: number) => recordOfPid(join(home, "lake", "runs"), pid);
 
 async function waitFor<T>(what: string, probe: () => T | null | undefined | false): Promise<T> {
   const deadline = Date.now() + PATIENCE_MS;

@@ -13,7 +13,7 @@ import { goldKeys } from "../../src/pipeline/gold/versions.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../src/pipeline/gold/tables.ts";
 import type { LayerState } from "../../src/pipeline/layer-state.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
-import { baseEnv, spawnElt, type Running } from "../support/cli.ts";
+import { baseEnv, recordOfPid, spawnElt, type Running } from "../support/cli.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { readBytes, readJson } from "../../src/storage/object-store.ts";
 
@@ -55,17 +55,7 @@ async function listRuns(): Promise<RunRecord[]> {
 }
 
 /** The run record a process wrote, read straight from the lake's folder. */
-function recordOf(pid: number): RunRecord | null {
-  const runs = join(lake, "runs");
-  if (!existsSync(runs)) return null;
-  for (const id of readdirSync(runs)) {
-    const path = join(runs, id, "run.json");
-    if (!existsSync(path)) continue;
-    const record = JSON.parse(readFileSync(path, "utf8")) as RunRecord;
-    if (record.pid === pid) return record;
-  }
-  return null;
-}
+const recordOf = (pid: number) => recordOfPid(join(lake, "runs"), pid);
 
 /** Objects a run has finished writing under gold/_versions/<run>/ (temp files start with a dot). */
 function versionsWritten(runId: string): number {

@@ -1,4 +1,6 @@
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { RunRecord } from "../../src/runner/record.ts";
 
 /** The CLI as a user runs it, in a child process, for the suites that test whole commands. */
 
@@ -88,4 +90,16 @@ export async function startServe(env: Record<string, string>, cwd?: string): Pro
       return code;
     },
   };
+}
+
+/** The run record a process wrote, read straight from a folder lake's `runs` bucket. */
+export function recordOfPid(runsDir: string, pid: number): RunRecord | null {
+  if (!existsSync(runsDir)) return null;
+  for (const id of readdirSync(runsDir)) {
+    const path = join(runsDir, id, "run.json");
+    if (!existsSync(path)) continue;
+    const record = JSON.parse(readFileSync(path, "utf8")) as RunRecord;
+    if (record.pid === pid) return record;
+  }
+  return null;
 }
