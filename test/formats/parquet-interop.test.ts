@@ -1,40 +1,30 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Config } from "../../src/config.ts";
 import { objectAsyncBuffer, readParquetRows } from "../../src/formats/parquet.ts";
 import { isoFromDayNumber } from "../../src/pipeline/dates.ts";
-import { pipelineFlow } from "../../src/pipeline/flows.ts";
-import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type Cell, type Row } from "../../src/pipeline/gold/tables.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../src/pipeline/silver/types.ts";
-import { runFlow } from "../../src/runner/flow.ts";
-import { FolderStore } from "../../src/storage/folder.ts";
+import type { FolderStore } from "../../src/storage/folder.ts";
+import { generatedLake, type GeneratedLake } from "../support/generated-lake.ts";
 
 /**
  * Our Parquet files are read by the tools data engineers use: DuckDB, an independent reader,
  * must see every silver and gold table with the types SPEC implies and the very same values.
  */
 
-let dir: string;
+let generated: GeneratedLake;
 let lake: string;
 let store: FolderStore;
 let duck: DuckDBConnection;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "elt-interop-"));
-  await generateFiles({ clients: 300, avgPurchases: 5, seed: 11, asOf: "2026-06-30", dirtyRate: 0.02 }, join(dir, "sources"));
-  lake = join(dir, "home", "lake");
-  store = new FolderStore(lake);
-  await store.ensureBuckets();
-  const config: Config = { home: join(dir, "home"), apiUrl: "http://localhost:8000" };
-  const flow = pipelineFlow({ layers: ["bronze", "silver", "gold"], sources: join(dir, "sources"), asOf: "2026-06-30", force: false, config, store });
-  expect((await runFlow(flow, { store, secrets: [] })).state).toBe("succeeded");
+  generated = await generatedLake({ clients: 300, avgPurchases: 5, seed: 11, asOf: "2026-06-30", dirtyRate: 0.02 });
+  ({ lake, store } = generated);
+  expect(generated.record.state).toBe("succeeded");
   duck = await (await DuckDBInstance.create(":memory:")).connect();
 }, 60_000);
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => generated.dispose());
 
 /** DuckDB's values as our Cells: BIGINT to number, DATE to YYYY-MM-DD. */
 function cell(v: unknown): Cell {

@@ -1,37 +1,26 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Config } from "../../src/config.ts";
 import { objectAsyncBuffer, readParquetRows } from "../../src/formats/parquet.ts";
-import { pipelineFlow } from "../../src/pipeline/flows.ts";
-import { generateFiles, type GenerateFilesReport } from "../../src/pipeline/generate/index.ts";
+import type { GenerateFilesReport } from "../../src/pipeline/generate/index.ts";
 import { GOLD_TABLES, type GoldTableName, type Row } from "../../src/pipeline/gold/tables.ts";
-import { runFlow } from "../../src/runner/flow.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
-import { FolderStore } from "../../src/storage/folder.ts";
+import type { FolderStore } from "../../src/storage/folder.ts";
+import { generatedLake, type GeneratedLake } from "../support/generated-lake.ts";
 
 /**
  * The generator says which defects it injected; silver must find exactly those, and gold
  * built from the result must agree with itself across tables.
  */
 
-const AS_OF = "2026-06-30";
-let dir: string;
+let generated: GeneratedLake;
 let store: FolderStore;
 let report: GenerateFilesReport;
 let record: RunRecord;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "elt-generated-"));
-  report = await generateFiles({ clients: 800, avgPurchases: 6, seed: 2026, asOf: AS_OF, dirtyRate: 0.05 }, join(dir, "sources"));
-  const config: Config = { home: join(dir, "home"), apiUrl: "http://localhost:8000" };
-  store = new FolderStore(join(dir, "home", "lake"));
-  await store.ensureBuckets();
-  const flow = pipelineFlow({ layers: ["bronze", "silver", "gold"], sources: join(dir, "sources"), asOf: AS_OF, force: false, config, store });
-  record = await runFlow(flow, { store, secrets: [] });
+  generated = await generatedLake({ clients: 800, avgPurchases: 6, seed: 2026, asOf: "2026-06-30", dirtyRate: 0.05 });
+  ({ store, report, record } = generated);
 }, 60_000);
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => generated.dispose());
 
 async function table(name: GoldTableName): Promise<Row[]> {
   const rows: Row[] = [];
