@@ -7,7 +7,7 @@
  */
 import { createReadStream } from "node:fs";
 import Papa from "papaparse";
-import { parseCsv } from "../src/formats/csv.ts";
+import { parseCsv } from "../src/formats/csv-reader.ts";
 
 async function papaparse(path: string): Promise<number> {
   let records = 0;

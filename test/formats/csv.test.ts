@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { InputError } from "../../src/errors.ts";
-import { csvField, csvLine, parseCsv, type CsvRecord, type CsvReadOptions } from "../../src/formats/csv.ts";
+import { csvField, csvLine } from "../../src/formats/csv.ts";
+import { parseCsv, type CsvRecord, type CsvReadOptions } from "../../src/formats/csv-reader.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 
@@ -245,18 +246,18 @@ describe("parseCsv", () => {
     test("a long unquoted line", async () => {
       expect(await readText("abcd,efgh\n", { maxRecordLength: 9 })).toHaveLength(1);
       const err = await failure([encode("ok\nabcd,efghi\n")], { maxRecordLength: 9 });
-      expect(err.message).toBe("in.csv:2: record is longer than 9 characters");
+      expect(err.message).toBe("in.csv:2: record is longer than 9 bytes");
     });
 
     test("a quoted field growing over chunks stops at the cap, not at the end of input", async () => {
       const parts = [encode('ok\n"'), ...Array.from({ length: 10 }, () => encode("0123456789\n"))];
       const err = await failure(parts, { maxRecordLength: 25 });
-      expect(err.message).toBe("in.csv:2: record is longer than 25 characters");
+      expect(err.message).toBe("in.csv:2: record is longer than 25 bytes");
     });
 
     test("a line without a newline", async () => {
       const err = await failure([encode("a\n0123"), encode("456789")], { maxRecordLength: 8 });
-      expect(err.message).toBe("in.csv:2: record is longer than 8 characters");
+      expect(err.message).toBe("in.csv:2: record is longer than 8 bytes");
     });
   });
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseCsv } from "../../src/formats/csv.ts";
+import { parseCsv } from "../../src/formats/csv-reader.ts";
 import { RecordCounter } from "../../src/pipeline/bronze.ts";
 
 /** Bronze's quick count must agree with what the CSV reader makes of the same bytes. */

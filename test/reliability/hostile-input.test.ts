@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseCsv } from "../../src/formats/csv.ts";
+import { parseCsv } from "../../src/formats/csv-reader.ts";
 import { objectAsyncBuffer, readParquetRows } from "../../src/formats/parquet.ts";
 import { pipelineFlow } from "../../src/pipeline/flows.ts";
 import type { ColumnDef } from "../../src/pipeline/gold/tables.ts";
@@ -216,7 +216,7 @@ describe("hostile bytes stop silver with a one-line error", () => {
 });
 
 describe("bombs hit the record cap: no hang, bounded memory", () => {
-  const capError = (line: number) => `achats.csv:${line}: record is longer than ${4 * MiB} characters`;
+  const capError = (line: number) => `achats.csv:${line}: record is longer than ${4 * MiB} bytes`;
 
   async function bomb(body: string | Uint8Array): Promise<string> {
     const { bronze, silver } = await cliSilver(await sources(body));

@@ -5,7 +5,7 @@ import { IdSet } from "../id-set.ts";
 import type { Staging } from "../staging.ts";
 import { ParquetOut } from "./parquet-out.ts";
 import { RejectWriter } from "./rejects.ts";
-import { checkAchatPost, checkAchatPre, outlierLimit, quantileLinear, trimField } from "./rules.ts";
+import { AchatRow, checkAchatPost, checkAchatPre, outlierLimit, products, quantileLinear, trimFields } from "./rules.ts";
 import { bronzeRecords } from "./source.ts";
 import { ACHAT_COLUMNS, ACHAT_REJECT_CODES, SILVER_ACHAT_TYPES, type AchatRejectCode } from "./types.ts";
 
@@ -18,14 +18,7 @@ export interface AchatsResult {
   q99: number | null;
 }
 
-const pre = (fields: readonly string[]) =>
-  checkAchatPre({
-    id_achat: trimField(fields[0]!),
-    id_client: trimField(fields[1]!),
-    date_achat: trimField(fields[2]!),
-    montant: trimField(fields[3]!),
-    produit: trimField(fields[4]!),
-  });
+const COLUMNS = ACHAT_COLUMNS.length;
 
 /**
  * SPEC's purchase rules. The outlier rule needs q99 of every row that passed rules 1–4
@@ -40,15 +33,16 @@ export async function cleanAchats(
   staging: Staging,
   progress: (pass: 1 | 2, rows: number) => void,
 ): Promise<AchatsResult> {
-  const amounts = new GrowableFloat64();
+  const f = new Int32Array(2 * COLUMNS);
+  const row = new AchatRow();
+  const amounts = new GrowableFloat64(entry.rows);
   let seen = 0;
   for await (const batch of bronzeRecords(store, entry)) {
-    for (const { fields } of batch) {
-      if (fields.length !== ACHAT_COLUMNS.length) continue;
-      const checked = pre(fields);
-      if (checked.ok) amounts.push(checked.montant);
+    for (let r = 0; r < batch.count; r++) {
+      if (batch.size(r) !== COLUMNS) continue;
+      if (checkAchatPre(batch.bytes, f, trimFields(batch, r, f), row) === null) amounts.push(row.montant);
     }
-    seen += batch.length;
+    seen += batch.count;
     progress(1, seen);
   }
   const sorted = amounts.sorted();
@@ -62,30 +56,27 @@ export async function cleanAchats(
   let rowsIn = 0;
   let orphans = 0;
   for await (const batch of bronzeRecords(store, entry)) {
-    for (const { fields, line } of batch) {
-      rowsIn++;
-      if (fields.length !== ACHAT_COLUMNS.length) {
-        rejects.add(fields, "malformed_row", line);
+    const bytes = batch.bytes;
+    for (let r = 0; r < batch.count; r++) {
+      const reason =
+        batch.size(r) !== COLUMNS
+          ? "malformed_row"
+          : (checkAchatPre(bytes, f, trimFields(batch, r, f), row) ??
+            checkAchatPost(bytes, f, row, asOfDay, limit) ??
+            (ids.add(row.id_achat) ? null : "duplicate"));
+      if (reason !== null) {
+        rejects.add(batch.fields(r), reason, batch.lines[r]!);
         continue;
       }
-      const first = pre(fields);
-      if (!first.ok) {
-        rejects.add(fields, first.reason, line);
-        continue;
-      }
-      const checked = checkAchatPost(first, asOfDay, limit);
-      if (!checked.ok) {
-        rejects.add(fields, checked.reason, line);
-        continue;
-      }
-      const a = checked.achat;
-      if (!ids.add(a.id_achat)) {
-        rejects.add(fields, "duplicate", line);
-        continue;
-      }
-      if (!clientIds.has(a.id_client)) orphans++;
-      out.push(a.id_achat, a.id_client, a.date_achat, a.montant, a.produit);
+      if (!clientIds.has(row.id_client)) orphans++;
+      out.set(0, row.id_achat);
+      out.set(1, row.id_client);
+      out.set(2, row.date_achat);
+      out.set(3, row.montant);
+      out.set(4, products.of(batch, f[8]!, f[9]!));
+      out.next();
     }
+    rowsIn += batch.count;
     await rejects.flush();
     await out.drain();
     progress(2, rowsIn);

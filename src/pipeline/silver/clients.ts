@@ -4,7 +4,7 @@ import { IdSet } from "../id-set.ts";
 import type { Staging } from "../staging.ts";
 import { ParquetOut } from "./parquet-out.ts";
 import { RejectWriter } from "./rejects.ts";
-import { checkClient, trimField } from "./rules.ts";
+import { checkClient, ClientRow, trimFields } from "./rules.ts";
 import { bronzeRecords } from "./source.ts";
 import { CLIENT_COLUMNS, CLIENT_REJECT_CODES, SILVER_CLIENT_TYPES, type ClientRejectCode } from "./types.ts";
 
@@ -16,6 +16,8 @@ export interface ClientsResult {
   ids: IdSet;
 }
 
+const COLUMNS = CLIENT_COLUMNS.length;
+
 /** SPEC's clients rules in one streamed pass: kept rows to Parquet, the others to rejects. */
 export async function cleanClients(
   store: ObjectStore,
@@ -26,36 +28,28 @@ export async function cleanClients(
 ): Promise<ClientsResult> {
   const out = new ParquetOut(staging.file("clients.parquet"), SILVER_CLIENT_TYPES);
   const rejects = new RejectWriter<ClientRejectCode>(staging.file("clients_rejects.csv"), CLIENT_COLUMNS, CLIENT_REJECT_CODES);
+  const f = new Int32Array(2 * COLUMNS);
+  const row = new ClientRow();
   const ids = new IdSet();
   let rowsIn = 0;
   for await (const batch of bronzeRecords(store, entry)) {
-    for (const { fields, line } of batch) {
-      rowsIn++;
-      if (fields.length !== CLIENT_COLUMNS.length) {
-        rejects.add(fields, "malformed_row", line);
+    for (let r = 0; r < batch.count; r++) {
+      const reason =
+        batch.size(r) !== COLUMNS
+          ? "malformed_row"
+          : (checkClient(batch, f, trimFields(batch, r, f), asOfDay, row) ?? (ids.add(row.id_client) ? null : "duplicate"));
+      if (reason !== null) {
+        rejects.add(batch.fields(r), reason, batch.lines[r]!);
         continue;
       }
-      const checked = checkClient(
-        {
-          id_client: trimField(fields[0]!),
-          nom: trimField(fields[1]!),
-          email: trimField(fields[2]!),
-          date_inscription: trimField(fields[3]!),
-          pays: trimField(fields[4]!),
-        },
-        asOfDay,
-      );
-      if (!checked.ok) {
-        rejects.add(fields, checked.reason, line);
-        continue;
-      }
-      const c = checked.client;
-      if (!ids.add(c.id_client)) {
-        rejects.add(fields, "duplicate", line);
-        continue;
-      }
-      out.push(c.id_client, c.nom, c.email, c.date_inscription, c.pays);
+      out.set(0, row.id_client);
+      out.set(1, row.nom);
+      out.set(2, row.email);
+      out.set(3, row.date_inscription);
+      out.set(4, row.pays);
+      out.next();
     }
+    rowsIn += batch.count;
     await rejects.flush();
     await out.drain();
     progress(rowsIn);

@@ -1,5 +1,4 @@
 import { ParquetStreamWriter, type ParquetColumn } from "../../formats/parquet.ts";
-import { dayNumber } from "../dates.ts";
 import type { Cell } from "../gold/tables.ts";
 import type { StagedFile } from "../staging.ts";
 
@@ -15,14 +14,12 @@ const columnOf = (def: ParquetColumn, size: number): Column =>
 
 /**
  * Kept rows gathered into columns and written to a staged Parquet file one row group at a time.
- * `push` is synchronous (a promise per row cost more than the row's rules); the caller lets the
+ * Filling a row is synchronous (a promise per row cost more than the row's rules); the caller lets the
  * written bytes out with `drain()` between batches.
  */
 export class ParquetOut {
   private readonly writer: ParquetStreamWriter;
   private readonly columns: Column[];
-  /** Columns held as day numbers. */
-  private readonly dates: boolean[];
   private filled = 0;
   rows = 0;
 
@@ -33,19 +30,16 @@ export class ParquetOut {
   ) {
     this.writer = new ParquetStreamWriter(defs);
     this.columns = defs.map((d) => columnOf(d, groupSize));
-    this.dates = this.columns.map((column) => column instanceof Int32Array);
   }
 
-  /** One row, its cells in `defs` order. */
-  push(...values: Cell[]): void {
-    if (this.filled === this.groupSize) this.writeGroup();
-    const i = this.filled++;
-    const columns = this.columns;
-    for (let c = 0; c < values.length; c++) {
-      const v = values[c]!;
-      (columns[c] as Cell[])[i] = this.dates[c] ? dayNumber(v as string) : v;
-    }
+  /** Cell c of the row being filled (dates as day numbers); `next()` ends the row. */
+  set(c: number, value: Cell): void {
+    (this.columns[c] as Cell[])[this.filled] = value;
+  }
+
+  next(): void {
     this.rows++;
+    if (++this.filled === this.groupSize) this.writeGroup();
   }
 
   /** Lets the staged file take in what was written so far. */

@@ -1,23 +1,15 @@
 /**
- * SPEC's silver rules as pure functions: one trimmed field in, a value or null out, and the
- * two datasets' rule order in one place. Hot path: charCode scans, no backtracking regex, no
- * Date objects.
+ * SPEC's silver rules over a record's bytes: fields are trimmed as byte ranges, and ids,
+ * amounts and dates are parsed from the bytes, so a kept purchase allocates nothing but its
+ * product name (shared with every other row of that product). Byte scans only: no
+ * backtracking regex, no Date objects.
  */
+import type { CsvBatch } from "../../formats/csv-reader.ts";
 import { daysFromCivil, daysInMonth } from "../dates.ts";
-import {
-  PRODUCTS,
-  COUNTRIES,
-  ACHAT_REJECT_CODES,
-  CLIENT_REJECT_CODES,
-  type Achat,
-  type AchatRejectCode,
-  type Client,
-  type ClientRejectCode,
-  type ACHAT_COLUMNS,
-  type CLIENT_COLUMNS,
-} from "./types.ts";
+import { PRODUCTS, COUNTRIES, type AchatRejectCode, type ClientRejectCode } from "./types.ts";
 
 const ZERO = 48;
+const NINE = 57;
 const DOT = 46;
 const COMMA = 44;
 const MINUS = 45;
@@ -28,152 +20,200 @@ const SPACE = 32;
 const UPPER_T = 84;
 const UPPER_Z = 90;
 
-/** SPEC's trim (String.prototype.trim); an empty field is null. */
-export function trimField(s: string): string | null {
-  // Most fields start and end with printable ASCII: nothing to trim, no copy to make.
-  const first = s.charCodeAt(0);
-  const last = s.charCodeAt(s.length - 1);
-  if (first > 32 && first < 127 && last > 32 && last < 127) return s;
-  const t = s.trim();
-  return t.length === 0 ? null : t;
+/**
+ * Length of the white space String.prototype.trim removes that starts at i (0 if none):
+ * ASCII tab to CR and space, or the UTF-8 of U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
+ * U+202F, U+205F, U+3000, U+FEFF. The bytes are valid UTF-8 (the reader checked).
+ */
+function spaceAt(b: Uint8Array, i: number, end: number): number {
+  const c = b[i]!;
+  if (c === SPACE || (c >= 9 && c <= 13)) return 1;
+  if (c === 0xc2) return i + 1 < end && b[i + 1] === 0xa0 ? 2 : 0;
+  if (c < 0xe1 || i + 2 >= end) return 0;
+  return isWideSpace(c, b[i + 1]!, b[i + 2]!) ? 3 : 0;
 }
 
-function isDigit(c: number): boolean {
-  return c >= ZERO && c <= ZERO + 9;
+/** Length of such white space that ends just before `end` (0 if none). */
+function spaceBefore(b: Uint8Array, start: number, end: number): number {
+  const c = b[end - 1]!;
+  if (c === SPACE || (c >= 9 && c <= 13)) return 1;
+  if (c < 0x80) return 0;
+  if (end - 2 >= start && b[end - 2] === 0xc2 && c === 0xa0) return 2;
+  return end - 3 >= start && isWideSpace(b[end - 3]!, b[end - 2]!, c) ? 3 : 0;
+}
+
+/** The three-byte white space characters. */
+function isWideSpace(a: number, b: number, c: number): boolean {
+  if (a === 0xe2) {
+    if (b === 0x80) return (c >= 0x80 && c <= 0x8a) || c === 0xa8 || c === 0xa9 || c === 0xaf;
+    return b === 0x81 && c === 0x9f;
+  }
+  if (a === 0xe1) return b === 0x9a && c === 0x80;
+  if (a === 0xe3) return b === 0x80 && c === 0x80;
+  return a === 0xef && b === 0xbb && c === 0xbf;
+}
+
+/**
+ * SPEC's trim of every field of record r: the trimmed range of field k goes to out[2k],
+ * out[2k + 1]. Returns a mask with bit k set when field k is null (empty once trimmed).
+ */
+export function trimFields(batch: CsvBatch, r: number, out: Int32Array): number {
+  const b = batch.bytes;
+  const first = batch.first[r]!;
+  const count = batch.first[r + 1]! - first;
+  let nulls = 0;
+  for (let k = 0; k < count; k++) {
+    let s = batch.starts[first + k]!;
+    let e = batch.ends[first + k]!;
+    // Most fields start and end with printable ASCII: nothing to trim.
+    const c0 = b[s]!;
+    const c1 = b[e - 1]!;
+    if (!(s < e && c0 > SPACE && c0 < 0x7f && c1 > SPACE && c1 < 0x7f)) {
+      for (let n = 0; s < e && (n = spaceAt(b, s, e)) > 0; ) s += n;
+      for (let n = 0; s < e && (n = spaceBefore(b, s, e)) > 0; ) e -= n;
+      if (s === e) nulls |= 1 << k;
+    }
+    out[2 * k] = s;
+    out[2 * k + 1] = e;
+  }
+  return nulls;
 }
 
 /** A positive integer in ASCII digits, optionally `.0…0`, at most 2^53−1; else null. */
-export function parseId(s: string): number | null {
-  const len = s.length;
+export function parseId(b: Uint8Array, start: number, end: number): number | null {
   let n = 0;
-  let i = 0;
-  for (; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (!isDigit(c)) break;
+  let i = start;
+  for (; i < end; i++) {
+    const c = b[i]!;
+    if (c < ZERO || c > NINE) break;
     // Checked at every digit so the sum never leaves the range where doubles are exact.
     n = n * 10 + (c - ZERO);
     if (n > Number.MAX_SAFE_INTEGER) return null;
   }
-  if (i === 0) return null;
-  if (i < len) {
-    if (s.charCodeAt(i) !== DOT || i + 1 === len) return null;
-    for (i++; i < len; i++) if (s.charCodeAt(i) !== ZERO) return null;
+  if (i === start) return null;
+  if (i < end) {
+    if (b[i] !== DOT || i + 1 === end) return null;
+    for (i++; i < end; i++) if (b[i] !== ZERO) return null;
   }
   return n > 0 ? n : null;
 }
+
+/** Exact powers of ten: m / 10^k is correctly rounded for m < 2^53 and k ≤ 22 (Clinger). */
+const POW10 = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
+const EXACT_MANTISSA = 2 ** 53;
 
 /**
  * `-?digits[(.|,)digits]`, finite; else null. `-0` (and `-0,00`) come back as +0, so they
  * are neither negative nor written `-0` anywhere.
  */
-export function parseAmount(s: string): number | null {
-  const len = s.length;
-  let i = s.charCodeAt(0) === MINUS ? 1 : 0;
+export function parseAmount(b: Uint8Array, start: number, end: number): number | null {
+  const negative = b[start] === MINUS;
+  let i = negative ? start + 1 : start;
   const intStart = i;
-  while (i < len && isDigit(s.charCodeAt(i))) i++;
-  if (i === intStart) return null;
-  let comma = -1;
-  if (i < len) {
-    const sep = s.charCodeAt(i);
-    if (sep !== DOT && sep !== COMMA) return null;
-    if (sep === COMMA) comma = i;
-    const fracStart = ++i;
-    while (i < len && isDigit(s.charCodeAt(i))) i++;
-    if (i === fracStart || i < len) return null;
+  let m = 0;
+  for (; i < end; i++) {
+    const c = b[i]!;
+    if (c < ZERO || c > NINE) break;
+    m = m * 10 + (c - ZERO);
   }
-  // Number() rounds the decimal text correctly; it needs the point as separator.
-  const v = Number(comma < 0 ? s : `${s.slice(0, comma)}.${s.slice(comma + 1)}`);
-  if (!Number.isFinite(v)) return null;
-  return v === 0 ? 0 : v;
+  if (i === intStart) return null;
+  let scale = 0;
+  if (i < end) {
+    const sep = b[i]!;
+    if (sep !== DOT && sep !== COMMA) return null;
+    const fracStart = ++i;
+    for (; i < end; i++) {
+      const c = b[i]!;
+      if (c < ZERO || c > NINE) return null;
+      m = m * 10 + (c - ZERO);
+    }
+    if (i === fracStart) return null;
+    scale = end - fracStart;
+  }
+  let v: number;
+  if (m < EXACT_MANTISSA && scale < POW10.length) {
+    v = m / POW10[scale]!;
+  } else {
+    // Too many digits for the exact path: Number() rounds the decimal text correctly.
+    const text = Buffer.from(b.buffer, b.byteOffset + start, end - start).toString("latin1");
+    v = Number(text.replace(",", "."));
+    if (!Number.isFinite(v)) return null;
+    v = Math.abs(v);
+  }
+  return negative && v !== 0 ? -v : v;
 }
 
 /** Two ASCII digits at i as a number, or -1. The caller has checked the length. */
-function digits2(s: string, i: number): number {
-  const a = s.charCodeAt(i) - ZERO;
-  const b = s.charCodeAt(i + 1) - ZERO;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+function digits2(b: Uint8Array, i: number): number {
+  const x = b[i]! - ZERO;
+  const y = b[i + 1]! - ZERO;
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
 }
 
-function digits4(s: string, i: number): number {
-  const hi = digits2(s, i);
-  const lo = digits2(s, i + 2);
+function digits4(b: Uint8Array, i: number): number {
+  const hi = digits2(b, i);
+  const lo = digits2(b, i + 2);
   return hi < 0 || lo < 0 ? -1 : hi * 100 + lo;
 }
 
+function isDigit(c: number): boolean {
+  return c >= ZERO && c <= NINE;
+}
+
 /** `THH:MM:SS` or ` HH:MM:SS`, optional `.digits`, optional `Z` or `±HH:MM`, then the end. */
-function isTimeSuffix(s: string, i: number): boolean {
-  const len = s.length;
-  if (len < i + 9) return false;
-  const sep = s.charCodeAt(i);
-  if ((sep !== UPPER_T && sep !== SPACE) || s.charCodeAt(i + 3) !== COLON || s.charCodeAt(i + 6) !== COLON) {
-    return false;
-  }
-  const hours = digits2(s, i + 1);
-  const minutes = digits2(s, i + 4);
-  const seconds = digits2(s, i + 7);
+function isTimeSuffix(b: Uint8Array, i: number, end: number): boolean {
+  if (end < i + 9) return false;
+  const sep = b[i];
+  if ((sep !== UPPER_T && sep !== SPACE) || b[i + 3] !== COLON || b[i + 6] !== COLON) return false;
+  const hours = digits2(b, i + 1);
+  const minutes = digits2(b, i + 4);
+  const seconds = digits2(b, i + 7);
   if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 59) return false;
   let p = i + 9;
-  if (p < len && s.charCodeAt(p) === DOT) {
+  if (p < end && b[p] === DOT) {
     const fracStart = ++p;
-    while (p < len && isDigit(s.charCodeAt(p))) p++;
+    while (p < end && isDigit(b[p]!)) p++;
     if (p === fracStart) return false;
   }
-  if (p === len) return true;
-  const zone = s.charCodeAt(p);
-  if (zone === UPPER_Z) return p + 1 === len;
-  if ((zone !== PLUS && zone !== MINUS) || len !== p + 6 || s.charCodeAt(p + 3) !== COLON) return false;
-  const offsetHours = digits2(s, p + 1);
-  const offsetMinutes = digits2(s, p + 4);
+  if (p === end) return true;
+  const zone = b[p];
+  if (zone === UPPER_Z) return p + 1 === end;
+  if ((zone !== PLUS && zone !== MINUS) || end !== p + 6 || b[p + 3] !== COLON) return false;
+  const offsetHours = digits2(b, p + 1);
+  const offsetMinutes = digits2(b, p + 4);
   return offsetHours >= 0 && offsetHours <= 23 && offsetMinutes >= 0 && offsetMinutes <= 59;
 }
 
 /**
- * An accepted date spelling as yyyymmdd (one number, nothing allocated), or -1. The calendar
+ * An accepted date spelling as its day number (days since 1970-01-01), or null. The calendar
  * date is taken as written: a time or offset is checked, never applied.
  */
-function dateKey(s: string): number {
-  if (s.length < 10) return -1;
+export function parseDate(b: Uint8Array, start: number, end: number): number | null {
+  const length = end - start;
+  if (length < 10) return null;
   let year: number;
   let month: number;
   let day: number;
-  if (s.charCodeAt(4) === MINUS) {
-    if (s.charCodeAt(7) !== MINUS || (s.length > 10 && !isTimeSuffix(s, 10))) return -1;
-    year = digits4(s, 0);
-    month = digits2(s, 5);
-    day = digits2(s, 8);
-  } else if (s.length !== 10) {
-    return -1;
-  } else if (s.charCodeAt(4) === SLASH && s.charCodeAt(7) === SLASH) {
-    year = digits4(s, 0);
-    month = digits2(s, 5);
-    day = digits2(s, 8);
-  } else if (s.charCodeAt(2) === SLASH && s.charCodeAt(5) === SLASH) {
-    day = digits2(s, 0);
-    month = digits2(s, 3);
-    year = digits4(s, 6);
+  if (b[start + 4] === MINUS) {
+    if (b[start + 7] !== MINUS || (length > 10 && !isTimeSuffix(b, start + 10, end))) return null;
+    year = digits4(b, start);
+    month = digits2(b, start + 5);
+    day = digits2(b, start + 8);
+  } else if (length !== 10) {
+    return null;
+  } else if (b[start + 4] === SLASH && b[start + 7] === SLASH) {
+    year = digits4(b, start);
+    month = digits2(b, start + 5);
+    day = digits2(b, start + 8);
+  } else if (b[start + 2] === SLASH && b[start + 5] === SLASH) {
+    day = digits2(b, start);
+    month = digits2(b, start + 3);
+    year = digits4(b, start + 6);
   } else {
-    return -1;
+    return null;
   }
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return -1;
-  return year * 10000 + month * 100 + day;
-}
-
-/** `YYYY-MM-DD` of an accepted spelling and its key. */
-function isoOf(s: string, key: number): string {
-  // Spellings that start YYYY-MM-DD already hold the output.
-  if (s.charCodeAt(4) === MINUS) return s.length === 10 ? s : s.slice(0, 10);
-  const yyyymmdd = String(key).padStart(8, "0");
-  return `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6)}`;
-}
-
-function dayFromKey(key: number): number {
-  return daysFromCivil(Math.floor(key / 10000), Math.floor(key / 100) % 100, key % 100);
-}
-
-/** An accepted date spelling as `YYYY-MM-DD`, or null. */
-export function parseDate(s: string): string | null {
-  const key = dateKey(s);
-  return key < 0 ? null : isoOf(s, key);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  return daysFromCivil(year, month, day);
 }
 
 /** JavaScript's `\s`: one character class, so the test cannot backtrack. */
@@ -189,22 +229,37 @@ export function isValidEmail(email: string): boolean {
   return !WHITE_SPACE.test(email);
 }
 
-/** Case-insensitive lookup of reference spellings; anything else is kept as written. */
-function canonicalizer(references: readonly string[]): (s: string) => string {
-  const bySpelling = new Map<string, string>();
-  for (const ref of references) {
-    bySpelling.set(ref, ref);
-    bySpelling.set(ref.toLowerCase(), ref);
+/**
+ * Case-insensitive lookup of reference spellings; anything else is kept as written. The
+ * reference spelling itself, by far the common case, is recognised from its bytes.
+ */
+class Canonical {
+  private readonly bytes: Uint8Array[];
+  private readonly bySpelling = new Map<string, string>();
+
+  constructor(private readonly references: readonly string[]) {
+    this.bytes = references.map((ref) => new TextEncoder().encode(ref));
+    for (const ref of references) this.bySpelling.set(ref.toLowerCase(), ref);
   }
-  // The reference spelling itself is the common case: a few comparisons, no hashing.
-  return (s) => {
-    for (const ref of references) if (s === ref) return ref;
-    return bySpelling.get(s.toLowerCase()) ?? s;
-  };
+
+  ofText(s: string): string {
+    return this.bySpelling.get(s.toLowerCase()) ?? s;
+  }
+
+  of(batch: CsvBatch, start: number, end: number): string {
+    const b = batch.bytes;
+    next: for (let k = 0; k < this.bytes.length; k++) {
+      const ref = this.bytes[k]!;
+      if (ref.length !== end - start) continue;
+      for (let i = 0; i < ref.length; i++) if (b[start + i] !== ref[i]) continue next;
+      return this.references[k]!;
+    }
+    return this.ofText(batch.decode(start, end));
+  }
 }
 
-export const canonicalCountry = canonicalizer(COUNTRIES);
-export const canonicalProduct = canonicalizer(Object.keys(PRODUCTS));
+export const countries = new Canonical(COUNTRIES);
+export const products = new Canonical(Object.keys(PRODUCTS));
 
 /**
  * SPEC's linear-interpolation quantile of ascending values. NaN for no values: nothing
@@ -228,105 +283,78 @@ export function outlierLimit(sortedMontants: Float64Array): number {
 /** `too_old`: a purchase more than this many days before as_of. */
 export const MAX_AGE_DAYS = 3650;
 
-export type Fields<Columns extends readonly string[]> = { readonly [K in Columns[number]]: string | null };
-export type ClientFields = Fields<typeof CLIENT_COLUMNS>;
-export type AchatFields = Fields<typeof ACHAT_COLUMNS>;
-
-export interface Rejected<Code> {
-  ok: false;
-  reason: Code;
+/** A client that passed rules 1–5, filled in place (one object for the whole pass). */
+export class ClientRow {
+  id_client = 0;
+  nom = "";
+  email = "";
+  /** Day number. */
+  date_inscription = 0;
+  pays: string | null = null;
 }
 
-/** One shared object per code: a reject allocates nothing. */
-function rejections<Code extends string>(codes: readonly Code[]): Record<Code, Rejected<Code>> {
-  return Object.fromEntries(codes.map((reason) => [reason, Object.freeze({ ok: false, reason })])) as Record<
-    Code,
-    Rejected<Code>
-  >;
+/** Fields id_client, nom, email, date_inscription must not be null; pays may. */
+const CLIENT_REQUIRED = 0b01111;
+
+/**
+ * Client rules 1–5 in SPEC order on a record's trimmed fields (see trimFields); fills `row`
+ * and returns null when they pass. Rule 6, duplicate, needs the pass's memory of ids.
+ */
+export function checkClient(
+  batch: CsvBatch,
+  f: Int32Array,
+  nulls: number,
+  asOfDay: number,
+  row: ClientRow,
+): ClientRejectCode | null {
+  if (nulls & CLIENT_REQUIRED) return "missing_field";
+  const b = batch.bytes;
+  const id = parseId(b, f[0]!, f[1]!);
+  if (id === null) return "invalid_id";
+  const email = batch.decode(f[4]!, f[5]!).toLowerCase();
+  if (!isValidEmail(email)) return "invalid_email";
+  const day = parseDate(b, f[6]!, f[7]!);
+  if (day === null) return "invalid_date";
+  if (day > asOfDay) return "future_date";
+  row.id_client = id;
+  row.nom = batch.decode(f[2]!, f[3]!);
+  row.email = email;
+  row.date_inscription = day;
+  row.pays = nulls & 0b10000 ? null : countries.of(batch, f[8]!, f[9]!);
+  return null;
 }
 
-const CLIENT_REJECT = rejections(CLIENT_REJECT_CODES);
-const ACHAT_REJECT = rejections(ACHAT_REJECT_CODES);
-
-export type ClientCheck = { ok: true; client: Client } | Rejected<ClientRejectCode>;
-
-/** Client rules 1–5 in SPEC order (rule 6, duplicate, needs the pass's memory of ids). */
-export function checkClient(f: ClientFields, asOfDay: number): ClientCheck {
-  const { id_client, nom, email, date_inscription } = f;
-  if (id_client === null || nom === null || email === null || date_inscription === null) {
-    return CLIENT_REJECT.missing_field;
-  }
-  const id = parseId(id_client);
-  if (id === null) return CLIENT_REJECT.invalid_id;
-  const lowered = email.toLowerCase();
-  if (!isValidEmail(lowered)) return CLIENT_REJECT.invalid_email;
-  const key = dateKey(date_inscription);
-  if (key < 0) return CLIENT_REJECT.invalid_date;
-  if (dayFromKey(key) > asOfDay) return CLIENT_REJECT.future_date;
-  return {
-    ok: true,
-    client: {
-      id_client: id,
-      nom,
-      email: lowered,
-      date_inscription: isoOf(date_inscription, key),
-      pays: f.pays === null ? null : canonicalCountry(f.pays),
-    },
-  };
+/** A purchase as its rules fill it in place: rules 1–4 set the numbers, 5–8 the day. */
+export class AchatRow {
+  id_achat = 0;
+  id_client = 0;
+  montant = 0;
+  /** Day number. */
+  date_achat = 0;
 }
 
-/** A purchase that passed rules 1–4: its montant feeds q99 before rules 5–8 can run. */
-export interface AchatPre {
-  ok: true;
-  id_achat: number;
-  id_client: number;
-  montant: number;
-  /** date_achat as written (trimmed): judged by rule 6, after the outlier rule. */
-  rawDate: string;
-  /** Already in its reference spelling. */
-  produit: string;
+/** Purchase rules 1–4 in SPEC order; their montant feeds q99 before rules 5–8 can run. */
+export function checkAchatPre(b: Uint8Array, f: Int32Array, nulls: number, row: AchatRow): AchatRejectCode | null {
+  if (nulls !== 0) return "missing_field";
+  const idAchat = parseId(b, f[0]!, f[1]!);
+  const idClient = parseId(b, f[2]!, f[3]!);
+  if (idAchat === null || idClient === null) return "invalid_id";
+  const amount = parseAmount(b, f[6]!, f[7]!);
+  if (amount === null) return "invalid_amount";
+  if (amount < 0) return "negative_amount";
+  row.id_achat = idAchat;
+  row.id_client = idClient;
+  row.montant = amount;
+  return null;
 }
 
-/** Purchase rules 1–4 in SPEC order. */
-export function checkAchatPre(f: AchatFields): AchatPre | Rejected<AchatRejectCode> {
-  const { id_achat, id_client, date_achat, montant, produit } = f;
-  if (id_achat === null || id_client === null || date_achat === null || montant === null || produit === null) {
-    return ACHAT_REJECT.missing_field;
-  }
-  const idAchat = parseId(id_achat);
-  const idClient = parseId(id_client);
-  if (idAchat === null || idClient === null) return ACHAT_REJECT.invalid_id;
-  const amount = parseAmount(montant);
-  if (amount === null) return ACHAT_REJECT.invalid_amount;
-  if (amount < 0) return ACHAT_REJECT.negative_amount;
-  return {
-    ok: true,
-    id_achat: idAchat,
-    id_client: idClient,
-    montant: amount,
-    rawDate: date_achat,
-    produit: canonicalProduct(produit),
-  };
-}
-
-export type AchatCheck = { ok: true; achat: Achat } | Rejected<AchatRejectCode>;
-
-/** Purchase rules 5–8 in SPEC order (rule 9, duplicate, needs the pass's memory of ids). */
-export function checkAchatPost(pre: AchatPre, asOfDay: number, limit: number): AchatCheck {
-  if (pre.montant > limit) return ACHAT_REJECT.outlier_amount;
-  const key = dateKey(pre.rawDate);
-  if (key < 0) return ACHAT_REJECT.invalid_date;
-  const day = dayFromKey(key);
-  if (day > asOfDay) return ACHAT_REJECT.future_date;
-  if (day < asOfDay - MAX_AGE_DAYS) return ACHAT_REJECT.too_old;
-  return {
-    ok: true,
-    achat: {
-      id_achat: pre.id_achat,
-      id_client: pre.id_client,
-      date_achat: isoOf(pre.rawDate, key),
-      montant: pre.montant,
-      produit: pre.produit,
-    },
-  };
+/** Purchase rules 5–8 in SPEC order, after checkAchatPre passed on the same row. */
+export function checkAchatPost(b: Uint8Array, f: Int32Array, row: AchatRow, asOfDay: number, limit: number): AchatRejectCode | null {
+  if (row.montant > limit) return "outlier_amount";
+  const day = parseDate(b, f[4]!, f[5]!);
+  if (day === null) return "invalid_date";
+  if (day > asOfDay) return "future_date";
+  if (day < asOfDay - MAX_AGE_DAYS) return "too_old";
+  row.date_achat = day;
+  return null;
 }

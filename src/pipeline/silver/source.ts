@@ -1,5 +1,5 @@
 import { InputError } from "../../errors.ts";
-import { parseCsv, type CsvRecord } from "../../formats/csv.ts";
+import { csvBatches, type CsvBatch } from "../../formats/csv-reader.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
 import { DATASETS } from "../datasets.ts";
@@ -8,26 +8,21 @@ import { DATASETS } from "../datasets.ts";
  * A bronze copy read back as batches of data records, after SPEC's header check: exactly the
  * dataset's columns in order, surrounding white space and a byte-order mark ignored.
  */
-export async function* bronzeRecords(store: ObjectStore, entry: BronzeEntry): AsyncIterable<CsvRecord[]> {
+export async function* bronzeRecords(store: ObjectStore, entry: BronzeEntry): AsyncIterable<CsvBatch> {
   const { file, header } = DATASETS[entry.dataset];
   let headerSeen = false;
-  for await (const batch of parseCsv(await store.get("bronze", entry.key), { file })) {
-    if (headerSeen) {
-      yield batch;
-      continue;
+  for await (const batch of csvBatches(await store.get("bronze", entry.key), { file })) {
+    if (!headerSeen) {
+      const got = batch.fields(0).map((f) => f.trim());
+      if (got.length !== header.length || got.some((name, i) => name !== header[i])) {
+        const line = batch.lines[0]!;
+        throw new InputError(`${file}:${line}: header must be exactly "${header.join(",")}" (got ${shownHeader(got)})`, file, line);
+      }
+      headerSeen = true;
+      batch.dropFirst();
+      if (batch.count === 0) continue;
     }
-    const first = batch[0];
-    if (!first) continue;
-    const got = first.fields.map((f) => f.trim());
-    if (got.length !== header.length || got.some((name, i) => name !== header[i])) {
-      throw new InputError(
-        `${file}:${first.line}: header must be exactly "${header.join(",")}" (got ${shownHeader(got)})`,
-        file,
-        first.line,
-      );
-    }
-    headerSeen = true;
-    if (batch.length > 1) yield batch.slice(1);
+    yield batch;
   }
   if (!headerSeen) {
     throw new InputError(`${file}: the file is empty; expected the header "${header.join(",")}"`, file);

@@ -4,11 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import type { Config } from "../../../src/config.ts";
-import { csvLine, parseCsv } from "../../../src/formats/csv.ts";
+import { csvLine } from "../../../src/formats/csv.ts";
+import { parseCsv } from "../../../src/formats/csv-reader.ts";
 import { objectAsyncBuffer, readParquetRows } from "../../../src/formats/parquet.ts";
 import { pipelineFlow } from "../../../src/pipeline/flows.ts";
 import type { ColumnDef } from "../../../src/pipeline/gold/tables.ts";
-import { isValidEmail, parseAmount, parseDate, parseId } from "../../../src/pipeline/silver/rules.ts";
+import { isValidEmail } from "../../../src/pipeline/silver/rules.ts";
+import { parseAmount, parseDate, parseId, trimField } from "../../support/silver-rules.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../../src/pipeline/silver/types.ts";
 import { runFlow } from "../../../src/runner/flow.ts";
 import { FolderStore } from "../../../src/storage/folder.ts";
@@ -440,6 +442,20 @@ describe("field rules agree with the reference", () => {
   test("parseAmount", () => {
     const strings = fc.oneof(amount, noise(["0", "1", "9", ".", ",", "-", "+", "e", " "], 20));
     fc.assert(fc.property(strings, (s) => expect(parseAmount(s)).toBe(refAmount(s))), { numRuns: 20_000 });
+  });
+
+  test("parseAmount with up to 30 digits: the exact short path and Number() agree", () => {
+    const digits = fc.string({ unit: fc.constantFrom("0", "1", "4", "5", "9"), minLength: 1, maxLength: 30 });
+    const strings = fc
+      .tuple(fc.boolean(), digits, fc.option(digits), fc.constantFrom(".", ","))
+      .map(([negative, int, frac, sep]) => `${negative ? "-" : ""}${int}${frac === null ? "" : sep + frac}`);
+    fc.assert(fc.property(strings, (s) => expect(parseAmount(s)).toBe(refAmount(s))), { numRuns: 20_000 });
+  });
+
+  test("trimField trims what String.prototype.trim trims", () => {
+    const spaces = [" ", "\t", "\r", "\u00a0", "\u1680", "\u2000", "\u200a", "\u200b", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff", "\u0085"];
+    const strings = noise([...spaces, "a", "é", "😀", "\u00a1", "\u2030"], 12);
+    fc.assert(fc.property(strings, (s) => expect(trimField(s)).toBe(s.trim() === "" ? null : s.trim())), { numRuns: 20_000 });
   });
 
   test("isValidEmail", () => {
