@@ -6,9 +6,10 @@ import { STALE_AFTER_MS, processAlive } from "./run-store.ts";
 
 /**
  * One writer at a time per lake: a lock object `runs/_lock.json`, kept alive by a heartbeat.
- * Object stores have no compare-and-swap that every S3 server implements, so a writer puts
- * its token, waits a moment and reads it back: of two writers racing, only the last one to
- * write keeps the lock and the other sees it is not its own and waits.
+ * A store that can create an object atomically (the folder store) takes a free lock at once.
+ * Otherwise, and to break a stale lock, a writer puts its token, waits a moment and reads it
+ * back (not every S3 server has a compare-and-swap): of two writers racing, only the last one
+ * to write keeps the lock and the other sees it is not its own and waits.
  */
 
 const KEY = "_lock.json";
@@ -61,7 +62,13 @@ export async function acquireLock(
       await Bun.sleep(options.pollMs ?? 1000);
       continue;
     }
-    // Free, stale (its process died) or ours: write our token and make sure it stuck.
+    if (!held && store.putIfAbsent) {
+      // Free, and the store can create atomically: no race to settle.
+      if (await store.putIfAbsent("runs", KEY, JSON.stringify(body()))) break;
+      continue;
+    }
+    // Stale (its process died), or a store without atomic create: write our token and make
+    // sure it stuck.
     await store.put("runs", KEY, JSON.stringify(body()));
     await Bun.sleep(SETTLE_MS);
     const now = await readJsonOrNull<LockBody>(store, "runs", KEY);

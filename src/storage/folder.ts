@@ -56,6 +56,25 @@ export class FolderStore implements ObjectStore {
     return this.infoOf(bucket, key, path);
   }
 
+  async putIfAbsent(bucket: Bucket, key: string, body: string): Promise<boolean> {
+    const path = this.path(bucket, key);
+    const temp = tempPath(path);
+    return this.io(`write ${bucket}/${key}`, async () => {
+      await mkdir(dirname(path), { recursive: true });
+      await Bun.write(temp, body);
+      try {
+        // A hard link, unlike a rename, fails when the target exists: the whole object or nothing.
+        await link(temp, path);
+        return true;
+      } catch (err) {
+        if (codeOf(err) === "EEXIST") return false;
+        throw err;
+      } finally {
+        await rm(temp, { force: true });
+      }
+    });
+  }
+
   async get(bucket: Bucket, key: string, range?: { offset: number; length: number }): Promise<AsyncIterable<Uint8Array>> {
     const path = this.path(bucket, key);
     const info = await this.io(`read ${bucket}/${key}`, () => statOrNull(path));

@@ -34,6 +34,11 @@ export interface ObjectStore {
   missingBuckets(buckets?: readonly Bucket[]): Promise<Bucket[]>;
   /** Writes a whole object: a reader sees the previous object or this one, never a partial one. */
   put(bucket: Bucket, key: string, body: Body): Promise<ObjectInfo>;
+  /**
+   * Writes a small object only if the key has none, atomically against any other writer;
+   * false when one exists. Left out by stores that cannot promise it (S3 servers differ).
+   */
+  putIfAbsent?(bucket: Bucket, key: string, body: string): Promise<boolean>;
   /** Streams an object (optionally a byte range). Throws StoreError "not_found". */
   get(bucket: Bucket, key: string, range?: { offset: number; length: number }): Promise<AsyncIterable<Uint8Array>>;
   /** Metadata of an object, or null when there is none. */

@@ -51,3 +51,12 @@ test("a listing never walks out of its bucket", async () => {
 test("a missing bucket folder lists as empty", async () => {
   expect(await store.listPage("sources", "")).toEqual({ items: [] });
 });
+
+test("putIfAbsent creates an object once: of many racing writers exactly one wins, leaving no temporary file", async () => {
+  const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => store.putIfAbsent("runs", "_lock.json", `writer ${i}`)));
+  expect(wins.filter(Boolean)).toHaveLength(1);
+  const winner = wins.indexOf(true);
+  expect(await Bun.file(join(dir, "runs", "_lock.json")).text()).toBe(`writer ${winner}`);
+  expect(await store.putIfAbsent("runs", "_lock.json", "late")).toBe(false);
+  expect(await readdir(join(dir, "runs"))).toEqual(["_lock.json"]);
+});
