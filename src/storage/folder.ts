@@ -56,6 +56,10 @@ export class FolderStore implements ObjectStore {
     return this.infoOf(bucket, key, path);
   }
 
+  localPath(bucket: Bucket, key: string): string {
+    return this.path(bucket, key);
+  }
+
   async putIfAbsent(bucket: Bucket, key: string, body: string): Promise<boolean> {
     const path = this.path(bucket, key);
     const temp = tempPath(path);

@@ -39,6 +39,8 @@ export interface ObjectStore {
    * false when one exists. Left out by stores that cannot promise it (S3 servers differ).
    */
   putIfAbsent?(bucket: Bucket, key: string, body: string): Promise<boolean>;
+  /** Where an object lies on this machine, for stores that keep objects as local files. */
+  localPath?(bucket: Bucket, key: string): string;
   /** Streams an object (optionally a byte range). Throws StoreError "not_found". */
   get(bucket: Bucket, key: string, range?: { offset: number; length: number }): Promise<AsyncIterable<Uint8Array>>;
   /** Metadata of an object, or null when there is none. */

@@ -1,11 +1,11 @@
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
-import { GrowableFloat64 } from "../growable.ts";
 import { IdSet } from "../id-set.ts";
 import type { Staging } from "../staging.ts";
 import { ParquetOut } from "./parquet-out.ts";
 import { RejectWriter } from "./rejects.ts";
-import { AchatRow, checkAchatPost, checkAchatPre, outlierLimit, products, quantileLinear, trimFields } from "./rules.ts";
+import type { OutlierBound } from "./amounts.ts";
+import { AchatRow, checkAchatPost, checkAchatPre, products, trimFields } from "./rules.ts";
 import { bronzeRecords } from "./source.ts";
 import { ACHAT_COLUMNS, ACHAT_REJECT_CODES, SILVER_ACHAT_TYPES, type AchatRejectCode } from "./types.ts";
 
@@ -21,35 +21,21 @@ export interface AchatsResult {
 const COLUMNS = ACHAT_COLUMNS.length;
 
 /**
- * SPEC's purchase rules. The outlier rule needs q99 of every row that passed rules 1–4
- * before any row can be judged, so the bronze copy is read twice: a first pass keeps only
- * those amounts (a Float64Array, never rows), the second applies every rule and writes.
+ * SPEC's purchase rules, given the outlier bound of the first pass (amounts.ts): every rule
+ * is applied, kept rows are written and the others go to the rejects with their reason.
  */
 export async function cleanAchats(
   store: ObjectStore,
   entry: BronzeEntry,
   asOfDay: number,
   clientIds: IdSet,
+  bound: OutlierBound,
   staging: Staging,
-  progress: (pass: 1 | 2, rows: number) => void,
+  progress: (rows: number) => void,
 ): Promise<AchatsResult> {
   const f = new Int32Array(2 * COLUMNS);
   const row = new AchatRow();
-  const amounts = new GrowableFloat64(entry.rows);
-  let seen = 0;
-  for await (const batch of bronzeRecords(store, entry)) {
-    for (let r = 0; r < batch.count; r++) {
-      if (batch.size(r) !== COLUMNS) continue;
-      if (checkAchatPre(batch.bytes, f, trimFields(batch, r, f), row) === null) amounts.push(row.montant);
-    }
-    seen += batch.count;
-    progress(1, seen);
-  }
-  const sorted = amounts.sorted();
-  const limit = outlierLimit(sorted);
-  // Not limit / 2: that is Infinity once 2 × q99 overflows (amounts near 1e308 are valid).
-  const q99 = sorted.length === 0 ? null : quantileLinear(sorted, 0.99);
-
+  const limit = bound.limit;
   const out = new ParquetOut(staging.file("achats.parquet"), SILVER_ACHAT_TYPES);
   const rejects = new RejectWriter<AchatRejectCode>(staging.file("achats_rejects.csv"), ACHAT_COLUMNS, ACHAT_REJECT_CODES);
   const ids = new IdSet();
@@ -79,9 +65,9 @@ export async function cleanAchats(
     rowsIn += batch.count;
     await rejects.flush();
     await out.drain();
-    progress(2, rowsIn);
+    progress(rowsIn);
   }
   await rejects.close();
   await out.finish();
-  return { rowsIn, kept: out.rows, rejects: rejects.counts, orphans, q99 };
+  return { rowsIn, kept: out.rows, rejects: rejects.counts, orphans, q99: bound.q99 };
 }

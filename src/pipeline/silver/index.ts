@@ -5,6 +5,7 @@ import { dayNumber } from "../dates.ts";
 import { readState, unchangedReason, writeState } from "../layer-state.ts";
 import { Staging } from "../staging.ts";
 import { cleanAchats } from "./achats.ts";
+import { OutlierBoundTask } from "./amounts.ts";
 import { cleanClients } from "./clients.ts";
 
 /** Where silver publishes; SPEC fixes the rejects keys. */
@@ -47,12 +48,14 @@ export async function runSilver(store: ObjectStore, options: SilverOptions): Pro
   }
   const asOfDay = dayNumber(options.asOf);
   const staging = await Staging.create(options.home, options.runId, "silver");
+  // The purchases' first pass (their outlier bound) runs on another core meanwhile.
+  const bound = new OutlierBoundTask(store, achatsEntry);
   try {
     const clients = await cleanClients(store, clientsEntry, asOfDay, staging, (n) =>
       options.progress(`clients: ${formatInt(n)} rows`),
     );
-    const achats = await cleanAchats(store, achatsEntry, asOfDay, clients.ids, staging, (pass, n) =>
-      options.progress(`achats pass ${pass}/2: ${formatInt(n)} rows`),
+    const achats = await cleanAchats(store, achatsEntry, asOfDay, clients.ids, await bound.result(), staging, (n) =>
+      options.progress(`achats: ${formatInt(n)} rows`),
     );
     const files: [string, string][] = [
       ["clients.parquet", SILVER_KEYS.clients],
@@ -80,6 +83,7 @@ export async function runSilver(store: ObjectStore, options: SilverOptions): Pro
     });
     return { summary };
   } finally {
+    bound.stop();
     await staging.dispose();
   }
 }

@@ -2,16 +2,21 @@ import { InputError } from "../../errors.ts";
 import { csvBatches, type CsvBatch } from "../../formats/csv-reader.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
-import { DATASETS } from "../datasets.ts";
+import { DATASETS, type Dataset } from "../datasets.ts";
+
+/** A bronze copy read back as batches of data records, after the header check below. */
+export async function* bronzeRecords(store: ObjectStore, entry: BronzeEntry): AsyncIterable<CsvBatch> {
+  yield* datasetRecords(await store.get("bronze", entry.key), entry.dataset);
+}
 
 /**
- * A bronze copy read back as batches of data records, after SPEC's header check: exactly the
+ * A dataset's bytes as batches of data records, after SPEC's header check: exactly the
  * dataset's columns in order, surrounding white space and a byte-order mark ignored.
  */
-export async function* bronzeRecords(store: ObjectStore, entry: BronzeEntry): AsyncIterable<CsvBatch> {
-  const { file, header } = DATASETS[entry.dataset];
+export async function* datasetRecords(chunks: AsyncIterable<Uint8Array>, dataset: Dataset): AsyncIterable<CsvBatch> {
+  const { file, header } = DATASETS[dataset];
   let headerSeen = false;
-  for await (const batch of csvBatches(await store.get("bronze", entry.key), { file })) {
+  for await (const batch of csvBatches(chunks, { file })) {
     if (!headerSeen) {
       const got = batch.fields(0).map((f) => f.trim());
       if (got.length !== header.length || got.some((name, i) => name !== header[i])) {

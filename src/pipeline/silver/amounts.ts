@@ -1,0 +1,90 @@
+import { EltError } from "../../errors.ts";
+import type { ObjectStore } from "../../storage/object-store.ts";
+import type { BronzeEntry } from "../bronze.ts";
+import { GrowableFloat64 } from "../growable.ts";
+import { AchatRow, checkAchatPre, outlierLimit, quantileLinear, trimFields } from "./rules.ts";
+import { datasetRecords } from "./source.ts";
+import { ACHAT_COLUMNS } from "./types.ts";
+
+/** What the outlier rule needs from the first pass over the purchases. */
+export interface OutlierBound {
+  /** A montant above this is `outlier_amount` (NaN when no row passed rules 1–4). */
+  limit: number;
+  /** The 0.99 quantile of the candidate amounts, null when there are none. */
+  q99: number | null;
+}
+
+/**
+ * SPEC's outlier bound: q99 over the montant of every purchase that passed rules 1–4, read
+ * from the purchases' bytes. Keeps only the amounts (a Float64Array, never rows).
+ */
+export async function outlierBound(chunks: AsyncIterable<Uint8Array>, expectedRows: number): Promise<OutlierBound> {
+  const f = new Int32Array(2 * ACHAT_COLUMNS.length);
+  const row = new AchatRow();
+  const amounts = new GrowableFloat64(expectedRows);
+  for await (const batch of datasetRecords(chunks, "achats")) {
+    for (let r = 0; r < batch.count; r++) {
+      if (batch.size(r) !== ACHAT_COLUMNS.length) continue;
+      if (checkAchatPre(batch.bytes, f, trimFields(batch, r, f), row) === null) amounts.push(row.montant);
+    }
+  }
+  const sorted = amounts.sorted();
+  // Not limit / 2: that is Infinity once 2 × q99 overflows (amounts near 1e308 are valid).
+  return { limit: outlierLimit(sorted), q99: sorted.length === 0 ? null : quantileLinear(sorted, 0.99) };
+}
+
+/**
+ * The worker's module. Run from source, this file knows where it lies; in the compiled
+ * executable the worker is an embedded entry point (package.json's build script lists it),
+ * named from the source root.
+ */
+const WORKER = import.meta.path.endsWith("amounts.ts")
+  ? new URL("./bound-worker.ts", import.meta.url).href
+  : "./pipeline/silver/bound-worker.ts";
+
+/**
+ * The outlier bound, computed on another core while the caller cleans the clients when the
+ * store keeps the bronze copy as a local file (the worker reads it itself: fed from this
+ * thread, busy with the clients, it starved). Otherwise, or when the data stopped the worker,
+ * `result()` makes the pass on this thread, so an error reads as it always did.
+ */
+export class OutlierBoundTask {
+  private readonly worker?: Worker;
+  private readonly answer: Promise<OutlierBound | null>;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly entry: BronzeEntry,
+  ) {
+    const path = store.localPath?.("bronze", entry.key);
+    if (path === undefined) {
+      this.answer = Promise.resolve(null);
+      return;
+    }
+    const worker = new Worker(WORKER);
+    this.worker = worker;
+    this.answer = new Promise((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<{ bound?: OutlierBound }>) => resolve(event.data.bound ?? null);
+      // Not a data error (those come back as messages): a worker that cannot load is a bug.
+      worker.onerror = (event) => {
+        event.preventDefault();
+        reject(new EltError(`silver's worker failed: ${event.message}`));
+      };
+    });
+    // Awaited in result(); a failure before then (the clients failed first) is not unhandled.
+    this.answer.catch(() => {});
+    worker.postMessage({ path, rows: entry.rows });
+  }
+
+  async result(): Promise<OutlierBound> {
+    try {
+      return (await this.answer) ?? (await outlierBound(await this.store.get("bronze", this.entry.key), this.entry.rows));
+    } finally {
+      this.stop();
+    }
+  }
+
+  stop(): void {
+    this.worker?.terminate();
+  }
+}
