@@ -26,6 +26,11 @@ const QUOTE = 34;
 const COMMA = 44;
 const BOM = [0xef, 0xbb, 0xbf] as const;
 
+/** Buffer's undeclared decoder without argument checks: a third faster than toString's. */
+interface Utf8Slicer {
+  utf8Slice(start: number, end: number): string;
+}
+
 /**
  * The records of one chunk: each field is the byte range [start, end) of `bytes`, quotes
  * already removed and `""` unescaped (in place, so a quoted field is still one range).
@@ -39,7 +44,7 @@ export class CsvBatch {
   lines: Float64Array;
   /** Fields added so far, over all records. */
   fieldCount = 0;
-  private text?: Buffer;
+  private text?: Utf8Slicer;
 
   constructor(
     public bytes: Uint8Array,
@@ -87,8 +92,8 @@ export class CsvBatch {
 
   /** Bytes [start, end) as text; the reader has already checked they are UTF-8. */
   decode(start: number, end: number): string {
-    this.text ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    return this.text.toString("utf8", start, end);
+    this.text ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength) as unknown as Utf8Slicer;
+    return this.text.utf8Slice(start, end);
   }
 
   /** Drops the first record (a header, once checked). */
