@@ -229,6 +229,42 @@ export function isValidEmail(email: string): boolean {
   return !WHITE_SPACE.test(email);
 }
 
+const AT = 64;
+const UPPER_A = 65;
+const UPPER_Z_LETTER = 90;
+
+/**
+ * The email lower-cased (Unicode toLowerCase) when it is valid, else null. ASCII, nearly every
+ * address, is judged on its bytes (lower-casing leaves `@`, `.` and white space alone); the
+ * rest goes through the text.
+ */
+function lowerEmail(batch: CsvBatch, start: number, end: number): string | null {
+  const b = batch.bytes;
+  let at = -1;
+  let upper = false;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) {
+      const email = batch.decode(start, end).toLowerCase();
+      return isValidEmail(email) ? email : null;
+    }
+    if (c === AT) {
+      if (at >= 0) return null;
+      at = i;
+    } else if (c === SPACE || (c >= 9 && c <= 13)) {
+      return null;
+    } else if (c >= UPPER_A && c <= UPPER_Z_LETTER) {
+      upper = true;
+    }
+  }
+  if (at <= start) return null;
+  // The part after @ needs a dot with at least one character on each side.
+  const dot = b.indexOf(DOT, at + 2);
+  if (dot < 0 || dot >= end - 1) return null;
+  const email = batch.decode(start, end);
+  return upper ? email.toLowerCase() : email;
+}
+
 /**
  * Case-insensitive lookup of reference spellings; anything else is kept as written. The
  * reference spelling itself, by far the common case, is recognised from its bytes.
@@ -311,8 +347,8 @@ export function checkClient(
   const b = batch.bytes;
   const id = parseId(b, f[0]!, f[1]!);
   if (id === null) return "invalid_id";
-  const email = batch.decode(f[4]!, f[5]!).toLowerCase();
-  if (!isValidEmail(email)) return "invalid_email";
+  const email = lowerEmail(batch, f[4]!, f[5]!);
+  if (email === null) return "invalid_email";
   const day = parseDate(b, f[6]!, f[7]!);
   if (day === null) return "invalid_date";
   if (day > asOfDay) return "future_date";

@@ -10,7 +10,7 @@ import { objectAsyncBuffer, readParquetRows } from "../../../src/formats/parquet
 import { pipelineFlow } from "../../../src/pipeline/flows.ts";
 import type { ColumnDef } from "../../../src/pipeline/gold/tables.ts";
 import { isValidEmail } from "../../../src/pipeline/silver/rules.ts";
-import { parseAmount, parseDate, parseId, trimField } from "../../support/silver-rules.ts";
+import { checkClient, parseAmount, parseDate, parseId, trimField } from "../../support/silver-rules.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../../src/pipeline/silver/types.ts";
 import { runFlow } from "../../../src/runner/flow.ts";
 import { FolderStore } from "../../../src/storage/folder.ts";
@@ -456,6 +456,20 @@ describe("field rules agree with the reference", () => {
     const spaces = [" ", "\t", "\r", "\u00a0", "\u1680", "\u2000", "\u200a", "\u200b", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff", "\u0085"];
     const strings = noise([...spaces, "a", "é", "😀", "\u00a1", "\u2030"], 12);
     fc.assert(fc.property(strings, (s) => expect(trimField(s)).toBe(s.trim() === "" ? null : s.trim())), { numRuns: 20_000 });
+  });
+
+  test("a client's email: kept lower-cased exactly when SPEC's expression matches it lower-cased", () => {
+    const strings = fc.oneof(email, noise(["a", "B", "@", ".", " ", "\t", "\u00a0", "\u0130", "\u00c9", "\u200b", "\u0000"], 12));
+    const spec = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+    fc.assert(
+      fc.property(strings, (s) => {
+        const trimmed = s.trim();
+        const got = checkClient({ id_client: "1", nom: "n", email: s, date_inscription: "2024-01-01", pays: null }, FIXED_AS_OF);
+        const expected = trimmed === "" ? "missing_field" : spec.test(trimmed.toLowerCase()) ? trimmed.toLowerCase() : "invalid_email";
+        expect(got.ok ? got.client.email : got.reason).toBe(expected);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   test("isValidEmail", () => {
