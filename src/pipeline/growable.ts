@@ -17,8 +17,8 @@ export class GrowableFloat64 {
     this.data[this.length++] = value;
   }
 
-  /** The values, sorted ascending (a view over the internal buffer). */
-  sorted(): Float64Array {
-    return this.data.subarray(0, this.length).sort();
+  /** The values pushed (a view over the internal buffer). */
+  values(): Float64Array {
+    return this.data.subarray(0, this.length);
   }
 }

@@ -2,7 +2,7 @@ import { EltError } from "../../errors.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
 import { GrowableFloat64 } from "../growable.ts";
-import { AchatRow, checkAchatPre, outlierLimit, quantileLinear, trimFields } from "./rules.ts";
+import { AchatRow, checkAchatPre, quantileLinear, trimFields } from "./rules.ts";
 import { datasetRecords } from "./source.ts";
 import { ACHAT_COLUMNS } from "./types.ts";
 
@@ -28,9 +28,9 @@ export async function outlierBound(chunks: AsyncIterable<Uint8Array>, expectedRo
       if (checkAchatPre(batch.bytes, f, trimFields(batch, r, f), row) === null) amounts.push(row.montant);
     }
   }
-  const sorted = amounts.sorted();
-  // Not limit / 2: that is Infinity once 2 × q99 overflows (amounts near 1e308 are valid).
-  return { limit: outlierLimit(sorted), q99: sorted.length === 0 ? null : quantileLinear(sorted, 0.99) };
+  const values = amounts.values();
+  const q99 = quantileLinear(values, 0.99);
+  return { limit: 2 * q99, q99: values.length === 0 ? null : q99 };
 }
 
 /**

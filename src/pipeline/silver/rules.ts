@@ -6,6 +6,7 @@
  */
 import type { CsvBatch } from "../../formats/csv-reader.ts";
 import { daysFromCivil, daysInMonth } from "../dates.ts";
+import { selectNth } from "../select.ts";
 import { PRODUCTS, COUNTRIES, type AchatRejectCode, type ClientRejectCode } from "./types.ts";
 
 const ZERO = 48;
@@ -298,22 +299,21 @@ export const countries = new Canonical(COUNTRIES);
 export const products = new Canonical(Object.keys(PRODUCTS));
 
 /**
- * SPEC's linear-interpolation quantile of ascending values. NaN for no values: nothing
- * compares greater, so an empty dataset has no outliers.
+ * SPEC's linear-interpolation quantile, found by selection (values are reordered). NaN for no
+ * values: nothing compares greater, so an empty dataset has no outliers.
  */
-export function quantileLinear(sorted: Float64Array, q: number): number {
-  const n = sorted.length;
+export function quantileLinear(values: Float64Array, q: number): number {
+  const n = values.length;
   if (n === 0) return Number.NaN;
   const p = q * (n - 1);
   const lo = Math.floor(p);
-  const hi = Math.ceil(p);
-  const low = sorted[lo]!;
-  return low + (p - lo) * (sorted[hi]! - low);
-}
-
-/** A montant above this (2 × q99 of the rows that passed rules 1–4) is `outlier_amount`. */
-export function outlierLimit(sortedMontants: Float64Array): number {
-  return 2 * quantileLinear(sortedMontants, 0.99);
+  selectNth(values, lo);
+  const low = values[lo]!;
+  if (p === lo) return low;
+  // Everything after index lo is >= values[lo]: the next value in order is their minimum.
+  let high = values[lo + 1]!;
+  for (let i = lo + 2; i < n; i++) if (values[i]! < high) high = values[i]!;
+  return low + (p - lo) * (high - low);
 }
 
 /** `too_old`: a purchase more than this many days before as_of. */
