@@ -5,15 +5,17 @@
  * dictionaries probed per value) and made writing gold's fact table slower than building it;
  * here a column is one typed-array pass.
  *
- * Cells are as elsewhere (a date is `YYYY-MM-DD`), except that a date may also be given as its
- * day number, and a column may be a typed array: a caller that holds numbers skips the detour.
+ * A column is given as gold's columns.ts describes: Cells (a date `YYYY-MM-DD` or its day
+ * number), a typed array of numbers (day numbers for a date), or an Indexed column whose
+ * values are held once; a caller that holds numbers or UTF-8 bytes skips the detour.
  *
- * Encodings: int → INT64 PLAIN, double → DOUBLE PLAIN, date → INT32 (DATE) PLAIN, string →
- * BYTE_ARRAY (UTF8) dictionary-encoded when values repeat, else PLAIN. Definition levels are
- * RLE runs. Typed arrays are written as they lie in memory: every platform Bun runs on is
- * little-endian, as Parquet is.
+ * Types: int → INT64, double → DOUBLE, date → INT32 (DATE), string → BYTE_ARRAY (UTF8).
+ * Values are PLAIN, or dictionary-encoded when they repeat (strings, and Indexed columns of any
+ * type); definition levels are RLE runs. Typed arrays are written as they lie in memory: every
+ * platform Bun runs on is little-endian, as Parquet is.
  */
 import { dayNumber } from "../pipeline/dates.ts";
+import { isIndexed, Utf8Values, valueCount, type Column, type Indexed } from "../pipeline/gold/columns.ts";
 import type { Cell, ColumnType } from "../pipeline/gold/tables.ts";
 import type { ParquetColumn } from "./parquet.ts";
 
@@ -38,13 +40,13 @@ const TWO_32 = 4294967296;
 /** Past this many distinct values in a chunk the index bit width would outgrow the packer. */
 const MAX_DICTIONARY = 1 << 20;
 
-/** A byte buffer that grows by doubling. */
+/** A byte buffer that grows by doubling; a Buffer for its native UTF-8 write. */
 class Bytes {
-  buf: Uint8Array;
+  buf: Buffer;
   length = 0;
 
   constructor(capacity = 1024) {
-    this.buf = new Uint8Array(capacity);
+    this.buf = Buffer.alloc(capacity);
   }
 
   ensure(extra: number): void {
@@ -52,7 +54,7 @@ class Bytes {
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
-    const grown = new Uint8Array(size);
+    const grown = Buffer.alloc(size);
     grown.set(this.buf.subarray(0, this.length));
     this.buf = grown;
   }
@@ -88,27 +90,60 @@ class Bytes {
     this.length += bytes.length;
   }
 
-  /** UTF-8 of `s`, returning its byte length: a plain loop for ASCII, the encoder past it. */
-  utf8(s: string): number {
-    this.ensure(s.length * 3);
+  /** bytes[start, end) of `from`: a byte loop for the short strings this mostly copies, a native copy past them. */
+  copy(from: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
     const b = this.buf;
-    const start = this.length;
-    let p = start;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        p += utf8.encodeInto(s.slice(i), b.subarray(p)).written;
-        break;
-      }
-      b[p++] = c;
-    }
-    this.length = p;
-    return p - start;
+    const p = this.length;
+    if (n < 64) for (let i = 0; i < n; i++) b[p + i] = from[start + i]!;
+    else b.set(from.subarray(start, end), p);
+    this.length = p + n;
+  }
+
+  /** UTF-8 of `s`, returning its byte length. */
+  utf8(s: string): number {
+    this.ensure(s.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const n = this.buf.write(s, this.length);
+    this.length += n;
+    return n;
   }
 
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.length);
   }
+}
+
+/**
+ * Working memory, reused from one column chunk to the next: the writer is synchronous, and
+ * fresh memory costs a page fault per 4 KiB, which made up much of writing a large table.
+ * Only the finished chunk is copied out, into a buffer of its exact size.
+ */
+const work = {
+  body: new Bytes(1 << 16),
+  dictionary: new Bytes(1 << 10),
+  mask: new Uint8Array(0),
+  words: new Uint32Array(0),
+  indices: new Uint32Array(0),
+  doubles: new Float64Array(0),
+  days: new Int32Array(0),
+  /** Local dictionary number + 1 of each value of an Indexed column, 0 when not met in the chunk: put back to zeros after each. */
+  local: new Uint32Array(0),
+};
+
+function emptied(bytes: Bytes): Bytes {
+  bytes.length = 0;
+  return bytes;
+}
+
+/** work[key], at least `length` long; its contents are whatever the last user left. */
+function workArray<K extends "mask" | "words" | "indices" | "doubles" | "days" | "local">(key: K, length: number): (typeof work)[K] {
+  const current = work[key];
+  if (current.length < length) {
+    const Type = current.constructor as new (size: number) => (typeof work)[K];
+    work[key] = new Type(length);
+  }
+  return work[key];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,16 +268,38 @@ interface ChunkMeta {
   max?: Uint8Array;
 }
 
+/** 1 for each null row, and the number of nulls; no mask when there is none (typed arrays never have one). */
+function nullMask(cells: Column, rows: number): { mask?: Uint8Array; nulls: number } {
+  if (ArrayBuffer.isView(cells)) return { nulls: 0 };
+  const mask = workArray("mask", rows).subarray(0, rows);
+  let nulls = 0;
+  if (isIndexed(cells)) {
+    const { index } = cells;
+    const count = valueCount(cells.values);
+    for (let i = 0; i < rows; i++) {
+      const at = index[i]!;
+      const isNull = at >= 0 && at < count ? 0 : 1;
+      mask[i] = isNull;
+      nulls += isNull;
+    }
+  } else {
+    for (let i = 0; i < rows; i++) {
+      const isNull = (cells[i] ?? null) === null ? 1 : 0;
+      mask[i] = isNull;
+      nulls += isNull;
+    }
+  }
+  return nulls === 0 ? { nulls } : { mask, nulls };
+}
+
 /** The definition levels (1 present, 0 null) as RLE runs, V1-style with their length first. */
-function definitionLevels(cells: ArrayLike<Cell>, rows: number, out: Bytes): number {
+function definitionLevels(mask: Uint8Array | undefined, rows: number, out: Bytes): void {
   const lengthAt = out.length;
   out.u32(0);
-  let nulls = 0;
-  let runValue = (cells[0] ?? null) === null ? 0 : 1;
+  let runValue = mask?.[0] ? 0 : 1;
   let runLength = 0;
   for (let i = 0; i < rows; i++) {
-    const present = (cells[i] ?? null) === null ? 0 : 1;
-    nulls += 1 - present;
+    const present = mask?.[i] ? 0 : 1;
     if (present === runValue) {
       runLength++;
       continue;
@@ -262,7 +319,6 @@ function definitionLevels(cells: ArrayLike<Cell>, rows: number, out: Bytes): num
   b[lengthAt + 1] = (size >>> 8) & 0xff;
   b[lengthAt + 2] = (size >>> 16) & 0xff;
   b[lengthAt + 3] = (size >>> 24) & 0xff;
-  return nulls;
 }
 
 const asBytes = (a: Uint32Array | Int32Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -270,6 +326,36 @@ const asBytes = (a: Uint32Array | Int32Array | Float64Array) => new Uint8Array(a
 function int64Bytes(v: number): Uint8Array {
   const hi = Math.floor(v / TWO_32);
   return asBytes(Uint32Array.of(v - hi * TWO_32, hi));
+}
+
+/**
+ * The non-null values of a numeric column, dates as day numbers: a typed array passes as it is,
+ * anything else is gathered (Int32Array for dates, Float64Array otherwise).
+ */
+function presentNumbers(cells: Column, type: ColumnType, rows: number, present: number, mask: Uint8Array | undefined): ArrayLike<number> {
+  if (ArrayBuffer.isView(cells)) return (cells as Float64Array).subarray(0, rows);
+  const out = type === "date" ? workArray("days", present) : workArray("doubles", present);
+  let k = 0;
+  if (isIndexed(cells)) {
+    const { index } = cells;
+    const values = cells.values as ArrayLike<number>;
+    for (let i = 0; i < rows; i++) if (!mask?.[i]) out[k++] = values[index[i]!]!;
+    return out;
+  }
+  // Cells of one client or one day come together: the same date string again is not parsed again.
+  let previous: Cell = null;
+  let day = 0;
+  for (let i = 0; i < rows; i++) {
+    const v = cells[i] ?? null;
+    if (v === null) continue;
+    if (typeof v === "number") out[k++] = v;
+    else {
+      if (v !== previous) day = dayNumber(v);
+      previous = v;
+      out[k++] = day;
+    }
+  }
+  return out;
 }
 
 interface Values {
@@ -280,70 +366,102 @@ interface Values {
   max?: Uint8Array;
 }
 
-/** INT64: each value split into its low word and its (signed) high word. */
-function plainInts(cells: ArrayLike<Cell>, rows: number, present: number, out: Bytes): Values {
-  const words = new Uint32Array(present * 2);
-  let min = Infinity;
-  let max = -Infinity;
-  let k = 0;
-  for (let i = 0; i < rows; i++) {
-    const v = cells[i] ?? null;
-    if (v === null) continue;
-    const n = v as number;
-    const hi = Math.floor(n / TWO_32);
-    words[k++] = n - hi * TWO_32;
-    words[k++] = hi; // a negative high word wraps to its two's complement
-    if (n < min) min = n;
-    if (n > max) max = n;
-  }
-  out.append(asBytes(words));
-  return present === 0 ? { encoding: ENCODING.PLAIN } : { encoding: ENCODING.PLAIN, min: int64Bytes(min), max: int64Bytes(max) };
-}
-
-function plainDoubles(cells: ArrayLike<Cell>, rows: number, present: number, out: Bytes): Values {
-  const values = new Float64Array(present);
-  let k = 0;
-  for (let i = 0; i < rows; i++) {
-    const v = cells[i] ?? null;
-    if (v !== null) values[k++] = v as number;
-  }
-  out.append(asBytes(values));
-  return { encoding: ENCODING.PLAIN };
-}
-
-function plainDates(cells: ArrayLike<Cell>, rows: number, present: number, out: Bytes): Values {
-  const days = new Int32Array(present);
-  let min = Infinity;
-  let max = -Infinity;
-  let k = 0;
-  let previous: Cell = null;
-  let day = 0;
-  for (let i = 0; i < rows; i++) {
-    const v = cells[i] ?? null;
-    if (v === null) continue;
-    if (v !== previous) {
-      previous = v;
-      day = typeof v === "number" ? v : dayNumber(v);
+/**
+ * A chunk's values. An Indexed column whose values come back at least twice on average (a
+ * client's id or name on each of their purchases, products, days) is dictionary-encoded, its
+ * indices picking the dictionary without hashing a value; so are Cells that are strings.
+ * Anything else is PLAIN. A dictionary is given up as soon as it holds more than half the values.
+ */
+function encodeValues(type: ColumnType, cells: Column, rows: number, present: number, mask: Uint8Array | undefined, out: Bytes): Values {
+  if (isIndexed(cells)) {
+    const local = localDictionary(cells, rows, present, mask);
+    if (local) return dictionaryValues(type, cells.values, local, out);
+    if (type === "string") {
+      for (let i = 0; i < rows; i++) if (!mask?.[i]) plainEntry(out, cells.values as Utf8Values, cells.index[i]!);
+      return { encoding: ENCODING.PLAIN };
     }
-    days[k++] = day;
-    if (day < min) min = day;
-    if (day > max) max = day;
-  }
-  out.append(asBytes(days));
-  return present === 0
-    ? { encoding: ENCODING.PLAIN }
-    : { encoding: ENCODING.PLAIN, min: asBytes(Int32Array.of(min)), max: asBytes(Int32Array.of(max)) };
+  } else if (type === "string") return cellStrings(cells, rows, present, out);
+  return { encoding: ENCODING.PLAIN, ...plainNumbers(type, presentNumbers(cells, type, rows, present, mask), present, out) };
 }
 
 /**
- * Strings, dictionary-encoded when each distinct value comes back at least twice on average
- * (names, emails of repeat buyers, products, countries), else PLAIN: the dictionary is given up
- * as soon as it holds more than half the values.
+ * The entries of an Indexed column that a chunk uses, in order of first use, and each present
+ * row's place among them; null when they are more than half the values.
  */
-function strings(cells: ArrayLike<Cell>, rows: number, present: number, out: Bytes): Values {
+function localDictionary(cells: Indexed, rows: number, present: number, mask: Uint8Array | undefined): { used: number[]; indices: Uint32Array } | null {
+  const { index } = cells;
+  const local = workArray("local", valueCount(cells.values));
+  const limit = Math.min(present >> 1, MAX_DICTIONARY);
+  const used: number[] = [];
+  const indices = workArray("indices", present).subarray(0, present);
+  let k = 0;
+  let previous = -1;
+  let previousAt = 0;
+  for (let i = 0; i < rows && used.length <= limit; i++) {
+    if (mask?.[i]) continue;
+    const v = index[i]!;
+    if (v !== previous) {
+      previousAt = local[v]! - 1;
+      if (previousAt < 0) {
+        previousAt = used.length;
+        local[v] = used.push(v);
+      }
+      previous = v;
+    }
+    indices[k++] = previousAt;
+  }
+  for (const v of used) local[v] = 0;
+  return used.length > limit || present === 0 ? null : { used, indices };
+}
+
+function dictionaryValues(type: ColumnType, values: Indexed["values"], local: { used: number[]; indices: Uint32Array }, out: Bytes): Values {
+  const { used, indices } = local;
+  const dictionary = emptied(work.dictionary);
+  let stats: Stats = {};
+  if (values instanceof Utf8Values) for (const v of used) plainEntry(dictionary, values, v);
+  else stats = plainNumbers(type, used.map((v) => values[v]!), used.length, dictionary);
+  packIndices(indices, used.length, out);
+  return { encoding: ENCODING.RLE_DICTIONARY, dictionary: { bytes: dictionary.bytes(), count: used.length }, ...stats };
+}
+
+type Stats = Pick<Values, "min" | "max">;
+
+/**
+ * The first `count` numbers as PLAIN values: INT64 as a low and a (signed) high word, DOUBLE
+ * as they are, DATE as INT32 day numbers; with the min and max of ints and dates.
+ */
+function plainNumbers(type: ColumnType, values: ArrayLike<number>, count: number, out: Bytes): Stats {
+  if (type === "double") {
+    out.append(asBytes(values instanceof Float64Array ? values.subarray(0, count) : Float64Array.from({ length: count }, (_, i) => values[i]!)));
+    return {};
+  }
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < count; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (type === "date") {
+    out.append(asBytes(values instanceof Int32Array ? values.subarray(0, count) : Int32Array.from({ length: count }, (_, i) => values[i]!)));
+    return count === 0 ? {} : { min: asBytes(Int32Array.of(min)), max: asBytes(Int32Array.of(max)) };
+  }
+  const words = workArray("words", count * 2).subarray(0, count * 2);
+  for (let i = 0; i < count; i++) {
+    const n = values[i]!;
+    const hi = Math.floor(n / TWO_32);
+    words[2 * i] = n - hi * TWO_32;
+    words[2 * i + 1] = hi; // a negative high word wraps to its two's complement
+  }
+  out.append(asBytes(words));
+  return count === 0 ? {} : { min: int64Bytes(min), max: int64Bytes(max) };
+}
+
+/** Cells that are strings, dictionary-encoded through a Map while that pays. */
+function cellStrings(cells: ArrayLike<Cell>, rows: number, present: number, out: Bytes): Values {
   const limit = Math.min(present >> 1, MAX_DICTIONARY);
   const index = new Map<string, number>();
-  const indices = new Uint32Array(present);
+  const indices = workArray("indices", present).subarray(0, present);
   let k = 0;
   // Rows of one client or one day come together: the same value again skips the lookup.
   let previous: Cell = null;
@@ -360,10 +478,13 @@ function strings(cells: ArrayLike<Cell>, rows: number, present: number, out: Byt
     indices[k++] = previousAt;
   }
   if (index.size > limit || present === 0) {
-    plainStrings(cells, rows, out);
+    for (let i = 0; i < rows; i++) {
+      const v = cells[i] ?? null;
+      if (v !== null) plainString(out, v as string);
+    }
     return { encoding: ENCODING.PLAIN };
   }
-  const dictionary = new Bytes(index.size * 16);
+  const dictionary = emptied(work.dictionary);
   for (const s of index.keys()) plainString(dictionary, s);
   packIndices(indices, index.size, out);
   return { encoding: ENCODING.RLE_DICTIONARY, dictionary: { bytes: dictionary.bytes(), count: index.size } };
@@ -381,11 +502,11 @@ function plainString(out: Bytes, s: string): void {
   b[lengthAt + 3] = (n >>> 24) & 0xff;
 }
 
-function plainStrings(cells: ArrayLike<Cell>, rows: number, out: Bytes): void {
-  for (let i = 0; i < rows; i++) {
-    const v = cells[i] ?? null;
-    if (v !== null) plainString(out, v as string);
-  }
+function plainEntry(out: Bytes, values: Utf8Values, i: number): void {
+  const start = values.starts[i]!;
+  const end = values.starts[i + 1]!;
+  out.u32(end - start);
+  out.copy(values.bytes, start, end);
 }
 
 /** Dictionary indices: their bit width, then one bit-packed run (groups of 8, low bits first). */
@@ -415,12 +536,6 @@ function packIndices(indices: Uint32Array, distinct: number, out: Bytes): void {
   out.length = start + groups * width;
 }
 
-const ENCODE: Record<ColumnType, (cells: ArrayLike<Cell>, rows: number, present: number, out: Bytes) => Values> = {
-  int: plainInts,
-  double: plainDoubles,
-  date: plainDates,
-  string: strings,
-};
 
 function pageHeader(type: number, size: number, fields: (t: Thrift) => void): Uint8Array {
   return Thrift.message((t) => {
@@ -429,44 +544,82 @@ function pageHeader(type: number, size: number, fields: (t: Thrift) => void): Ui
   });
 }
 
-/** A REQUIRED column has no definition levels: a null there is a caller's bug, refused. */
-function checkRequired(column: ParquetColumn, cells: ArrayLike<Cell>, rows: number): void {
-  for (let i = 0; i < rows; i++) {
-    if ((cells[i] ?? null) === null) throw new Error(`parquet: column "${column.name}" is not nullable, but row ${i} is null`);
-  }
-}
-
-/** One column of a row group as its pages, at `offset` in the file. */
-function columnChunk(column: ParquetColumn, cells: ArrayLike<Cell>, rows: number, offset: number): { pages: Uint8Array[]; meta: ChunkMeta } {
-  const body = new Bytes(rows * 9 + 64);
-  let nulls = 0;
-  if (column.nullable === false) checkRequired(column, cells, rows);
-  else nulls = definitionLevels(cells, rows, body);
-  const values = ENCODE[column.type](cells, rows, rows - nulls, body);
-  const pages: Uint8Array[] = [];
-  let size = 0;
-  let dictionaryPageOffset: number | undefined;
+/** One column of a row group, its pages written to `out`, which is at `offset` in the file. */
+function columnChunk(column: ParquetColumn, cells: Column, rows: number, offset: number, out: Blocks): ChunkMeta {
+  const body = emptied(work.body);
+  const { mask, nulls } = nullMask(cells, rows);
+  // A REQUIRED column has no definition levels: a null there is a caller's bug, refused.
+  if (column.nullable === false) {
+    if (mask) throw new Error(`parquet: column "${column.name}" is not nullable, but row ${mask.indexOf(1)} is null`);
+  } else definitionLevels(mask, rows, body);
+  const values = encodeValues(column.type, cells, rows, rows - nulls, mask, body);
+  let dictionarySize = 0;
   if (values.dictionary) {
     const { bytes, count } = values.dictionary;
-    const header = pageHeader(PAGE.DICTIONARY, bytes.length, (t) =>
-      t.struct(7, (d) => d.i32(1, count).i32(2, ENCODING.PLAIN)),
-    );
-    pages.push(header, bytes);
-    dictionaryPageOffset = offset;
-    size += header.length + bytes.length;
+    const header = pageHeader(PAGE.DICTIONARY, bytes.length, (t) => t.struct(7, (d) => d.i32(1, count).i32(2, ENCODING.PLAIN)));
+    out.write(header);
+    out.write(bytes);
+    dictionarySize = header.length + bytes.length;
   }
-  const data = body.bytes();
-  const header = pageHeader(PAGE.DATA, data.length, (t) =>
+  const header = pageHeader(PAGE.DATA, body.length, (t) =>
     t.struct(5, (d) => d.i32(1, rows).i32(2, values.encoding).i32(3, ENCODING.RLE).i32(4, ENCODING.RLE)),
   );
-  const dataPageOffset = offset + size;
-  pages.push(header, data);
-  size += header.length + data.length;
-  const encodings = values.dictionary ? [ENCODING.PLAIN, ENCODING.RLE, ENCODING.RLE_DICTIONARY] : [ENCODING.PLAIN, ENCODING.RLE];
+  out.write(header);
+  out.write(body.bytes());
   return {
-    pages,
-    meta: { column, encodings, rows, size, dataPageOffset, dictionaryPageOffset, nulls, min: values.min, max: values.max },
+    column,
+    encodings: values.dictionary ? [ENCODING.PLAIN, ENCODING.RLE, ENCODING.RLE_DICTIONARY] : [ENCODING.PLAIN, ENCODING.RLE],
+    rows,
+    size: dictionarySize + header.length + body.length,
+    dataPageOffset: offset + dictionarySize,
+    dictionaryPageOffset: values.dictionary ? offset : undefined,
+    nulls,
+    min: values.min,
+    max: values.max,
   };
+}
+
+/**
+ * The file's bytes, handed out in blocks of one size. Each block is fresh, as a caller may keep
+ * what it was given; blocks of one size are what the allocator best reuses once collected, where
+ * a buffer per column chunk, each of another size, meant fresh pages (a fault per 4 KiB) for
+ * the whole file.
+ */
+class Blocks {
+  #block = new Uint8Array(0);
+  #at = 0;
+  #full: Uint8Array[] = [];
+
+  constructor(readonly size: number) {}
+
+  write(bytes: Uint8Array): void {
+    for (let from = 0; from < bytes.length; ) {
+      if (this.#at === this.#block.length) {
+        if (this.#at > 0) this.#full.push(this.#block);
+        this.#block = Buffer.allocUnsafe(this.size); // only what is written is handed out
+        this.#at = 0;
+      }
+      const n = Math.min(bytes.length - from, this.#block.length - this.#at);
+      this.#block.set(bytes.subarray(from, from + n), this.#at);
+      this.#at += n;
+      from += n;
+    }
+  }
+
+  /** The blocks filled so far. */
+  take(): Uint8Array[] {
+    const full = this.#full;
+    this.#full = [];
+    return full;
+  }
+
+  /** Every block left, the last one as far as it is filled. */
+  end(): Uint8Array[] {
+    const last = this.#block.subarray(0, this.#at);
+    this.#block = new Uint8Array(0);
+    this.#at = 0;
+    return last.length > 0 ? [...this.take(), last] : this.take();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -519,48 +672,56 @@ function footer(columns: readonly ParquetColumn[], groups: readonly RowGroupMeta
 }
 
 /**
- * A Parquet file produced in pieces: every batch becomes one row group and its bytes are handed
- * back at once, so a caller can pipe them into an object-store put as they come.
+ * A Parquet file produced in pieces: every batch becomes one row group, and its bytes are
+ * handed back in blocks of `blockBytes` as they fill, so a caller can pipe them into an
+ * object-store put as they come; finish() hands back the rest.
  */
 export class ParquetStreamWriter {
   #offset = 0;
   #rows = 0;
   readonly #groups: RowGroupMeta[] = [];
+  readonly #out: Blocks;
 
-  constructor(readonly columns: readonly ParquetColumn[]) {}
+  constructor(
+    readonly columns: readonly ParquetColumn[],
+    blockBytes = 1 << 20,
+  ) {
+    this.#out = new Blocks(blockBytes);
+  }
 
-  /** Writes rows [0, rowCount) of `values` (one array per column) as a row group. */
-  writeBatch(values: readonly ArrayLike<Cell>[], rowCount: number): Uint8Array[] {
-    const out = this.#start();
-    if (rowCount === 0) return out;
+  /** Writes rows [0, rowCount) of `values` (one column each) as a row group. */
+  writeBatch(values: readonly Column[], rowCount: number): Uint8Array[] {
+    this.#start();
+    if (rowCount === 0) return [];
     const chunks: ChunkMeta[] = [];
     let size = 0;
     this.columns.forEach((column, c) => {
-      const { pages, meta } = columnChunk(column, values[c]!, rowCount, this.#offset);
-      out.push(...pages);
+      const meta = columnChunk(column, values[c]!, rowCount, this.#offset, this.#out);
       chunks.push(meta);
       this.#offset += meta.size;
       size += meta.size;
     });
     this.#groups.push({ rows: rowCount, size, chunks });
     this.#rows += rowCount;
-    return out;
+    return this.#out.take();
   }
 
   /** Writes the footer; the returned bytes end the file. */
   finish(): Uint8Array[] {
-    const out = this.#start();
+    this.#start();
     const meta = footer(this.columns, this.#groups, this.#rows);
     const length = new Uint8Array(4);
     new DataView(length.buffer).setUint32(0, meta.length, true);
-    out.push(meta, length, MAGIC);
-    return out;
+    this.#out.write(meta);
+    this.#out.write(length);
+    this.#out.write(MAGIC);
+    return this.#out.end();
   }
 
   /** The leading magic, the first time anything is written. */
-  #start(): Uint8Array[] {
-    if (this.#offset > 0) return [];
+  #start(): void {
+    if (this.#offset > 0) return;
     this.#offset = MAGIC.length;
-    return [MAGIC];
+    this.#out.write(MAGIC);
   }
 }

@@ -9,14 +9,15 @@
  * - string → BYTE_ARRAY annotated UTF8 / STRING
  * - date   → INT32 annotated DATE (days since 1970-01-01). Read back as `YYYY-MM-DD`.
  * Columns are OPTIONAL unless declared `nullable: false`, which makes them REQUIRED: no
- * definition levels to write, and hyparquet reads them back as typed arrays, several times
- * faster. The writer and its encodings are in parquet-writer.ts.
+ * definition levels to write, and they read back as typed arrays. The writer and its encodings
+ * are in parquet-writer.ts, the reader's fast path for such files in parquet-flat.ts.
  */
-import { parquetMetadataAsync, parquetScan, type AsyncBuffer, type SchemaElement } from "hyparquet";
-import { EltError, InputError, StoreError } from "../errors.ts";
+import { parquetMetadataAsync, parquetScan, type AsyncBuffer, type FileMetaData, type SchemaElement } from "hyparquet";
+import { EltError, InputError, StoreError, errorLine } from "../errors.ts";
 import type { Cell, ColumnDef, ColumnType, Row } from "../pipeline/gold/tables.ts";
-import { isoFromDayNumber } from "../pipeline/dates.ts";
+import { closeSync, openSync, readSync } from "node:fs";
 import type { Bucket, ObjectStore } from "../storage/object-store.ts";
+import { GroupBuffer, decodeChunk, fetchChunks, isFlatFile, isoOf, numbersOf, type ReadInto } from "./parquet-flat.ts";
 
 export { ParquetStreamWriter } from "./parquet-writer.ts";
 
@@ -32,7 +33,7 @@ const PHYSICAL: Record<ColumnType, Omit<SchemaElement, "name">> = {
 };
 
 /** A whole file's bytes, or a ranged reader over one; `name` appears in error messages. */
-export type ParquetSource = Uint8Array | (AsyncBuffer & { name?: string });
+export type ParquetSource = Uint8Array | (AsyncBuffer & { name?: string; readInto?: ReadInto });
 
 function asyncBufferOf(source: ParquetSource): AsyncBuffer {
   if (!(source instanceof Uint8Array)) return source;
@@ -56,6 +57,7 @@ export interface ColumnBatch {
 /**
  * Reads the given columns one row group at a time. The file must hold every column with the
  * physical type this module writes for it; anything else is an InputError naming the column.
+ * Flat files in the simple encodings (ours) take parquet-flat.ts's fast path, others hyparquet.
  */
 export async function* readParquetColumns(
   source: ParquetSource,
@@ -63,9 +65,57 @@ export async function* readParquetColumns(
 ): AsyncIterable<ColumnBatch> {
   const file = asyncBufferOf(source);
   const name = nameOf(source);
+  const metadata = await checkedMetadata(file, name, columns);
+  if (!isFlatFile(metadata)) {
+    yield* scannedBatches(file, name, metadata, columns);
+    return;
+  }
+  // Two buffers, used in turn: the group being decoded and the next one, being read.
+  const readInto = source instanceof Uint8Array ? undefined : source.readInto;
+  const buffers = [new GroupBuffer(file, readInto), new GroupBuffer(file, readInto)] as const;
+  yield* flatBatches(buffers, name, metadata, columns);
+}
+
+async function* flatBatches(
+  buffers: readonly [GroupBuffer, GroupBuffer],
+  name: string,
+  metadata: FileMetaData,
+  columns: readonly ColumnDef[],
+) {
+  // In a flat file the n-th column chunk of a row group is the n-th column after the root.
+  const at = columns.map((c) => metadata.schema.findIndex((e, i) => i > 0 && e.name === c.name));
+  const groups = metadata.row_groups.filter((g) => Number(g.num_rows) > 0);
+  const chunksOf = (g: number) => at.map((i) => groups[g]!.columns[i - 1]?.meta_data);
+  // One group ahead: its bytes arrive while this one is decoded and taken in by the caller.
+  const fetchGroup = (g: number) => {
+    const bytes = fetchChunks(buffers[g % 2]!, chunksOf(g));
+    bytes.catch(() => {}); // awaited in its turn; not unhandled if the caller stops before
+    return bytes;
+  };
+  const dates = new Map<number, string>();
+  let next = groups.length > 0 ? fetchGroup(0) : undefined;
+  for (let g = 0; g < groups.length; g++) {
+    const bytes = await next!.catch(rethrowAs(name));
+    next = g + 1 < groups.length ? fetchGroup(g + 1) : undefined;
+    const rowCount = Number(groups[g]!.num_rows);
+    const chunks = chunksOf(g);
+    try {
+      const values = columns.map((c, k) => {
+        const cells = decodeChunk(bytes[k]!, chunks[k]!, metadata.schema[at[k]!]!, c.type, dates);
+        if (cells.length !== rowCount) throw new Error(`column ${c.name}: ${cells.length} values in a row group of ${rowCount} rows`);
+        return cells;
+      });
+      yield { rowCount, values };
+    } catch (err) {
+      rethrowAs(name)(err);
+    }
+  }
+}
+
+async function* scannedBatches(file: AsyncBuffer, name: string, metadata: FileMetaData, columns: readonly ColumnDef[]) {
   const scan = await parquetScan({
     file,
-    metadata: await checkedMetadata(file, name, columns),
+    metadata,
     columns: columns.map((c) => c.name),
     parsers: { dateFromDays: (days: number) => days },
   }).catch(rethrowAs(name));
@@ -131,7 +181,7 @@ function rethrowAs(name: string): (err: unknown) => never {
  * strings already are Cells (null where missing) and pass through uncopied.
  */
 function cellsOf(type: ColumnType, raw: ArrayLike<unknown>, dates: Map<number, string>): ArrayLike<Cell> {
-  if (raw instanceof BigInt64Array) return numbersOf(raw);
+  if (raw instanceof BigInt64Array) return numbersOf(new Int32Array(raw.buffer, raw.byteOffset, raw.length * 2));
   if (type === "double" || type === "string") return raw as ArrayLike<Cell>;
   const n = raw.length;
   const out = new Array<Cell>(n);
@@ -145,20 +195,6 @@ function cellsOf(type: ColumnType, raw: ArrayLike<unknown>, dates: Map<number, s
   return out;
 }
 
-/** A REQUIRED INT64 column as numbers, read as 32-bit halves so no bigint is made per value. */
-function numbersOf(values: BigInt64Array): Float64Array {
-  const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2); // little-endian halves
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < out.length; i++) out[i] = words[2 * i + 1]! * 2 ** 32 + (words[2 * i]! >>> 0);
-  return out;
-}
-
-function isoOf(days: number, cache: Map<number, string>): string {
-  let iso = cache.get(days);
-  if (iso === undefined) cache.set(days, (iso = isoFromDayNumber(days)));
-  return iso;
-}
-
 /** Below this size a file is fetched whole, once: one request beats a footer and a chunk each. */
 const WHOLE_FILE_BYTES = 1 << 20;
 
@@ -170,24 +206,13 @@ export async function objectAsyncBuffer(
   store: ObjectStore,
   bucket: Bucket,
   key: string,
-): Promise<AsyncBuffer & { name: string }> {
+): Promise<AsyncBuffer & { name: string; readInto?: ReadInto }> {
   const name = `${bucket}/${key}`;
   const info = await store.stat(bucket, key);
   if (!info) throw new StoreError("not_found", `${name}: no such object`);
   const byteLength = info.size;
-  const fetch = async (start: number, end: number): Promise<ArrayBuffer> => {
-    const out = new Uint8Array(Math.max(0, end - start));
-    if (out.length === 0) return out.buffer;
-    let at = 0;
-    for await (const chunk of await store.get(bucket, key, { offset: start, length: out.length })) {
-      const take = Math.min(chunk.byteLength, out.length - at);
-      out.set(chunk.subarray(0, take), at);
-      at += take;
-      if (at === out.length) break;
-    }
-    if (at < out.length) throw new StoreError("failed", `${name}: object changed while being read`);
-    return out.buffer;
-  };
+  const path = store.localPath?.(bucket, key);
+  const fetch = path === undefined ? storeRange(store, bucket, key, name) : fileRange(path, name);
   let whole: Promise<ArrayBuffer> | undefined;
   return {
     name,
@@ -197,5 +222,68 @@ export async function objectAsyncBuffer(
       whole ??= fetch(0, byteLength);
       return whole.then((bytes) => bytes.slice(start, end));
     },
+    readInto: path === undefined ? undefined : fileReadInto(path, name),
+  };
+}
+
+type RangeReader = (start: number, end: number) => Promise<ArrayBuffer>;
+
+/**
+ * A local file's ranges, each in one native read: the store's streamed get takes several turns
+ * of the event loop, which a busy reader (the serving store's inserts) held up for as long.
+ */
+function fileRange(path: string, name: string): RangeReader {
+  return async (start, end) => {
+    const bytes = await Bun.file(path)
+      .slice(start, end)
+      .arrayBuffer()
+      .catch((err: unknown) => {
+        throw fileError(err, name);
+      });
+    if (bytes.byteLength < Math.max(0, end - start)) throw new StoreError("failed", `${name}: object changed while being read`);
+    return bytes;
+  };
+}
+
+/**
+ * A local file's ranges read into the caller's buffer, synchronously: a copy from the page
+ * cache, where an asynchronous read waited for turns of an event loop the caller keeps busy.
+ */
+function fileReadInto(path: string, name: string): ReadInto {
+  return async (start, target) => {
+    let fd: number | undefined;
+    let read: number;
+    try {
+      fd = openSync(path, "r");
+      read = readSync(fd, target, 0, target.length, start);
+    } catch (err) {
+      throw fileError(err, name);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    if (read < target.length) throw new StoreError("failed", `${name}: object changed while being read`);
+  };
+}
+
+function fileError(err: unknown, name: string): StoreError {
+  const missing = (err as { code?: string }).code === "ENOENT";
+  return new StoreError(missing ? "not_found" : "failed", `${name}: ${missing ? "no such object" : errorLine(err)}`, { cause: err });
+}
+
+function storeRange(store: ObjectStore, bucket: Bucket, key: string, name: string): RangeReader {
+  return async (start, end) => {
+    const length = Math.max(0, end - start);
+    const pieces: Uint8Array[] = [];
+    let at = 0;
+    if (length > 0) {
+      for await (const chunk of await store.get(bucket, key, { offset: start, length })) {
+        const piece = chunk.subarray(0, length - at);
+        pieces.push(piece);
+        at += piece.length;
+        if (at === length) break;
+      }
+    }
+    if (at < length) throw new StoreError("failed", `${name}: object changed while being read`);
+    return Bun.concatArrayBuffers(pieces);
   };
 }

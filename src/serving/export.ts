@@ -1,5 +1,5 @@
 import { StoreError, isNotFound } from "../errors.ts";
-import { objectAsyncBuffer, readParquetRows } from "../formats/parquet.ts";
+import { objectAsyncBuffer, readParquetColumns } from "../formats/parquet.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../pipeline/gold/tables.ts";
 import { readJsonOrNull, type ObjectStore } from "../storage/object-store.ts";
 import { collectionName, type RefreshMetadata, type ServingStore } from "./serving-store.ts";
@@ -7,15 +7,14 @@ import { collectionName, type RefreshMetadata, type ServingStore } from "./servi
 export interface ExportOptions {
   /** Defaults to every gold table, in SPEC's order. */
   tables?: readonly GoldTableName[];
-  /** Rows handed to the serving store at a time. */
-  batchSize?: number;
   /** Called as each table goes live, for progress output. */
   onTable?: (meta: RefreshMetadata) => void;
 }
 
 /**
  * Copies the published gold tables (`gold/<table>.parquet`) into the serving store, one table
- * at a time and streamed in batches; each table is swapped in whole by the store.
+ * at a time and streamed a row group at a time, as columns; each table is swapped in whole by
+ * the store.
  */
 export async function exportGold(
   objects: ObjectStore,
@@ -31,8 +30,8 @@ export async function exportGold(
   }
   const written: RefreshMetadata[] = [];
   for (const table of tables) {
-    const rows = readParquetRows(await goldFile(objects, table), GOLD_TABLES[table].columns, options.batchSize);
-    const meta = await serving.replaceTable(table, rows, runId);
+    const batches = readParquetColumns(await goldFile(objects, table), GOLD_TABLES[table].columns);
+    const meta = await serving.replaceTable(table, batches, runId);
     options.onTable?.(meta);
     written.push(meta);
   }

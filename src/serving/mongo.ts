@@ -16,9 +16,11 @@ import {
   INDEXED_COLUMNS,
   checkRead,
   collectionName,
+  columnsOf,
   type ReadOptions,
   type RefreshMetadata,
   type ServingStore,
+  type TableBatch,
 } from "./serving-store.ts";
 
 /**
@@ -76,7 +78,7 @@ class MongoStore implements ServingStore {
     this.db = client.db(options.database);
   }
 
-  async replaceTable(table: GoldTableName, batches: AsyncIterable<Row[]>, runId: string): Promise<RefreshMetadata> {
+  async replaceTable(table: GoldTableName, batches: AsyncIterable<TableBatch>, runId: string): Promise<RefreshMetadata> {
     const started = new Date();
     const target = collectionName(table, this.prefix);
     const staging = this.db.collection(`${target}__staging_${runId.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
@@ -90,13 +92,15 @@ class MongoStore implements ServingStore {
       });
       let count = 0;
       for await (const batch of batches) {
-        if (batch.length === 0) continue;
+        const { rowCount, values } = columnsOf(batch, columns);
+        if (rowCount === 0) continue;
         // Only the gold columns, each present (a missing cell is stored as null, not omitted).
-        const docs = batch.map((row) => {
+        const docs: Document[] = [];
+        for (let r = 0; r < rowCount; r++) {
           const doc: Document = { _row: count++ };
-          for (const c of columns) doc[c.name] = row[c.name] ?? null;
-          return doc;
-        });
+          for (let c = 0; c < columns.length; c++) doc[columns[c]!.name] = values[c]![r] ?? null;
+          docs.push(doc);
+        }
         await this.guard(() => staging.insertMany(docs, { ordered: false }));
       }
       await this.guard(async () => {

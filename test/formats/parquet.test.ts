@@ -155,10 +155,12 @@ class RecordingStore extends FolderStore {
 const roots: string[] = [];
 afterAll(() => Promise.all(roots.map((root) => rm(root, { recursive: true, force: true }))));
 
-async function recordingStore(): Promise<RecordingStore> {
+/** `local` false: seen as a remote store is (S3: no local path), so every read goes through get. */
+async function recordingStore({ local = false } = {}): Promise<RecordingStore> {
   const root = await mkdtemp(join(tmpdir(), "elt-parquet-"));
   roots.push(root);
   const store = new RecordingStore(root);
+  if (!local) Object.defineProperty(store, "localPath", { value: undefined });
   await store.ensureBuckets();
   return store;
 }
@@ -197,6 +199,30 @@ describe("objectAsyncBuffer", () => {
     const rows = (await collect(readParquetRows(buffer, COLUMNS))).flat();
     expect(rows.map((r) => r.label)).toEqual(["x", "y"]);
     expect(store.reads).toEqual([{ offset: 0, length: file.byteLength }]);
+  });
+
+  test("a local file is read straight from disk, into buffers reused from group to group", async () => {
+    const columns: ColumnDef[] = [
+      { name: "a", type: "double" },
+      { name: "b", type: "string" },
+      { name: "c", type: "string" },
+    ];
+    // Five row groups of 100k rows, so that each of the reader's two buffers is used again.
+    const groups = Array.from({ length: 5 }, (_, g) => {
+      const rows = Array.from({ length: 100_000 }, (_, i) => g * 100_000 + i);
+      return [rows.map((r) => r / 7), rows.map((r) => `value ${r % 1000}`), rows.map((r) => `é${r}`)];
+    });
+    const store = await recordingStore({ local: true });
+    await store.put("gold", "t.parquet", fileOf(columns, groups));
+    const read = await collect(readParquetColumns(await objectAsyncBuffer(store, "gold", "t.parquet"), columns));
+    expect(read.map((g) => g.values.map((v) => Array.from(v)))).toEqual(groups);
+    expect(store.reads).toEqual([]);
+    // Removed between opening and reading: said as a store would say it, whichever way it is read.
+    const opened = await objectAsyncBuffer(store, "gold", "t.parquet");
+    await store.delete("gold", "t.parquet");
+    const gone = new StoreError("not_found", "gold/t.parquet: no such object");
+    await expect(opened.slice(0, 100)).rejects.toThrow(gone);
+    await expect(opened.readInto!(0, new Uint8Array(100))).rejects.toThrow(gone);
   });
 
   test("a missing object is a not_found StoreError; errors name the object", async () => {

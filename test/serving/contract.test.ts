@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { StoreError, UsageError } from "../../src/errors.ts";
+import type { ColumnBatch } from "../../src/formats/parquet.ts";
 import { GOLD_TABLES, type Row } from "../../src/pipeline/gold/tables.ts";
 import { openMongoStore } from "../../src/serving/mongo.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
@@ -89,6 +90,19 @@ function contract(backend: Backend) {
       expect(typeof rows[0]!.id_achat).toBe("number");
       expect(rows[4]!.id_achat).toBe(9007199254740991);
       expect(rows[2]!.nom).toBeNull();
+    });
+
+    test("columns, as the Parquet reader hands them, load the same table as rows", async () => {
+      const { store } = await fresh();
+      const columns = GOLD_TABLES.fact_achats.columns;
+      async function* asColumns(): AsyncIterable<ColumnBatch> {
+        for (const part of [FACT.slice(0, 3), FACT.slice(3)]) {
+          yield { rowCount: part.length, values: columns.map((c) => part.map((row) => row[c.name] ?? null)) };
+        }
+      }
+      const meta = await store.replaceTable("fact_achats", asColumns(), "run-1");
+      expect(meta.record_count).toBe(5);
+      expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: 5 });
     });
 
     test("the gold order is the order rows were written in, not the alphabetical one", async () => {

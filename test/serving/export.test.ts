@@ -6,7 +6,7 @@ import { StoreError } from "../../src/errors.ts";
 import { ParquetStreamWriter } from "../../src/formats/parquet.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName, type Row } from "../../src/pipeline/gold/tables.ts";
 import { exportGold } from "../../src/serving/export.ts";
-import type { RefreshMetadata, ServingStore } from "../../src/serving/serving-store.ts";
+import type { RefreshMetadata, ServingStore, TableBatch } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { CA_PAR_PAYS, FACT } from "./fixtures.ts";
@@ -90,23 +90,27 @@ describe("exportGold", () => {
     expect((await serving.refreshMetadata()).length).toBe(10);
   });
 
-  test("hands the store batches of at most batchSize rows, for the tables asked", async () => {
-    const sizes: number[] = [];
-    // The real store, seen through a replaceTable that notes the size of each batch.
+  test("hands the store the row groups as columns, for the tables asked", async () => {
+    const batches: TableBatch[] = [];
+    // The real store, seen through a replaceTable that notes each batch.
     const spy: ServingStore = Object.create(serving);
-    spy.replaceTable = (table, batches, runId) => {
-      async function* counted() {
-        for await (const batch of batches) {
-          sizes.push(batch.length);
+    spy.replaceTable = (table, given, runId) => {
+      async function* noted() {
+        for await (const batch of given) {
+          batches.push(batch);
           yield batch;
         }
       }
-      return serving.replaceTable(table, counted(), runId);
+      return serving.replaceTable(table, noted(), runId);
     };
-    const written = await exportGold(objects, spy, "run-2", { tables: ["fact_achats"], batchSize: 2 });
+    const written = await exportGold(objects, spy, "run-2", { tables: ["fact_achats"] });
     expect(written.map((m: RefreshMetadata) => [m.collection, m.record_count])).toEqual([["gold_fact_achats", 5]]);
-    // Row groups of 3 and 2 rows, cut to at most 2.
-    expect(sizes).toEqual([2, 1, 2]);
+    // Row groups of 3 and 2 rows, one array per column.
+    const columns = GOLD_TABLES.fact_achats.columns;
+    expect(batches.map((b) => (Array.isArray(b) ? "rows" : [b.rowCount, b.values.length]))).toEqual([
+      [3, columns.length],
+      [2, columns.length],
+    ]);
     expect((await serving.read("fact_achats")).rows).toEqual(FACT);
   });
 

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { StoreError } from "../../src/errors.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite.ts";
-import { FACT, batchesOf, factRows } from "./fixtures.ts";
+import { FACT, KPIS_EMPTY, batchesOf, factRows, idsOf } from "./fixtures.ts";
 
 const SQLITE_MODULE = resolve(import.meta.dir, "../../src/serving/sqlite.ts");
 
@@ -143,6 +143,53 @@ describe("sqlite serving store", () => {
     opened.push(writer);
     await writer.replaceTable("fact_achats", batchesOf(FACT.slice(0, 2), 10), "run-2");
     expect(await store.read("fact_achats")).toEqual({ rows: FACT.slice(0, 2), total: 2 });
+  });
+
+  test("fact_achats ids must rise strictly, as gold orders them: they are the table's row order", async () => {
+    const { store } = fresh();
+    await store.replaceTable("fact_achats", batchesOf(FACT, 10), "run-1");
+    const swapped = [FACT[0]!, FACT[2]!, FACT[1]!];
+    const err = await asyncStoreFailure(store.replaceTable("fact_achats", batchesOf(swapped, 1), "run-2"));
+    expect(err.kind).toBe("failed");
+    expect(err.message).toBe("id_achat must rise strictly in gold order: row 3 has 2 after 3");
+    const repeated = await asyncStoreFailure(store.replaceTable("fact_achats", batchesOf([FACT[0]!, FACT[0]!], 10), "run-2"));
+    expect(repeated.message).toBe("id_achat must rise strictly in gold order: row 2 has 1 after 1");
+    expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: 5 });
+  });
+
+  test("a load's pages reach the database file without waiting for the last connection to close", async () => {
+    const { path, store } = fresh();
+    await store.replaceTable("kpis", batchesOf(KPIS_EMPTY, 1), "run-1");
+    // A reader that has read keeps the WAL open, so closing the store is not the last close
+    // (which would copy the WAL into the file itself).
+    const reader = new Database(path, { readonly: true });
+    try {
+      expect(reader.query("SELECT count(*) AS n FROM gold_kpis").get()).toEqual({ n: 1 });
+      await store.replaceTable("fact_achats", batchesOf(factRows(50_000, "x"), 10_000), "run-1");
+      await store.close();
+      expect(existsSync(`${path}-wal`)).toBe(true);
+      expect(statSync(path).size).toBeGreaterThan(2_000_000);
+      expect(reader.query("SELECT count(*) AS n FROM gold_fact_achats").get()).toEqual({ n: 50_000 });
+    } finally {
+      reader.close();
+    }
+  });
+
+  test("a fact table of the earlier layout (rows keyed by _row) still reads in gold order, with its count", async () => {
+    const { path, store } = fresh();
+    const raw = new Database(path);
+    const columns = Object.keys(FACT[0]!);
+    raw.run(`CREATE TABLE gold_fact_achats (_row INTEGER PRIMARY KEY, ${columns.join(", ")})`);
+    const insert = raw.prepare(`INSERT INTO gold_fact_achats (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
+    for (const row of FACT) insert.run(...columns.map((c) => row[c]!));
+    raw.run(`CREATE TABLE _refresh_metadata (collection TEXT PRIMARY KEY, write_start TEXT NOT NULL, write_end TEXT NOT NULL,
+      duration_seconds REAL NOT NULL, record_count INTEGER NOT NULL, run_id TEXT NOT NULL)`);
+    raw.run("INSERT INTO _refresh_metadata VALUES ('gold_fact_achats', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:01.000Z', 1, 5, 'old')");
+    raw.close();
+    expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: 5 });
+    expect(idsOf((await store.read("fact_achats", { sort: { column: "montant", direction: "asc" }, limit: 3 })).rows)).toEqual([
+      9007199254740991, 2, 5,
+    ]);
   });
 
   test("a database locked by another writer is a StoreError, and the served table is untouched", async () => {

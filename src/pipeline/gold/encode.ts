@@ -1,46 +1,81 @@
-import { csvField, csvLine } from "../../formats/csv.ts";
+import { csvLine } from "../../formats/csv.ts";
 import { ParquetStreamWriter } from "../../formats/parquet.ts";
+import { fieldOf } from "./csv-fields.ts";
 import type { GoldTable } from "./gold-table.ts";
-import type { Cell } from "./tables.ts";
 
-/** Rows per CSV chunk and per Parquet row group: big enough to amortise, small enough to stream. */
-const CSV_BATCH_ROWS = 10_000;
-const ROW_GROUP_ROWS = 100_000;
+/** Rows per batch taken from a table, and per Parquet row group: big enough to amortise, small enough to stream. */
+const BATCH_ROWS = 100_000;
+/** Rows encoded field by field before they are put together: their fields stay in the caches. */
+const RUN_ROWS = 4096;
+/** Bytes per CSV chunk: the folder store's write size. */
+const CHUNK_BYTES = 1 << 20;
+
+const LF = 0x0a;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
 
 /**
- * The table as CSV text: the header line, then the rows in batches of lines. A batch is joined
- * once (flat text the encoder copies fast, where `+=` per line built a deep rope), and a cell
- * equal to the one above it reuses its text: a client's or a day's rows repeat most cells.
+ * The table as CSV bytes: the header line, then runs of rows. Each field of a run is encoded in
+ * one pass into a scratch buffer, then the run's lines are put together from them. Chunks are
+ * fresh buffers of about `chunkBytes`, as a store may keep a chunk it was given (S3 gathers
+ * them into parts).
  */
-export function* tableCsvChunks(table: GoldTable, batchRows = CSV_BATCH_ROWS): Iterable<string> {
-  yield csvLine(table.columns.map((c) => c.name));
+export function* tableCsvChunks(table: GoldTable, batchRows = BATCH_ROWS, chunkBytes = CHUNK_BYTES): Iterable<Uint8Array> {
+  const header = new TextEncoder().encode(csvLine(table.columns.map((c) => c.name)));
+  // Fresh memory for each chunk, but not cleared first: only what is written is handed out.
+  let out: Uint8Array = Buffer.allocUnsafe(Math.max(chunkBytes, header.length));
+  out.set(header);
+  let at = header.length;
   const width = table.columns.length;
-  const above = new Array<Cell | undefined>(width).fill(undefined);
-  const aboveText = new Array<string>(width).fill("");
-  for (let start = 0; start < table.rowCount; start += batchRows) {
-    const end = Math.min(start + batchRows, table.rowCount);
-    const values = table.slice(start, end);
-    const lines = new Array<string>(end - start + 1);
-    for (let r = 0; r < end - start; r++) {
-      let line = "";
-      for (let c = 0; c < width; c++) {
-        const v = values[c]![r] ?? null;
-        if (v !== above[c]) {
-          above[c] = v;
-          aboveText[c] = csvField(v);
-        }
-        line = c === 0 ? aboveText[c]! : line + "," + aboveText[c]!;
+  const ends = new Int32Array(width * RUN_ROWS);
+  const starts = new Int32Array(width);
+  let scratch = new Uint8Array(0);
+  for (let first = 0; first < table.rowCount; first += batchRows) {
+    const last = Math.min(first + batchRows, table.rowCount);
+    const fields = table.slice(first, last).map((column, c) => fieldOf(column, table.columns[c]!.type));
+    const room = fields.reduce((n, f) => n + f.max, 0) * RUN_ROWS;
+    if (scratch.length < room) scratch = new Uint8Array(room);
+    for (let from = 0; from < last - first; from += RUN_ROWS) {
+      const rows = Math.min(RUN_ROWS, last - first - from);
+      let used = 0;
+      fields.forEach((field, c) => {
+        starts[c] = used;
+        used = field.encode(from, from + rows, scratch, used, ends, c * RUN_ROWS);
+      });
+      // The fields, a comma or newline after each, and a lone empty field's quotes.
+      const size = used + rows * width * 3;
+      if (at + size > out.length) {
+        if (at > 0) yield out.subarray(0, at);
+        out = Buffer.allocUnsafe(Math.max(chunkBytes, size));
+        at = 0;
       }
-      // As csvLine: a lone empty field would be a blank line, which readers skip.
-      lines[r] = line === "" && width === 1 ? '""' : line;
+      at = joinLines(scratch, starts, ends, width, rows, out, at);
     }
-    lines[end - start] = "";
-    yield lines.join("\n");
   }
+  if (at > 0) yield out.subarray(0, at);
+}
+
+/** The lines of a run from its encoded fields: column c's cell of row r ends at ends[c × RUN_ROWS + r]. */
+function joinLines(scratch: Uint8Array, starts: Int32Array, ends: Int32Array, width: number, rows: number, out: Uint8Array, at: number): number {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < width; c++) {
+      const k = c * RUN_ROWS + r;
+      const start = r === 0 ? starts[c]! : ends[k - 1]!;
+      const end = ends[k]!;
+      for (let p = start; p < end; p++) out[at++] = scratch[p]!;
+      // As csvLine: a lone empty field would be a blank line, which readers skip.
+      if (width === 1 && start === end) {
+        out[at++] = QUOTE;
+        out[at++] = QUOTE;
+      }
+      out[at++] = c === width - 1 ? LF : COMMA;
+    }
+  }
+  return at;
 }
 
 /** The table as a Parquet file, in pieces ready to be streamed into an object store. */
-export function* tableParquetChunks(table: GoldTable, rowGroupRows = ROW_GROUP_ROWS): Iterable<Uint8Array> {
+export function* tableParquetChunks(table: GoldTable, rowGroupRows = BATCH_ROWS): Iterable<Uint8Array> {
   const writer = new ParquetStreamWriter(table.columns);
   for (let start = 0; start < table.rowCount; start += rowGroupRows) {
     const end = Math.min(start + rowGroupRows, table.rowCount);

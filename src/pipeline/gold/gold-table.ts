@@ -1,15 +1,19 @@
+import { cellAt, type Column } from "./columns.ts";
 import { GOLD_TABLES, type Cell, type ColumnDef, type GoldTableName, type Row } from "./tables.ts";
 
 /**
- * A finished gold table. Rows come out in slices, one array per column, so the writers can
- * stream a 10M-row fact table without it ever existing whole as JavaScript values.
+ * A finished gold table. Rows come out in slices, one column each (columns.ts), so the writers
+ * can stream a 10M-row fact table without it ever existing whole as JavaScript values.
  */
 export interface GoldTable {
   readonly name: GoldTableName;
   readonly columns: readonly ColumnDef[];
   readonly rowCount: number;
-  /** Rows [start, end) in SPEC's row order: one array per column, in `columns` order. */
-  slice(start: number, end: number): ArrayLike<Cell>[];
+  /**
+   * Rows [start, end) in SPEC's row order: one column each, in `columns` order. They may be
+   * reused by the next call: a consumer is done with a slice before it asks for another.
+   */
+  slice(start: number, end: number): Column[];
 }
 
 export type GoldTables = { readonly [N in GoldTableName]: GoldTable };
@@ -31,7 +35,7 @@ export function rowsOf(table: GoldTable, start: number, end: number): Row[] {
   const rows: Row[] = [];
   for (let r = 0; r < to - start; r++) {
     const row: Row = {};
-    for (let c = 0; c < table.columns.length; c++) row[table.columns[c]!.name] = values[c]![r] ?? null;
+    table.columns.forEach((column, c) => (row[column.name] = cellAt(values[c]!, column.type, r)));
     rows.push(row);
   }
   return rows;

@@ -3,8 +3,9 @@ import { objectAsyncBuffer, readParquetColumns } from "../../formats/parquet.ts"
 import type { ObjectStore } from "../../storage/object-store.ts";
 import { readState, unchangedReason, writeState } from "../layer-state.ts";
 import { SILVER_KEYS, silverSummary } from "../silver/index.ts";
-import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES, type Client } from "../silver/types.ts";
+import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../silver/types.ts";
 import { GoldBuilder } from "./build.ts";
+import { Collect } from "./collect.ts";
 import { tableCsvChunks, tableParquetChunks } from "./encode.ts";
 import { rowsOf, type GoldTables } from "./gold-table.ts";
 import { GOLD_TABLE_NAMES, type ColumnDef, type Row } from "./tables.ts";
@@ -34,21 +35,33 @@ async function* readSilver(store: ObjectStore, key: string, columns: ColumnDef[]
   yield* readParquetColumns(await objectAsyncBuffer(store, "silver", key), columns);
 }
 
-async function build(store: ObjectStore, expectedPurchases: number, progress: (text: string) => void): Promise<GoldTables> {
-  const clients: Client[] = [];
+/**
+ * How often spent memory is collected (collect.ts): a quick collection every row group read or
+ * every few chunks written, so their memory is handed out again at once, and a full one now
+ * and then, which caps what stays resident.
+ */
+const READ_ROWS_PER_COLLECTION = 100_000;
+const READ_ROWS_PER_FULL_COLLECTION = 1_000_000;
+const WRITTEN_BYTES_PER_COLLECTION = 8 << 20;
+const WRITTEN_BYTES_PER_FULL_COLLECTION = 64 << 20;
+
+async function build(store: ObjectStore, progress: (text: string) => void): Promise<GoldTables> {
+  const silver = await silverSummary(store);
+  const expected = silver && { clients: silver.clients.kept + silver.achats.orphans, purchases: silver.achats.kept };
+  const builder = new GoldBuilder([], expected ?? {});
+  const collect = new Collect(READ_ROWS_PER_COLLECTION, READ_ROWS_PER_FULL_COLLECTION);
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.clients, SILVER_CLIENT_TYPES)) {
-    const [id, nom, email, date, pays] = values as [number[], string[], string[], string[], (string | null)[]];
-    for (let i = 0; i < rowCount; i++) {
-      clients.push({ id_client: id[i]!, nom: nom[i]!, email: email[i]!, date_inscription: date[i]!, pays: pays[i] ?? null });
-    }
+    builder.addClientColumns(values, rowCount);
+    collect.spent(rowCount);
   }
-  const builder = new GoldBuilder(clients, expectedPurchases);
   let n = 0;
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.achats, SILVER_ACHAT_TYPES)) {
     builder.addColumns(values, rowCount);
     n += rowCount;
     progress(`${formatInt(n)} purchases`);
+    collect.spent(rowCount);
   }
+  collect.now(); // finish() takes a copy of every amount
   return builder.finish();
 }
 
@@ -60,7 +73,7 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
     const reason = await unchangedReason(store, "gold", inputs);
     if (reason) return { skipped: reason };
   }
-  const tables = await build(store, (await silverSummary(store))?.achats.kept ?? 0, options.progress);
+  const tables = await build(store, options.progress);
   const rows: Record<string, number> = {};
   for (const name of GOLD_TABLE_NAMES) {
     const table = tables[name];
@@ -84,21 +97,11 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
   return { summary: { rows, kpis } };
 }
 
-const GC_EVERY_BYTES = 64 << 20;
-
 /** A lazily produced body: the next chunk is encoded only when the store asks for it. */
-async function* asyncChunks(chunks: Iterable<string | Uint8Array>): AsyncIterable<Uint8Array> {
-  const encoder = new TextEncoder();
-  let sinceCollection = 0;
-  for (const chunk of chunks) {
-    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+async function* asyncChunks(chunks: Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const collect = new Collect(WRITTEN_BYTES_PER_COLLECTION, WRITTEN_BYTES_PER_FULL_COLLECTION);
+  for (const bytes of chunks) {
     yield bytes;
-    // A written chunk is garbage at once, but the collector runs on heap growth and hardly counts
-    // these buffers: without a nudge, 10M purchases left gigabytes of them resident.
-    sinceCollection += bytes.byteLength;
-    if (sinceCollection > GC_EVERY_BYTES) {
-      sinceCollection = 0;
-      Bun.gc(false);
-    }
+    collect.spent(bytes.byteLength);
   }
 }

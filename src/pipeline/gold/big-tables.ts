@@ -1,0 +1,111 @@
+/**
+ * The two tables with a row per purchase or per client. Nothing is materialised up front:
+ * each slice gathers its rows' ids and amounts into typed arrays, and points at the values
+ * held once (a client's id, name or email, a product, a day) through indices, which the
+ * writers copy from directly, and which let Parquet's dictionaries be built without hashing.
+ * The arrays are reused from one slice to the next (fresh memory costs a page fault per 4 KiB).
+ */
+import type { Clients } from "./clients.ts";
+import type { Utf8Values } from "./columns.ts";
+import type { GoldTable } from "./gold-table.ts";
+import { idOrder } from "./id-order.ts";
+import type { PurchaseColumns } from "./purchases.ts";
+import { GOLD_TABLES } from "./tables.ts";
+
+/** fact_achats in id_achat order: `days` gives each day group's day number, `products` each product group's name. */
+export function factTable(facts: PurchaseColumns, clients: Clients, days: Int32Array, products: Utf8Values): GoldTable {
+  const rowCount = facts.length;
+  const order = idOrder(facts.idAchat, rowCount);
+  const { kept, ids, name: names, inscription: inscriptions, country: countries } = clients;
+  const inscriptionDays = Int32Array.from(clients.inscriptionDays);
+  const { idAchat: idAchats, client: rowClient, day: rowDay, montant: montants, product: rowProduct } = facts;
+  const scratch = new Scratch();
+  return {
+    name: "fact_achats",
+    columns: GOLD_TABLES.fact_achats.columns,
+    rowCount,
+    slice(start, end) {
+      const n = Math.max(0, Math.min(end, rowCount) - start);
+      const [idAchat, montant] = scratch.numbers(n, 2) as Two<Float64Array>;
+      const [client, day, product, keptClient, name, inscription, country] = scratch.indices(n, 7) as Seven<Int32Array>;
+      for (let i = 0; i < n; i++) {
+        const r = order ? order[start + i]! : start + i;
+        const c = rowClient[r]!;
+        const isKept = c < kept; // an orphan's client columns are null
+        idAchat[i] = idAchats[r]!;
+        montant[i] = montants[r]!;
+        client[i] = c;
+        day[i] = rowDay[r]!;
+        product[i] = rowProduct[r]!;
+        keptClient[i] = isKept ? c : -1;
+        name[i] = isKept ? names[c]! : -1;
+        inscription[i] = isKept ? inscriptions[c]! : -1;
+        country[i] = isKept ? countries[c]! : -1;
+      }
+      return [
+        idAchat,
+        { values: ids, index: client },
+        { values: days, index: day },
+        montant,
+        { values: products, index: product },
+        { values: clients.names.utf8, index: name },
+        { values: clients.email, index: keptClient },
+        { values: inscriptionDays, index: inscription },
+        { values: clients.countries.utf8, index: country },
+      ];
+    },
+  };
+}
+
+/** dim_clients: every kept client, in id_client order. */
+export function dimClientsTable(clients: Clients): GoldTable {
+  const { kept, ids, name: names, inscription: inscriptions, country: countries } = clients;
+  const order = idOrder(ids, kept);
+  const inscriptionDays = Int32Array.from(clients.inscriptionDays);
+  const scratch = new Scratch();
+  return {
+    name: "dim_clients",
+    columns: GOLD_TABLES.dim_clients.columns,
+    rowCount: kept,
+    slice(start, end) {
+      const n = Math.max(0, Math.min(end, kept) - start);
+      const [id] = scratch.numbers(n, 1) as [Float64Array];
+      const [client, name, inscription, country] = scratch.indices(n, 4) as Four<Int32Array>;
+      for (let i = 0; i < n; i++) {
+        const c = order ? order[start + i]! : start + i;
+        client[i] = c;
+        id[i] = ids[c]!;
+        name[i] = names[c]!;
+        inscription[i] = inscriptions[c]!;
+        country[i] = countries[c]!;
+      }
+      return [
+        id,
+        { values: clients.names.utf8, index: name },
+        { values: clients.email, index: client },
+        { values: inscriptionDays, index: inscription },
+        { values: clients.countries.utf8, index: country },
+      ];
+    },
+  };
+}
+
+type Two<T> = [T, T];
+type Four<T> = [T, T, T, T];
+type Seven<T> = [T, T, T, T, T, T, T];
+
+/** A table's slice arrays, kept for the next slice when it is no longer. */
+class Scratch {
+  #numbers: Float64Array[] = [];
+  #indices: Int32Array[] = [];
+
+  numbers(n: number, count: number): Float64Array[] {
+    if (!this.#numbers[0] || this.#numbers[0].length < n) this.#numbers = Array.from({ length: count }, () => new Float64Array(n));
+    return this.#numbers.map((a) => a.subarray(0, n));
+  }
+
+  indices(n: number, count: number): Int32Array[] {
+    if (!this.#indices[0] || this.#indices[0].length < n) this.#indices = Array.from({ length: count }, () => new Int32Array(n));
+    return this.#indices.map((a) => a.subarray(0, n));
+  }
+}
