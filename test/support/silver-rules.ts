@@ -60,7 +60,14 @@ export function checkClient(f: ClientFields, asOfDay: number) {
   const row = new rules.ClientRow();
   const reason = rules.checkClient(batch, ranges, rules.trimFields(batch, 0, ranges), asOfDay, row);
   if (reason !== null) return { ok: false as const, reason };
-  return { ok: true as const, client: { ...row, date_inscription: isoFromDayNumber(row.date_inscription) } };
+  const client = {
+    id_client: row.id_client,
+    nom: batch.decode(ranges[2]!, ranges[3]!),
+    email: row.loweredEmail ?? batch.decode(ranges[4]!, ranges[5]!),
+    date_inscription: isoFromDayNumber(row.date_inscription),
+    pays: row.pays,
+  };
+  return { ok: true as const, client };
 }
 
 /** Purchase rules 1–4, then 5–8 with the given limit; a kept purchase with its date as `YYYY-MM-DD`. */

@@ -28,6 +28,28 @@ export class Utf8Values {
     this.starts = new Uint32Array(Math.max(expectedCount, 16) + 1);
   }
 
+  /** Appends bytes [start, end) of `from`, already UTF-8, returning their entry number. */
+  pushBytes(from: Uint8Array, start: number, end: number): number {
+    if (this.count + 1 === this.starts.length) this.starts = grown(this.starts, new Uint32Array(Math.ceil(this.starts.length * 1.5)));
+    const at = this.starts[this.count]!;
+    const length = end - start;
+    if (at + length > this.bytes.length) {
+      const bytes = Buffer.allocUnsafe(Math.max(Math.ceil(this.bytes.length * 1.5), at + length));
+      bytes.set(this.bytes.subarray(0, at));
+      this.bytes = bytes;
+    }
+    this.bytes.set(from.subarray(start, end), at);
+    if (length > this.maxLength) this.maxLength = length;
+    this.starts[++this.count] = at + length;
+    return this.count - 1;
+  }
+
+  /** Forgets every entry, keeping the memory for the next ones. */
+  clear(): void {
+    this.count = 0;
+    this.maxLength = 0;
+  }
+
   /** Appends the UTF-8 of `s`, returning its entry number. */
   pushString(s: string): number {
     if (this.count + 1 === this.starts.length) this.starts = grown(this.starts, new Uint32Array(Math.ceil(this.starts.length * 1.5)));

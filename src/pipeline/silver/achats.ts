@@ -55,11 +55,11 @@ export async function cleanAchats(
         continue;
       }
       if (!clientIds.has(row.id_client)) orphans++;
-      out.set(0, row.id_achat);
-      out.set(1, row.id_client);
-      out.set(2, row.date_achat);
-      out.set(3, row.montant);
-      out.set(4, products.of(batch, f[8]!, f[9]!));
+      out.number(0, row.id_achat);
+      out.number(1, row.id_client);
+      out.number(2, row.date_achat);
+      out.number(3, row.montant);
+      out.repeated(4, products.of(batch, f[8]!, f[9]!));
       out.next();
     }
     rowsIn += batch.count;

@@ -42,11 +42,12 @@ export async function cleanClients(
         rejects.add(batch.fields(r), reason, batch.lines[r]!);
         continue;
       }
-      out.set(0, row.id_client);
-      out.set(1, row.nom);
-      out.set(2, row.email);
-      out.set(3, row.date_inscription);
-      out.set(4, row.pays);
+      out.number(0, row.id_client);
+      out.bytes(1, batch.bytes, f[2]!, f[3]!);
+      if (row.loweredEmail === null) out.bytes(2, batch.bytes, f[4]!, f[5]!);
+      else out.text(2, row.loweredEmail);
+      out.number(3, row.date_inscription);
+      out.repeated(4, row.pays);
       out.next();
     }
     rowsIn += batch.count;

@@ -1,21 +1,55 @@
 import { ParquetStreamWriter, type ParquetColumn } from "../../formats/parquet.ts";
-import type { Cell } from "../gold/tables.ts";
+import { Utf8Values, type Indexed } from "../gold/columns.ts";
 import type { StagedFile } from "../staging.ts";
 
 /**
- * Numbers of a REQUIRED column go into a reused typed array, dates as day numbers; anything
- * else into an array. Holding 100k rows of boxed values and date strings until the row group
- * was written cost more than the rules themselves (the collector kept walking them).
+ * A text column of one row group: its values as UTF-8 and each row's entry (-1 for null). Text
+ * read from the CSV goes in as its bytes, never decoded; a repeated text (a product, a country)
+ * is stored once per group, which the writer turns into a Parquet dictionary.
  */
-type Column = Float64Array | Int32Array | Cell[];
+class TextColumn implements Indexed {
+  readonly values: Utf8Values;
+  readonly index: Int32Array;
+  private readonly entries = new Map<string, number>();
 
-const columnOf = (def: ParquetColumn, size: number): Column =>
-  def.nullable !== false || def.type === "string" ? [] : def.type === "date" ? new Int32Array(size) : new Float64Array(size);
+  constructor(size: number) {
+    this.values = new Utf8Values(size, size * 16);
+    this.index = new Int32Array(size);
+  }
+
+  clear(): void {
+    this.values.clear();
+    this.entries.clear();
+  }
+
+  repeated(row: number, text: string | null): void {
+    if (text === null) {
+      this.index[row] = -1;
+      return;
+    }
+    let entry = this.entries.get(text);
+    if (entry === undefined) {
+      entry = this.values.pushString(text);
+      this.entries.set(text, entry);
+    }
+    this.index[row] = entry;
+  }
+}
+
+type Column = Float64Array | Int32Array | TextColumn;
+
+function columnOf(def: ParquetColumn, size: number): Column {
+  if (def.type === "string") return new TextColumn(size);
+  // Silver's nullable column is text (pays); numbers are REQUIRED and live in typed arrays.
+  if (def.nullable !== false) throw new Error(`silver column ${def.name}: a nullable ${def.type} is not supported`);
+  return def.type === "date" ? new Int32Array(size) : new Float64Array(size);
+}
 
 /**
  * Kept rows gathered into columns and written to a staged Parquet file one row group at a time.
- * Filling a row is synchronous (a promise per row cost more than the row's rules); the caller lets the
- * written bytes out with `drain()` between batches.
+ * Filling a row is synchronous (a promise per row cost more than the row's rules); the caller
+ * lets the written bytes out with `drain()` between batches. Every array is reused from one
+ * row group to the next: fresh memory costs a page fault per 4 KiB.
  */
 export class ParquetOut {
   private readonly writer: ParquetStreamWriter;
@@ -25,18 +59,36 @@ export class ParquetOut {
 
   constructor(
     private readonly out: StagedFile,
-    private readonly defs: readonly ParquetColumn[],
+    defs: readonly ParquetColumn[],
     private readonly groupSize = 100_000,
   ) {
     this.writer = new ParquetStreamWriter(defs);
     this.columns = defs.map((d) => columnOf(d, groupSize));
   }
 
-  /** Cell c of the row being filled (dates as day numbers); `next()` ends the row. */
-  set(c: number, value: Cell): void {
-    (this.columns[c] as Cell[])[this.filled] = value;
+  /** A number (a day number for a date) in column c of the row being filled. */
+  number(c: number, value: number): void {
+    (this.columns[c] as Float64Array)[this.filled] = value;
   }
 
+  /** UTF-8 bytes [start, end) of `from` as the text of column c. */
+  bytes(c: number, from: Uint8Array, start: number, end: number): void {
+    const column = this.columns[c] as TextColumn;
+    column.index[this.filled] = column.values.pushBytes(from, start, end);
+  }
+
+  /** A text of column c that many rows share (stored once per row group), or null. */
+  repeated(c: number, text: string | null): void {
+    (this.columns[c] as TextColumn).repeated(this.filled, text);
+  }
+
+  /** A text of column c that is the row's own. */
+  text(c: number, text: string): void {
+    const column = this.columns[c] as TextColumn;
+    column.index[this.filled] = column.values.pushString(text);
+  }
+
+  /** Ends the row being filled. */
   next(): void {
     this.rows++;
     if (++this.filled === this.groupSize) this.writeGroup();
@@ -47,13 +99,11 @@ export class ParquetOut {
     await this.out.drain();
   }
 
-  /** The gathered rows as a row group; the writer copies them, so the typed arrays are reused. */
+  /** The gathered rows as a row group; the writer copies them, so every column is reused. */
   private writeGroup(): void {
     if (this.filled === 0) return;
     for (const chunk of this.writer.writeBatch(this.columns, this.filled)) this.out.write(chunk);
-    this.columns.forEach((column, c) => {
-      if (Array.isArray(column)) this.columns[c] = [];
-    });
+    for (const column of this.columns) if (column instanceof TextColumn) column.clear();
     this.filled = 0;
   }
 

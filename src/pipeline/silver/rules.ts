@@ -234,8 +234,11 @@ const AT = 64;
 const UPPER_A = 65;
 const UPPER_Z_LETTER = 90;
 
+const INVALID = "";
+
 /**
- * The email lower-cased (Unicode toLowerCase) when it is valid, else null. ASCII, nearly every
+ * An email judged on its lower-cased form (Unicode toLowerCase): INVALID, null when it is
+ * valid and lower-casing changes nothing, else the lower-cased text. ASCII, nearly every
  * address, is judged on its bytes (lower-casing leaves `@`, `.` and white space alone); the
  * rest goes through the text.
  */
@@ -246,24 +249,24 @@ function lowerEmail(batch: CsvBatch, start: number, end: number): string | null 
   for (let i = start; i < end; i++) {
     const c = b[i]!;
     if (c >= 0x80) {
-      const email = batch.decode(start, end).toLowerCase();
-      return isValidEmail(email) ? email : null;
+      const text = batch.decode(start, end);
+      const email = text.toLowerCase();
+      return !isValidEmail(email) ? INVALID : email === text ? null : email;
     }
     if (c === AT) {
-      if (at >= 0) return null;
+      if (at >= 0) return INVALID;
       at = i;
     } else if (c === SPACE || (c >= 9 && c <= 13)) {
-      return null;
+      return INVALID;
     } else if (c >= UPPER_A && c <= UPPER_Z_LETTER) {
       upper = true;
     }
   }
-  if (at <= start) return null;
+  if (at <= start) return INVALID;
   // The part after @ needs a dot with at least one character on each side.
   const dot = b.indexOf(DOT, at + 2);
-  if (dot < 0 || dot >= end - 1) return null;
-  const email = batch.decode(start, end);
-  return upper ? email.toLowerCase() : email;
+  if (dot < 0 || dot >= end - 1) return INVALID;
+  return upper ? batch.decode(start, end).toLowerCase() : null;
 }
 
 /**
@@ -319,11 +322,14 @@ export function quantileLinear(values: Float64Array, q: number): number {
 /** `too_old`: a purchase more than this many days before as_of. */
 export const MAX_AGE_DAYS = 3650;
 
-/** A client that passed rules 1–5, filled in place (one object for the whole pass). */
+/**
+ * A client that passed rules 1–5, filled in place (one object for the whole pass). nom, and
+ * email unless lower-casing changed it, stay the record's trimmed bytes (see trimFields).
+ */
 export class ClientRow {
   id_client = 0;
-  nom = "";
-  email = "";
+  /** The lower-cased email when it differs from the bytes as written, else null. */
+  loweredEmail: string | null = null;
   /** Day number. */
   date_inscription = 0;
   pays: string | null = null;
@@ -348,13 +354,12 @@ export function checkClient(
   const id = parseId(b, f[0]!, f[1]!);
   if (id === null) return "invalid_id";
   const email = lowerEmail(batch, f[4]!, f[5]!);
-  if (email === null) return "invalid_email";
+  if (email === INVALID) return "invalid_email";
   const day = parseDate(b, f[6]!, f[7]!);
   if (day === null) return "invalid_date";
   if (day > asOfDay) return "future_date";
   row.id_client = id;
-  row.nom = batch.decode(f[2]!, f[3]!);
-  row.email = email;
+  row.loweredEmail = email;
   row.date_inscription = day;
   row.pays = nulls & 0b10000 ? null : countries.of(batch, f[8]!, f[9]!);
   return null;
