@@ -242,6 +242,9 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
       rec.duration_ms = Math.round(performance.now() - t0);
       observer.taskEnded?.(rec);
       await save();
+      // A task's garbage goes before the next task starts: one process running every layer
+      // then peaks like its largest layer, not like their sum.
+      Bun.gc(true);
     }
   } finally {
     clearInterval(heartbeat);
