@@ -38,43 +38,87 @@ const FIELD_START = 0;
 const UNQUOTED = 1;
 const QUOTED = 2;
 const QUOTE_IN_QUOTED = 3;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
 
 /**
- * Counts CSV records without building fields: newlines outside quotes, minus blank lines and
- * the header. Quotes follow the reader's rules: a quote opens quoting only at the start of a
- * field (elsewhere it is data), and `""` inside quotes is one quote.
+ * Counts CSV records without building fields: line ends outside quotes, minus blank lines and
+ * the header. Quotes and blank lines follow the reader's rules: a quote opens quoting only at
+ * the start of a field (elsewhere it is data), `""` inside quotes is one quote, and a line is
+ * blank when nothing is left once one CR before its end is dropped.
  */
 export class RecordCounter {
   private state = FIELD_START;
-  private lineHasData = false;
   private records = 0;
+  /** The current line opened a quote: it is a record, whatever else it holds. */
+  private quoted = false;
+  /** Bytes of the current line outside quotes (counted up to 2) and the last of them. */
+  private lineBytes = 0;
+  private lastByte = 0;
+
   push(chunk: Uint8Array): void {
-    let { state, lineHasData, records } = this;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i]!;
-      if (state === QUOTED) {
-        if (b === 0x22) state = QUOTE_IN_QUOTED;
-        continue;
+    const n = chunk.length;
+    let quoteAt = -1;
+    for (let i = 0; i < n; ) {
+      if (quoteAt < i) quoteAt = chunk.indexOf(QUOTE, i) >>> 0; // none: past any index
+      if (this.state !== QUOTED) {
+        // A line without a quote, the usual case: its end is found natively.
+        const lf = chunk.indexOf(LF, i) >>> 0;
+        if (quoteAt > lf || quoteAt >= n) {
+          const end = Math.min(lf, n);
+          this.unquoted(chunk, i, end);
+          if (end < n) this.endLine();
+          i = end + 1;
+          continue;
+        }
       }
-      if (b === 0x0a) {
-        if (lineHasData) records++;
-        lineHasData = false;
-        state = FIELD_START;
-        continue;
-      }
-      if (b === 0x0d) continue;
-      lineHasData = true;
-      if (b === 0x2c) state = FIELD_START;
-      else if (b === 0x22 && (state === FIELD_START || state === QUOTE_IN_QUOTED)) state = QUOTED;
-      else state = UNQUOTED;
+      i = this.quotedLine(chunk, i);
     }
-    this.state = state;
-    this.lineHasData = lineHasData;
-    this.records = records;
   }
+
+  /** Byte by byte from i to the end of the line (an LF outside quotes): returns the index after it. */
+  private quotedLine(chunk: Uint8Array, i: number): number {
+    for (; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (this.state === QUOTED) {
+        if (b === QUOTE) this.state = QUOTE_IN_QUOTED;
+      } else if (b === LF) {
+        this.endLine();
+        return i + 1;
+      } else if (b === QUOTE && (this.state === FIELD_START || this.state === QUOTE_IN_QUOTED)) {
+        this.state = QUOTED;
+        this.quoted = true;
+      } else {
+        this.unquoted(chunk, i, i + 1);
+      }
+    }
+    return i;
+  }
+
+  /** Bytes [from, to) of a line, none of them a quote that opens a field or a line end. */
+  private unquoted(chunk: Uint8Array, from: number, to: number): void {
+    if (to === from) return;
+    this.lineBytes = Math.min(2, this.lineBytes + to - from);
+    this.lastByte = chunk[to - 1]!;
+    this.state = this.lastByte === COMMA ? FIELD_START : UNQUOTED;
+  }
+
+  private lineIsRecord(): boolean {
+    return this.quoted || this.lineBytes > 1 || (this.lineBytes === 1 && this.lastByte !== CR);
+  }
+
+  private endLine(): void {
+    if (this.lineIsRecord()) this.records++;
+    this.quoted = false;
+    this.lineBytes = 0;
+    this.state = FIELD_START;
+  }
+
   /** Data records: every record but the header. */
   finish(): number {
-    const total = this.records + (this.lineHasData ? 1 : 0);
+    const total = this.records + (this.lineIsRecord() ? 1 : 0);
     return Math.max(0, total - 1);
   }
 }

@@ -21,9 +21,11 @@ export class Staging {
     return new StagedFile(join(this.dir, name));
   }
 
-  /** Publishes a closed staged file under a key. */
+  /** Publishes a closed staged file under a key: moved in when the store can, else streamed. */
   async publish(name: string, store: ObjectStore, bucket: Bucket, key: string): Promise<void> {
-    await store.put(bucket, key, fileChunks(join(this.dir, name)));
+    const path = join(this.dir, name);
+    if (store.putFile) await store.putFile(bucket, key, path);
+    else await store.put(bucket, key, fileChunks(path));
   }
 
   async dispose(): Promise<void> {

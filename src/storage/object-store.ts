@@ -39,6 +39,11 @@ export interface ObjectStore {
    * false when one exists. Left out by stores that cannot promise it (S3 servers differ).
    */
   putIfAbsent?(bucket: Bucket, key: string, body: string): Promise<boolean>;
+  /**
+   * Moves a local file in as an object (the file is gone afterwards), for stores that can do it
+   * without copying the bytes; others take the file as a body with put.
+   */
+  putFile?(bucket: Bucket, key: string, path: string): Promise<ObjectInfo>;
   /** Where an object lies on this machine, for stores that keep objects as local files. */
   localPath?(bucket: Bucket, key: string): string;
   /** Streams an object (optionally a byte range). Throws StoreError "not_found". */
