@@ -1,12 +1,17 @@
 import { InputError } from "../../errors.ts";
 import { csvBatches, type CsvBatch } from "../../formats/csv-reader.ts";
+import { localFileChunks } from "../../storage/file-chunks.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
 import { DATASETS, type Dataset } from "../datasets.ts";
 
-/** A bronze copy read back as batches of data records, after the header check below. */
+/**
+ * A bronze copy read back as batches of data records, after the header check below. A copy
+ * that is a local file is read through one reused buffer (the CSV reader copies what it keeps).
+ */
 export async function* bronzeRecords(store: ObjectStore, entry: BronzeEntry): AsyncIterable<CsvBatch> {
-  yield* datasetRecords(await store.get("bronze", entry.key), entry.dataset);
+  const path = store.localPath?.("bronze", entry.key);
+  yield* datasetRecords(path === undefined ? await store.get("bronze", entry.key) : localFileChunks(path), entry.dataset);
 }
 
 /**
