@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Dirent } from "node:fs";
+import { closeSync, openSync, writeSync, type Dirent } from "node:fs";
 import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
@@ -10,8 +10,6 @@ import { BUCKETS, checkKey, type Body, type Bucket, type ListPage, type ObjectIn
 /** Partial writes carry this suffix until they are renamed into place; listings skip them. */
 const TEMP_SUFFIX = ".elt-tmp";
 const DEFAULT_LIMIT = 1000;
-/** Bytes a streamed write may buffer before it waits for the disk. */
-const FLUSH_BYTES = 1 << 20;
 
 /**
  * The embedded default: each bucket is a folder and each key a file under it (`/` makes
@@ -238,19 +236,15 @@ async function writeBody(path: string, body: Body): Promise<void> {
     await Bun.write(path, body);
     return;
   }
-  const sink = Bun.file(path).writer({ highWaterMark: FLUSH_BYTES });
+  // Each chunk is written before the next is asked for, as a body may reuse its buffer; a
+  // local write is shorter than the hop to a thread pool.
+  const fd = openSync(path, "w");
   try {
-    let pending = 0;
     for await (const chunk of body) {
-      await sink.write(chunk);
-      pending += chunk.byteLength;
-      if (pending >= FLUSH_BYTES) {
-        pending = 0;
-        await sink.flush();
-      }
+      for (let at = 0; at < chunk.byteLength; ) at += writeSync(fd, chunk, at);
     }
   } finally {
-    await sink.end();
+    closeSync(fd);
   }
 }
 

@@ -22,7 +22,11 @@ export interface ListPage {
   next?: string;
 }
 
-/** A body to store: whole bytes, text, or a stream of chunks (streamed, never buffered whole). */
+/**
+ * A body to store: whole bytes, text, or a stream of chunks (streamed, never buffered whole).
+ * A stream may reuse its buffer, so a chunk is only valid until the next one is asked for: a
+ * store that keeps chunks longer copies them.
+ */
 export type Body = Uint8Array | string | AsyncIterable<Uint8Array>;
 
 export interface ObjectStore {

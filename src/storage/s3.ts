@@ -272,18 +272,23 @@ interface Part {
 
 /** A body cut into parts of at least `size` bytes. */
 async function* cut(body: AsyncIterable<Uint8Array>, size: number): AsyncIterable<Part> {
-  let chunks: Uint8Array[] = [];
-  let total = 0;
+  // Copied as they come: a body's chunk is only valid until the next one is asked for.
+  let part = Buffer.allocUnsafe(size);
+  let filled = 0;
   for await (const chunk of body) {
-    chunks.push(chunk);
-    total += chunk.byteLength;
-    if (total >= size) {
-      yield { bytes: Buffer.concat(chunks, total), full: true };
-      chunks = [];
-      total = 0;
+    for (let from = 0; from < chunk.byteLength; ) {
+      const n = Math.min(chunk.byteLength - from, size - filled);
+      part.set(chunk.subarray(from, from + n), filled);
+      filled += n;
+      from += n;
+      if (filled === size) {
+        yield { bytes: part, full: true };
+        part = Buffer.allocUnsafe(size);
+        filled = 0;
+      }
     }
   }
-  if (total > 0) yield { bytes: Buffer.concat(chunks, total), full: false };
+  if (filled > 0) yield { bytes: part.subarray(0, filled), full: false };
 }
 
 async function* empty(): AsyncIterable<Uint8Array> {}

@@ -167,6 +167,20 @@ for (const backend of backends) {
       expect(received.digest("hex")).toBe(sent.digest("hex"));
     });
 
+    test("a body that writes every chunk into one reused buffer is stored as it was sent", async () => {
+      const buffer = new Uint8Array(1000);
+      async function* reusing() {
+        for (let i = 0; i < 50; i++) {
+          buffer.fill(i);
+          yield buffer;
+        }
+      }
+      await store.put("bronze", k("reused.bin"), reusing());
+      const stored = await readBytes(store, "bronze", k("reused.bin"));
+      expect(stored.length).toBe(50_000);
+      for (let i = 0; i < 50; i++) expect([i, stored[i * 1000], stored[i * 1000 + 999]]).toEqual([i, i, i]);
+    });
+
     test("a short streamed body and an empty one", async () => {
       const hash = new Bun.CryptoHasher("sha256");
       await store.put("bronze", k("small.bin"), pseudoRandom(3000, 1000, 7, hash));
