@@ -83,9 +83,10 @@ export interface MemoryRow {
 }
 
 /**
- * Memory silver needs per purchase by design: the q99 amounts (a Float64Array that doubles from
- * 64 Ki values) and the id sets of purchases and clients (bitsets that double from 8 KiB up to
- * the largest id, which the generator numbers from 1). An estimate from the row counts.
+ * Memory silver needs per purchase by design: the q99 amounts (a Float64Array sized from
+ * bronze's record count, at least 64 Ki values) and the id sets of purchases and clients
+ * (bitsets that double from 8 KiB up to the largest id, which the generator numbers from 1).
+ * An estimate from the row counts.
  */
 export function perRowBytes(data: Pick<Dataset, "rows">): number {
   const doubling = (start: number, need: number) => {
@@ -93,7 +94,7 @@ export function perRowBytes(data: Pick<Dataset, "rows">): number {
     while (n < need) n *= 2;
     return n;
   };
-  const amounts = 8 * doubling(1 << 16, data.rows.achats);
+  const amounts = 8 * Math.max(1 << 16, data.rows.achats);
   const ids = doubling(1 << 13, data.rows.achats / 8 + 1) + doubling(1 << 13, data.rows.clients / 8 + 1);
   return amounts + ids;
 }
