@@ -265,7 +265,7 @@ export class CsvByteParser {
     }
     this.line = line;
     this.keep(bytes, Math.min(p, n), checkEnd);
-    if (this.rest.length > max) this.tooLong(line);
+    if (withoutCr(this.rest, 0, this.rest.length) > max) this.tooLong(line);
     return batch;
   }
 
@@ -324,7 +324,7 @@ export class CsvByteParser {
           break;
       }
     }
-    if (i - p > this.maxRecordLength) this.tooLong(line);
+    if (withoutCr(bytes, p, i) > this.maxRecordLength) this.tooLong(line);
     if (i === n && !final) return -1;
     if (i === n && mode === Mode.Quoted) {
       const at = line + countLf(bytes, p, quoteStart);
@@ -379,6 +379,14 @@ export class CsvByteParser {
   private tooLong(line: number): never {
     throw new InputError(`${this.file}:${line}: record is longer than ${this.maxRecordLength} bytes`, this.file, line);
   }
+}
+
+/**
+ * A record's length for the cap: bytes [from, to) less a CR that ends them, which is the line
+ * ending (or may be, when its LF is still to come), so where a chunk ends cannot matter.
+ */
+function withoutCr(bytes: Uint8Array, from: number, to: number): number {
+  return to > from && bytes[to - 1] === CR ? to - from - 1 : to - from;
 }
 
 function countLf(bytes: Uint8Array, from: number, to: number): number {

@@ -42,6 +42,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
+const BOM = [0xef, 0xbb, 0xbf] as const;
 
 /**
  * Counts CSV records without building fields: line ends outside quotes, minus blank lines and
@@ -58,7 +59,22 @@ export class RecordCounter {
   private lineBytes = 0;
   private lastByte = 0;
 
+  /** The file's first bytes while they may still be a byte-order mark, which the reader drops; null once decided. */
+  private head: number[] | null = [];
+
   push(chunk: Uint8Array): void {
+    if (this.head) {
+      let i = 0;
+      while (i < chunk.length && this.head.length < BOM.length && chunk[i] === BOM[this.head.length]) this.head.push(chunk[i++]!);
+      if (this.head.length < BOM.length && i === chunk.length) return; // still maybe a mark
+      if (this.head.length < BOM.length) this.count(Uint8Array.from(this.head)); // not one: data
+      this.head = null;
+      chunk = chunk.subarray(i);
+    }
+    this.count(chunk);
+  }
+
+  private count(chunk: Uint8Array): void {
     const n = chunk.length;
     let quoteAt = -1;
     for (let i = 0; i < n; ) {
@@ -118,6 +134,9 @@ export class RecordCounter {
 
   /** Data records: every record but the header. */
   finish(): number {
+    // A file that ends inside what could have been a byte-order mark: those bytes were data.
+    if (this.head?.length) this.count(Uint8Array.from(this.head));
+    this.head = null;
     const total = this.records + (this.lineIsRecord() ? 1 : 0);
     return Math.max(0, total - 1);
   }

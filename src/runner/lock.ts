@@ -62,13 +62,18 @@ export async function acquireLock(
       await Bun.sleep(options.pollMs ?? 1000);
       continue;
     }
-    if (!held && store.putIfAbsent) {
-      // Free, and the store can create atomically: no race to settle.
+    if (store.putIfAbsent) {
+      // The store can create atomically: a stale lock is removed (unless it changed since it
+      // was read), never written over, and a free one is taken with no race to settle.
+      if (held) {
+        const again = await readJsonOrNull<LockBody>(store, "runs", KEY);
+        if (again?.token === held.token) await store.delete("runs", KEY);
+        continue;
+      }
       if (await store.putIfAbsent("runs", KEY, JSON.stringify(body()))) break;
       continue;
     }
-    // Stale (its process died), or a store without atomic create: write our token and make
-    // sure it stuck.
+    // A store without atomic create: write our token and make sure it stuck.
     await store.put("runs", KEY, JSON.stringify(body()));
     await Bun.sleep(SETTLE_MS);
     const now = await readJsonOrNull<LockBody>(store, "runs", KEY);

@@ -312,3 +312,16 @@ describe("csvField and csvLine", () => {
     );
   });
 });
+
+describe("the record length cap ignores a CRLF's CR", () => {
+  test("a record of exactly the cap passes wherever the chunks end, quoted or not", async () => {
+    for (const record of ["abcdefgh", '"abc",de']) {
+      const bytes = encode(`${record}\r\nz\r\n`);
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        const got = await read(splitAt(bytes, cut), { maxRecordLength: 8 });
+        expect([record, cut, got.length]).toEqual([record, cut, 2]);
+      }
+      expect((await failure([encode(`${record}x\r\n`)], { maxRecordLength: 8 })).message).toContain("record is longer");
+    }
+  });
+});

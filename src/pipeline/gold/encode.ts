@@ -7,6 +7,8 @@ import type { GoldTable } from "./gold-table.ts";
 const BATCH_ROWS = 100_000;
 /** Rows encoded field by field before they are put together: their fields stay in the caches. */
 const RUN_ROWS = 4096;
+/** Scratch room for a run, beyond which it takes fewer rows. */
+const RUN_BYTES = 16 << 20;
 /** Bytes per CSV chunk: the folder store's write size. */
 const CHUNK_BYTES = 1 << 20;
 
@@ -33,10 +35,14 @@ export function* tableCsvChunks(table: GoldTable, batchRows = BATCH_ROWS, chunkB
   for (let first = 0; first < table.rowCount; first += batchRows) {
     const last = Math.min(first + batchRows, table.rowCount);
     const fields = table.slice(first, last).map((column, c) => fieldOf(column, table.columns[c]!.type));
-    const room = fields.reduce((n, f) => n + f.max, 0) * RUN_ROWS;
+    // A run's room is its rows times the longest a row can be: fewer rows per run when one
+    // value is long (a 4 MiB name would otherwise ask for gigabytes).
+    const rowMax = fields.reduce((n, f) => n + f.max, 0);
+    const runRows = Math.max(1, Math.min(RUN_ROWS, Math.floor(RUN_BYTES / rowMax)));
+    const room = rowMax * runRows;
     if (scratch.length < room) scratch = new Uint8Array(room);
-    for (let from = 0; from < last - first; from += RUN_ROWS) {
-      const rows = Math.min(RUN_ROWS, last - first - from);
+    for (let from = 0; from < last - first; from += runRows) {
+      const rows = Math.min(runRows, last - first - from);
       let used = 0;
       fields.forEach((field, c) => {
         starts[c] = used;

@@ -135,3 +135,11 @@ test("Parquet of every table reads back as the table gives it, tricky values inc
     expect(rows).toEqual(rowsOf(table, 0, table.rowCount));
   }
 });
+
+test("a value of megabytes is written whole, without a scratch buffer sized for thousands of them", () => {
+  const long = `${"N".repeat(2 << 20)}, "quoted"`;
+  const dim = trickyTables([long, "short", "plain"]).dim_clients;
+  const csv = text(tableCsvChunks(dim));
+  expect(csv).toBe(reference(dim));
+  expect(csv.includes(`"${long.replaceAll('"', '""')}"`)).toBe(true);
+});
