@@ -56,24 +56,21 @@ export class FolderStore implements ObjectStore {
 
   async putFile(bucket: Bucket, key: string, file: string): Promise<ObjectInfo> {
     const path = this.path(bucket, key);
-    await this.io(`write ${bucket}/${key}`, async () => {
+    const moved = await this.io(`write ${bucket}/${key}`, async () => {
       await mkdir(dirname(path), { recursive: true });
       try {
         await rename(file, path);
+        return true;
       } catch (err) {
-        // Another file system (a staging folder elsewhere): copy the bytes after all.
-        if (codeOf(err) !== "EXDEV") throw err;
-        const temp = tempPath(path);
-        try {
-          await copyFile(file, temp);
-          await rename(temp, path);
-        } catch (copyErr) {
-          await rm(temp, { force: true });
-          throw copyErr;
-        }
+        if (codeOf(err) === "EXDEV") return false;
+        throw err;
       }
     });
-    return this.infoOf(bucket, key, path);
+    if (moved) return this.infoOf(bucket, key, path);
+    // Another file system (a staging folder elsewhere): the bytes are copied after all.
+    const info = await this.put(bucket, key, fileChunks(file));
+    await rm(file, { force: true });
+    return info;
   }
 
   localPath(bucket: Bucket, key: string): string {
