@@ -10,6 +10,7 @@ import { parquetHeader } from "hyparquet/src/column.js";
 import { decompressPage } from "hyparquet/src/datapage.js";
 import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
 import { isoFromDayNumber } from "../pipeline/dates.ts";
+import { Utf8Values, type Indexed } from "../pipeline/gold/columns.ts";
 import type { Cell, ColumnType } from "../pipeline/gold/tables.ts";
 
 const CODECS = new Set(["UNCOMPRESSED", "SNAPPY"]);
@@ -92,6 +93,48 @@ export async function fetchChunks(buffer: GroupBuffer, metas: readonly (ColumnMe
   return out;
 }
 
+/** What a column chunk's pages are handed to, in file order: its dictionary page first, if any. */
+interface PageSink {
+  dictionary(page: Uint8Array, count: number): void;
+  /** `n` rows from `offset`; `present` says which have a value (all, when absent). */
+  data(encoding: string, page: Uint8Array, offset: number, n: number, present: Uint8Array | undefined): void;
+}
+
+/** The pages of one column chunk (its bytes, from `fetchChunks`), decompressed, their levels read. */
+function walkPages(bytes: Uint8Array, meta: ColumnMetaData, element: SchemaElement, sink: PageSink): void {
+  const rows = Number(meta.num_values);
+  const optional = element.repetition_type !== "REQUIRED";
+  const reader: DataReader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  let read = 0;
+  while (read < rows) {
+    if (reader.offset >= bytes.length) throw new Error(`column ${element.name}: chunk ends after ${read} of ${rows} values`);
+    const header = parquetHeader(reader);
+    const body = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+    reader.offset += header.compressed_page_size;
+    if (header.type === "DICTIONARY_PAGE") {
+      const page = decompressPage(body, header.uncompressed_page_size, meta.codec, undefined);
+      sink.dictionary(page, header.dictionary_page_header!.num_values);
+    } else if (header.type === "DATA_PAGE") {
+      const { num_values: n, encoding } = header.data_page_header!;
+      const page = decompressPage(body, header.uncompressed_page_size, meta.codec, undefined);
+      const at: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+      const present = optional ? levels(at, n) : undefined;
+      sink.data(encoding, page, at.offset, n, present);
+      read += n;
+    } else if (header.type === "DATA_PAGE_V2") {
+      const v2 = header.data_page_header_v2!;
+      if (v2.repetition_levels_byte_length) throw new Error(`column ${element.name}: repetition levels in a flat column`);
+      const at: DataReader = { view: new DataView(body.buffer, body.byteOffset, body.byteLength), offset: 0 };
+      const present = optional ? levels(at, v2.num_values, v2.definition_levels_byte_length) : undefined;
+      const rest = body.subarray(v2.definition_levels_byte_length);
+      const size = header.uncompressed_page_size - v2.definition_levels_byte_length;
+      const page = v2.is_compressed && size > 0 ? decompressPage(rest, size, meta.codec, undefined) : rest;
+      sink.data(v2.encoding, page, 0, v2.num_values, present);
+      read += v2.num_values;
+    }
+  }
+}
+
 /**
  * The cells of one column chunk (its bytes, from `fetchChunks`). Numbers come back as a
  * Float64Array when the chunk has no null, strings and dates as arrays; none refers to `bytes`,
@@ -104,40 +147,117 @@ export function decodeChunk(
   type: ColumnType,
   dates: Map<number, string>,
 ): ArrayLike<Cell> {
-  const rows = Number(meta.num_values);
-  const optional = element.repetition_type !== "REQUIRED";
-  const reader: DataReader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   const pages: ArrayLike<Cell>[] = [];
   let dictionary: ArrayLike<Cell> | undefined;
-  let read = 0;
-  while (read < rows) {
-    if (reader.offset >= bytes.length) throw new Error(`column ${element.name}: chunk ends after ${read} of ${rows} values`);
-    const header = parquetHeader(reader);
-    const body = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
-    reader.offset += header.compressed_page_size;
-    if (header.type === "DICTIONARY_PAGE") {
-      const page = decompressPage(body, header.uncompressed_page_size, meta.codec, undefined);
-      dictionary = plainValues(type, page, 0, header.dictionary_page_header!.num_values, dates);
-    } else if (header.type === "DATA_PAGE") {
-      const { num_values: n, encoding } = header.data_page_header!;
-      const page = decompressPage(body, header.uncompressed_page_size, meta.codec, undefined);
-      const at: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
-      const present = optional ? levels(at, n) : undefined;
-      pages.push(pageCells(type, encoding, page, at.offset, n, present, dictionary, dates));
-      read += n;
-    } else if (header.type === "DATA_PAGE_V2") {
-      const v2 = header.data_page_header_v2!;
-      if (v2.repetition_levels_byte_length) throw new Error(`column ${element.name}: repetition levels in a flat column`);
-      const at: DataReader = { view: new DataView(body.buffer, body.byteOffset, body.byteLength), offset: 0 };
-      const present = optional ? levels(at, v2.num_values, v2.definition_levels_byte_length) : undefined;
-      const rest = body.subarray(v2.definition_levels_byte_length);
-      const size = header.uncompressed_page_size - v2.definition_levels_byte_length;
-      const page = v2.is_compressed && size > 0 ? decompressPage(rest, size, meta.codec, undefined) : rest;
-      pages.push(pageCells(type, v2.encoding, page, 0, v2.num_values, present, dictionary, dates));
-      read += v2.num_values;
-    }
+  walkPages(bytes, meta, element, {
+    dictionary: (page, count) => (dictionary = plainValues(type, page, 0, count, dates)),
+    data: (encoding, page, offset, n, present) => pages.push(pageCells(type, encoding, page, offset, n, present, dictionary, dates)),
+  });
+  return pages.length === 1 ? pages[0]! : joinPages(pages, Number(meta.num_values));
+}
+
+/**
+ * A chunk of strings or dates as an Indexed column: each distinct value once (a dictionary's
+ * entries, or a PLAIN page's values), as UTF-8 bytes or day numbers, and each row's entry (-1
+ * for null). No string is made. `into` is filled and handed back: its memory is reused from
+ * one row group to the next.
+ */
+export function decodeChunkIndexed(bytes: Uint8Array, meta: ColumnMetaData, element: SchemaElement, into: IndexedChunk): Indexed {
+  const rows = Number(meta.num_values);
+  into.clear(rows);
+  let row = 0;
+  let dictionaryAt = -1;
+  let dictionarySize = 0;
+  walkPages(bytes, meta, element, {
+    dictionary(page, count) {
+      dictionaryAt = into.count();
+      dictionarySize = count;
+      into.addPlain(page, 0, count);
+    },
+    data(encoding, page, offset, n, present) {
+      let count = n;
+      if (present) for (let i = 0; i < n; i++) count -= 1 - present[i]!;
+      let first: number;
+      let indices: Uint32Array | undefined;
+      if (encoding === "PLAIN") first = into.addPlain(page, offset, count);
+      else {
+        if (dictionaryAt < 0) throw new Error(`${encoding} page without a dictionary page`);
+        indices = dictionaryIndices(page, offset, count, dictionarySize);
+        first = dictionaryAt;
+      }
+      const { index } = into;
+      for (let i = 0, k = 0; i < n; i++) {
+        index[row++] = present && !present[i] ? -1 : first + (indices ? indices[k++]! : k++);
+      }
+    },
+  });
+  return into.column(rows);
+}
+
+/** Where `decodeChunkIndexed` puts a column's entries and indices, reused for every row group. */
+export class IndexedChunk {
+  index = new Int32Array(0);
+  readonly #strings: Utf8Values | undefined;
+  #days: Int32Array = new Int32Array(0);
+  #dayCount = 0;
+
+  constructor(readonly type: "string" | "date") {
+    this.#strings = type === "string" ? new Utf8Values() : undefined;
   }
-  return pages.length === 1 ? pages[0]! : joinPages(pages, rows);
+
+  clear(rows: number): void {
+    if (this.index.length < rows) this.index = new Int32Array(rows);
+    this.#strings?.clear();
+    this.#dayCount = 0;
+  }
+
+  count(): number {
+    return this.#strings ? this.#strings.count : this.#dayCount;
+  }
+
+  /** Appends `count` PLAIN values from `offset`; returns the entry number of the first. */
+  addPlain(page: Uint8Array, offset: number, count: number): number {
+    const first = this.count();
+    const strings = this.#strings;
+    if (strings) {
+      for (let i = 0, p = offset; i < count; i++) {
+        if (p + 4 > page.length) throw new Error(`page holds fewer than ${count} values`);
+        const length = (page[p]! | (page[p + 1]! << 8) | (page[p + 2]! << 16)) + page[p + 3]! * 2 ** 24;
+        p += 4;
+        if (p + length > page.length) throw new Error(`page holds fewer than ${count} values`);
+        strings.pushBytes(page, p, (p += length));
+      }
+      return first;
+    }
+    if (offset + count * 4 > page.length) throw new Error(`page holds fewer than ${count} values`);
+    if (this.#days.length < first + count) this.#days = grownDays(this.#days, first + count);
+    this.#days.set(new Int32Array(aligned(page, offset, count * 4), 0, count), first);
+    this.#dayCount += count;
+    return first;
+  }
+
+  column(rows: number): Indexed {
+    const index = this.index.subarray(0, rows);
+    return { values: this.#strings ?? this.#days.subarray(0, this.#dayCount), index };
+  }
+}
+
+function grownDays(days: Int32Array, size: number): Int32Array {
+  const out = new Int32Array(Math.max(size, days.length * 2));
+  out.set(days);
+  return out;
+}
+
+/** A dictionary-encoded page's `count` indices, each checked against the dictionary's size. */
+function dictionaryIndices(page: Uint8Array, offset: number, count: number, size: number): Uint32Array {
+  const indices = new Uint32Array(count);
+  const width = page[offset]!;
+  const reader: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: offset + 1 };
+  if (width > 0) readRleBitPackedHybrid(reader, width, indices, page.length - reader.offset);
+  for (let k = 0; k < count; k++) {
+    if (indices[k]! >= size) throw new Error(`dictionary index ${indices[k]} out of range`);
+  }
+  return indices;
 }
 
 /** Definition levels of a flat OPTIONAL column (1 present, 0 null); `length` absent means prefixed. */
@@ -188,13 +308,7 @@ function pageCells(
     return out;
   }
   if (!dictionary) throw new Error(`${encoding} page without a dictionary page`);
-  const indices = new Uint32Array(count);
-  const width = page[offset]!;
-  const reader: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: offset + 1 };
-  if (width > 0) readRleBitPackedHybrid(reader, width, indices, page.length - reader.offset);
-  for (let k = 0; k < count; k++) {
-    if (indices[k]! >= dictionary.length) throw new Error(`dictionary index ${indices[k]} out of range`);
-  }
+  const indices = dictionaryIndices(page, offset, count, dictionary.length);
   const out = !present && isNumeric(type) ? new Float64Array(rows) : new Array<Cell>(rows);
   if (!present) for (let i = 0; i < rows; i++) out[i] = dictionary[indices[i]!]!;
   else for (let i = 0, k = 0; i < rows; i++) out[i] = present[i] ? dictionary[indices[k++]!]! : null;

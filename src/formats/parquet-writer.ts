@@ -580,23 +580,30 @@ function columnChunk(column: ParquetColumn, cells: Column, rows: number, offset:
 }
 
 /**
- * The file's bytes, handed out in blocks of one size. Each block is fresh, as a caller may keep
- * what it was given; blocks of one size are what the allocator best reuses once collected, where
- * a buffer per column chunk, each of another size, meant fresh pages (a fault per 4 KiB) for
- * the whole file.
+ * The file's bytes, handed out in blocks of one size. Blocks of one size are what the allocator
+ * best reuses, where a buffer per column chunk, each of another size, meant fresh pages for
+ * the whole file (a fault per 4 KiB, which costs more than the copy). Each block is fresh, as a
+ * caller may keep what it was given, unless `recycle`: then the blocks handed out are written
+ * over once the next are asked for.
  */
 class Blocks {
-  #block = new Uint8Array(0);
+  #block: Uint8Array = new Uint8Array(0);
   #at = 0;
   #full: Uint8Array[] = [];
+  /** Blocks handed out, and blocks free again: when recycling. */
+  #out: Uint8Array[] = [];
+  #free: Uint8Array[] = [];
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    readonly recycle: boolean,
+  ) {}
 
   write(bytes: Uint8Array): void {
     for (let from = 0; from < bytes.length; ) {
       if (this.#at === this.#block.length) {
         if (this.#at > 0) this.#full.push(this.#block);
-        this.#block = Buffer.allocUnsafe(this.size); // only what is written is handed out
+        this.#block = this.#free.pop() ?? Buffer.allocUnsafe(this.size); // only what is written is handed out
         this.#at = 0;
       }
       const n = Math.min(bytes.length - from, this.#block.length - this.#at);
@@ -606,10 +613,18 @@ class Blocks {
     }
   }
 
+  /** The caller is done with what it was handed last: when recycling, those blocks are free. */
+  returned(): void {
+    if (!this.recycle) return;
+    this.#free.push(...this.#out);
+    this.#out = [];
+  }
+
   /** The blocks filled so far. */
   take(): Uint8Array[] {
     const full = this.#full;
     this.#full = [];
+    if (this.recycle) this.#out.push(...full);
     return full;
   }
 
@@ -674,7 +689,9 @@ function footer(columns: readonly ParquetColumn[], groups: readonly RowGroupMeta
 /**
  * A Parquet file produced in pieces: every batch becomes one row group, and its bytes are
  * handed back in blocks of `blockBytes` as they fill, so a caller can pipe them into an
- * object-store put as they come; finish() hands back the rest.
+ * object-store put as they come; finish() hands back the rest. With `recycle`, the blocks of
+ * one call are written over by the next: a caller done with them by then (a store's put,
+ * which consumes each chunk before it asks for the next) spares the memory of fresh ones.
  */
 export class ParquetStreamWriter {
   #offset = 0;
@@ -684,13 +701,14 @@ export class ParquetStreamWriter {
 
   constructor(
     readonly columns: readonly ParquetColumn[],
-    blockBytes = 1 << 20,
+    { blockBytes = 1 << 20, recycle = false } = {},
   ) {
-    this.#out = new Blocks(blockBytes);
+    this.#out = new Blocks(blockBytes, recycle);
   }
 
   /** Writes rows [0, rowCount) of `values` (one column each) as a row group. */
   writeBatch(values: readonly Column[], rowCount: number): Uint8Array[] {
+    this.#out.returned();
     this.#start();
     if (rowCount === 0) return [];
     const chunks: ChunkMeta[] = [];
@@ -708,6 +726,7 @@ export class ParquetStreamWriter {
 
   /** Writes the footer; the returned bytes end the file. */
   finish(): Uint8Array[] {
+    this.#out.returned();
     this.#start();
     const meta = footer(this.columns, this.#groups, this.#rows);
     const length = new Uint8Array(4);

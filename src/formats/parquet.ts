@@ -17,7 +17,18 @@ import { EltError, InputError, StoreError, errorLine } from "../errors.ts";
 import type { Cell, ColumnDef, ColumnType, Row } from "../pipeline/gold/tables.ts";
 import { closeSync, openSync, readSync } from "node:fs";
 import type { Bucket, ObjectStore } from "../storage/object-store.ts";
-import { GroupBuffer, decodeChunk, fetchChunks, isFlatFile, isoOf, numbersOf, type ReadInto } from "./parquet-flat.ts";
+import { indexedOf, isIndexed, type Column } from "../pipeline/gold/columns.ts";
+import {
+  GroupBuffer,
+  IndexedChunk,
+  decodeChunk,
+  decodeChunkIndexed,
+  fetchChunks,
+  isFlatFile,
+  isoOf,
+  numbersOf,
+  type ReadInto,
+} from "./parquet-flat.ts";
 
 export { ParquetStreamWriter } from "./parquet-writer.ts";
 
@@ -55,25 +66,45 @@ export interface ColumnBatch {
 }
 
 /**
+ * A group of rows where string and date columns are Indexed (columns.ts): each value once, as
+ * UTF-8 bytes or a day number, and each row's entry. Valid until the next group is asked for.
+ */
+export interface IndexedBatch {
+  rowCount: number;
+  values: Column[];
+}
+
+/**
  * Reads the given columns one row group at a time. The file must hold every column with the
  * physical type this module writes for it; anything else is an InputError naming the column.
  * Flat files in the simple encodings (ours) take parquet-flat.ts's fast path, others hyparquet.
  */
-export async function* readParquetColumns(
-  source: ParquetSource,
-  columns: readonly ColumnDef[],
-): AsyncIterable<ColumnBatch> {
+export function readParquetColumns(source: ParquetSource, columns: readonly ColumnDef[]): AsyncIterable<ColumnBatch> {
+  return readBatches(source, columns, false) as AsyncIterable<ColumnBatch>;
+}
+
+/**
+ * As readParquetColumns, with string and date columns Indexed: for a reader that wants bytes
+ * and day numbers (gold), no string is made for a value, and the memory is reused.
+ */
+export function readParquetIndexed(source: ParquetSource, columns: readonly ColumnDef[]): AsyncIterable<IndexedBatch> {
+  return readBatches(source, columns, true);
+}
+
+async function* readBatches(source: ParquetSource, columns: readonly ColumnDef[], indexed: boolean): AsyncIterable<IndexedBatch> {
   const file = asyncBufferOf(source);
   const name = nameOf(source);
   const metadata = await checkedMetadata(file, name, columns);
   if (!isFlatFile(metadata)) {
-    yield* scannedBatches(file, name, metadata, columns);
+    for await (const batch of scannedBatches(file, name, metadata, columns)) {
+      yield indexed ? { rowCount: batch.rowCount, values: batch.values.map((cells, c) => indexedOf(columns[c]!.type, cells)) } : batch;
+    }
     return;
   }
   // Two buffers, used in turn: the group being decoded and the next one, being read.
   const readInto = source instanceof Uint8Array ? undefined : source.readInto;
   const buffers = [new GroupBuffer(file, readInto), new GroupBuffer(file, readInto)] as const;
-  yield* flatBatches(buffers, name, metadata, columns);
+  yield* flatBatches(buffers, name, metadata, columns, indexed);
 }
 
 async function* flatBatches(
@@ -81,7 +112,8 @@ async function* flatBatches(
   name: string,
   metadata: FileMetaData,
   columns: readonly ColumnDef[],
-) {
+  indexed: boolean,
+): AsyncIterable<IndexedBatch> {
   // In a flat file the n-th column chunk of a row group is the n-th column after the root.
   const at = columns.map((c) => metadata.schema.findIndex((e, i) => i > 0 && e.name === c.name));
   const groups = metadata.row_groups.filter((g) => Number(g.num_rows) > 0);
@@ -93,6 +125,7 @@ async function* flatBatches(
     return bytes;
   };
   const dates = new Map<number, string>();
+  const into = columns.map(({ type }) => (indexed && (type === "string" || type === "date") ? new IndexedChunk(type) : undefined));
   let next = groups.length > 0 ? fetchGroup(0) : undefined;
   for (let g = 0; g < groups.length; g++) {
     const bytes = await next!.catch(rethrowAs(name));
@@ -100,9 +133,12 @@ async function* flatBatches(
     const rowCount = Number(groups[g]!.num_rows);
     const chunks = chunksOf(g);
     try {
-      const values = columns.map((c, k) => {
-        const cells = decodeChunk(bytes[k]!, chunks[k]!, metadata.schema[at[k]!]!, c.type, dates);
-        if (cells.length !== rowCount) throw new Error(`column ${c.name}: ${cells.length} values in a row group of ${rowCount} rows`);
+      const values = columns.map((c, k): Column => {
+        const element = metadata.schema[at[k]!]!;
+        const chunk = into[k];
+        const cells = chunk ? decodeChunkIndexed(bytes[k]!, chunks[k]!, element, chunk) : decodeChunk(bytes[k]!, chunks[k]!, element, c.type, dates);
+        const length = isIndexed(cells) ? cells.index.length : cells.length;
+        if (length !== rowCount) throw new Error(`column ${c.name}: ${length} values in a row group of ${rowCount} rows`);
         return cells;
       });
       yield { rowCount, values };

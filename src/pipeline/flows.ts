@@ -78,7 +78,7 @@ function tasksOf(layer: Layer, o: FlowOptions): Task[] {
           retries: RETRIES,
           async run(ctx) {
             const silver = await silverSummary(store);
-            const outcome = await runGold(store, { runId: ctx.runId, force: o.force, progress: ctx.progress });
+            const outcome = await runGold(store, { home: config.home, runId: ctx.runId, force: o.force, progress: ctx.progress });
             if ("skipped" in outcome) return ctx.skip(outcome.skipped);
             const rows = Object.values(outcome.summary.rows).reduce((a, b) => a + b, 0);
             ctx.report({

@@ -17,13 +17,17 @@ export class Staging {
     return new Staging(dir);
   }
 
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
   file(name: string): StagedFile {
-    return new StagedFile(join(this.dir, name));
+    return new StagedFile(this.path(name));
   }
 
   /** Publishes a closed staged file under a key: moved in when the store can, else streamed. */
   async publish(name: string, store: ObjectStore, bucket: Bucket, key: string): Promise<void> {
-    const path = join(this.dir, name);
+    const path = this.path(name);
     if (store.putFile) await store.putFile(bucket, key, path);
     else await store.put(bucket, key, fileChunks(path));
   }

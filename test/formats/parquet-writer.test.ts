@@ -11,7 +11,7 @@ import type { Cell, Row } from "../../src/pipeline/gold/tables.ts";
  */
 
 function fileOf(columns: readonly ParquetColumn[], batches: { values: Column[]; rows: number }[], blockBytes?: number): Uint8Array {
-  const writer = new ParquetStreamWriter(columns, blockBytes);
+  const writer = new ParquetStreamWriter(columns, { blockBytes });
   const chunks = batches.flatMap(({ values, rows }) => writer.writeBatch(values, rows));
   chunks.push(...writer.finish());
   return Buffer.concat(chunks);
@@ -173,12 +173,36 @@ describe("output blocks", () => {
   });
 
   test("full blocks are handed back as batches fill them, the rest when the file is finished", () => {
-    const writer = new ParquetStreamWriter(columns, 1024);
+    const writer = new ParquetStreamWriter(columns, { blockBytes: 1024 });
     const first = writer.writeBatch(batches[0]!.values, batches[0]!.rows);
     expect(first.length).toBeGreaterThan(1);
     expect(first.every((b) => b.length === 1024)).toBe(true);
     const rest = writer.finish();
     expect(rest.at(-1)!.length).toBeLessThanOrEqual(1024);
     expect(Buffer.from(rest.at(-1)!.subarray(-4)).toString()).toBe("PAR1");
+  });
+
+  test("recycled blocks make the same file when each call's blocks are consumed before the next", () => {
+    const whole = fileOf(columns, batches);
+    for (const blockBytes of [7, 100, 1024]) {
+      const writer = new ParquetStreamWriter(columns, { blockBytes, recycle: true });
+      const copies: Buffer[] = [];
+      const handed = new Set<Uint8Array>();
+      let mostInOneCall = 0;
+      const calls = [...batches.map(({ values, rows }) => () => writer.writeBatch(values, rows)), () => writer.finish()];
+      for (const call of calls) {
+        const blocks = call();
+        mostInOneCall = Math.max(mostInOneCall, blocks.length);
+        for (const block of blocks) {
+          copies.push(Buffer.from(block));
+          handed.add(block);
+        }
+      }
+      expect(Buffer.concat(copies).equals(Buffer.from(whole))).toBe(true);
+      // Written over, not fresh: no more blocks than one call hands out, plus the one being
+      // filled between calls and the view of the file's last one.
+      expect(handed.size).toBeLessThanOrEqual(mostInOneCall + 2);
+      expect(handed.size).toBeLessThan(copies.length);
+    }
   });
 });

@@ -6,24 +6,96 @@
  * The arrays are reused from one slice to the next (fresh memory costs a page fault per 4 KiB).
  */
 import type { Clients } from "./clients.ts";
-import type { Utf8Values } from "./columns.ts";
+import { Utf8Values } from "./columns.ts";
 import type { GoldTable } from "./gold-table.ts";
 import { idOrder } from "./id-order.ts";
-import type { PurchaseColumns } from "./purchases.ts";
+import type { Narrow, PurchaseColumns } from "./purchases.ts";
 import { GOLD_TABLES } from "./tables.ts";
 
-/** fact_achats in id_achat order: `days` gives each day group's day number, `products` each product group's name. */
-export function factTable(facts: PurchaseColumns, clients: Clients, days: Int32Array, products: Utf8Values): GoldTable {
-  const rowCount = facts.length;
-  const order = idOrder(facts.idAchat, rowCount);
-  const { kept, ids, name: names, inscription: inscriptions, country: countries } = clients;
-  const inscriptionDays = Int32Array.from(clients.inscriptionDays);
-  const { idAchat: idAchats, client: rowClient, day: rowDay, montant: montants, product: rowProduct } = facts;
+/**
+ * What the two tables are read from: typed arrays in shared memory (columns.ts) and a few
+ * small values, so a worker can be handed them (csv-worker.ts) without a copy.
+ */
+export interface BigTableData {
+  readonly facts: {
+    readonly length: number;
+    readonly idAchat: Narrow;
+    readonly client: Uint32Array;
+    readonly day: Narrow;
+    readonly montant: Float64Array;
+    readonly product: Narrow;
+    /** Rows in id_achat order, null when they already are. */
+    readonly order: Uint32Array | null;
+  };
+  readonly clients: {
+    /** Client numbers below `kept` are silver's clients; the others, orphans. */
+    readonly kept: number;
+    readonly ids: Float64Array;
+    readonly name: Int32Array;
+    readonly email: Utf8Values;
+    readonly inscription: Int32Array;
+    readonly country: Int32Array;
+    /** Kept clients in id_client order, null when they already are. */
+    readonly order: Uint32Array | null;
+    /** The day number of each `inscription` value. */
+    readonly inscriptionDays: Int32Array;
+    readonly names: Utf8Values;
+    readonly countries: Utf8Values;
+  };
+  /** The day number of each day group. */
+  readonly days: Int32Array;
+  /** The name of each product group. */
+  readonly products: Utf8Values;
+}
+
+export function bigTableData(facts: PurchaseColumns, clients: Clients, days: Int32Array, products: Utf8Values): BigTableData {
+  const { length, idAchat, client, day, montant, product } = facts;
+  const { kept, ids, name, email, inscription, country } = clients;
+  return {
+    facts: { length, idAchat, client, day, montant, product, order: idOrder(idAchat, length) },
+    clients: {
+      kept,
+      ids,
+      name,
+      email,
+      inscription,
+      country,
+      order: idOrder(ids, kept),
+      inscriptionDays: Int32Array.from(clients.inscriptionDays),
+      names: clients.names.utf8,
+      countries: clients.countries.utf8,
+    },
+    days,
+    products,
+  };
+}
+
+/** The data as a worker received it: a structured clone keeps Utf8Values' fields, not their class. */
+export function receivedTableData(data: BigTableData): BigTableData {
+  const { clients } = data;
+  return {
+    ...data,
+    clients: {
+      ...clients,
+      email: Utf8Values.from(clients.email),
+      names: Utf8Values.from(clients.names),
+      countries: Utf8Values.from(clients.countries),
+    },
+    products: Utf8Values.from(data.products),
+  };
+}
+
+/** fact_achats in id_achat order. */
+export function factTable(data: BigTableData): GoldTable {
+  const { facts, clients, days, products } = data;
+  const { length: rowCount, order, idAchat: idAchats, client: rowClient, day: rowDay, montant: montants, product: rowProduct } = facts;
+  const { kept, ids, name: names, inscription: inscriptions, country: countries, inscriptionDays } = clients;
   const scratch = new Scratch();
   return {
     name: "fact_achats",
     columns: GOLD_TABLES.fact_achats.columns,
     rowCount,
+    shared: data,
     slice(start, end) {
       const n = Math.max(0, Math.min(end, rowCount) - start);
       const [idAchat, montant] = scratch.numbers(n, 2) as Two<Float64Array>;
@@ -48,25 +120,25 @@ export function factTable(facts: PurchaseColumns, clients: Clients, days: Int32A
         { values: days, index: day },
         montant,
         { values: products, index: product },
-        { values: clients.names.utf8, index: name },
+        { values: clients.names, index: name },
         { values: clients.email, index: keptClient },
         { values: inscriptionDays, index: inscription },
-        { values: clients.countries.utf8, index: country },
+        { values: clients.countries, index: country },
       ];
     },
   };
 }
 
 /** dim_clients: every kept client, in id_client order. */
-export function dimClientsTable(clients: Clients): GoldTable {
-  const { kept, ids, name: names, inscription: inscriptions, country: countries } = clients;
-  const order = idOrder(ids, kept);
-  const inscriptionDays = Int32Array.from(clients.inscriptionDays);
+export function dimClientsTable(data: BigTableData): GoldTable {
+  const { clients } = data;
+  const { kept, order, ids, name: names, inscription: inscriptions, country: countries, inscriptionDays } = clients;
   const scratch = new Scratch();
   return {
     name: "dim_clients",
     columns: GOLD_TABLES.dim_clients.columns,
     rowCount: kept,
+    shared: data,
     slice(start, end) {
       const n = Math.max(0, Math.min(end, kept) - start);
       const [id] = scratch.numbers(n, 1) as [Float64Array];
@@ -81,14 +153,18 @@ export function dimClientsTable(clients: Clients): GoldTable {
       }
       return [
         id,
-        { values: clients.names.utf8, index: name },
+        { values: clients.names, index: name },
         { values: clients.email, index: client },
         { values: inscriptionDays, index: inscription },
-        { values: clients.countries.utf8, index: country },
+        { values: clients.countries, index: country },
       ];
     },
   };
 }
+
+/** The tables made from BigTableData, by name: how a worker rebuilds one. */
+export const BIG_TABLES = { fact_achats: factTable, dim_clients: dimClientsTable } as const;
+export type BigTableName = keyof typeof BIG_TABLES;
 
 type Two<T> = [T, T];
 type Four<T> = [T, T, T, T];

@@ -21,7 +21,7 @@ import {
   WEEKDAY_NAMES,
 } from "../dates.ts";
 import type { Achat, Client } from "../silver/types.ts";
-import { dimClientsTable, factTable } from "./big-tables.ts";
+import { bigTableData, dimClientsTable, factTable } from "./big-tables.ts";
 import { Clients } from "./clients.ts";
 import { distinctClients } from "./distinct-clients.ts";
 import { columnTable, type GoldTable, type GoldTables } from "./gold-table.ts";
@@ -30,6 +30,12 @@ import { idOrder } from "./id-order.ts";
 import { PurchaseColumns } from "./purchases.ts";
 import { median, sampleStd } from "./stats.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type Cell, type GoldTableName } from "./tables.ts";
+import type { Column, Indexed, Utf8Values } from "./columns.ts";
+import { KeyNumbers } from "./key-numbers.ts";
+
+/** Silver's text and date columns, as readParquetIndexed returns them. */
+type Texts = Indexed & { readonly values: Utf8Values };
+type Days = Indexed & { readonly values: Int32Array };
 import { compareCodePoints } from "../../text-order.ts";
 
 const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
@@ -41,8 +47,8 @@ export class GoldBuilder {
   readonly #days = new Measures();
   readonly #dayWeek: number[] = [];
   readonly #dayMonth: number[] = [];
-  /** Day group of each date string met: a lookup of the (usually shared) string beats parsing it. */
-  readonly #dateDay = new Map<string, number>();
+  /** Day group of each day number met. */
+  readonly #dayNumbers = new KeyNumbers();
   readonly #weeks = new Groups<number>();
   /** Month groups keyed by year × 12 + month − 1, which sorts like `YYYY-MM`. */
   readonly #months = new Groups<number>();
@@ -64,54 +70,51 @@ export class GoldBuilder {
 
   /** A kept client; all of them come before the first purchase. */
   addClient(c: Client): void {
-    const country = c.pays === null ? -1 : this.#clients.countries.of(c.pays);
-    this.#clients.keep(c.id_client, c.nom, c.email, c.date_inscription, country);
+    const clients = this.#clients;
+    const country = c.pays === null ? -1 : clients.countries.of(c.pays);
+    if (clients.keep(c.id_client, clients.names.of(c.nom), dayNumber(c.date_inscription), country)) clients.email.pushString(c.email);
   }
 
   /**
-   * Kept clients in columns, in CLIENT_COLUMNS order with silver's types (as the Parquet reader
-   * returns them): the fast path, that builds no object per client.
+   * Kept clients in columns, in CLIENT_COLUMNS order as readParquetIndexed returns silver's:
+   * the fast path, that makes neither an object nor a string per client.
    */
-  addClientColumns(values: readonly ArrayLike<Cell>[], rowCount: number): void {
-    const [ids, noms, emails, dates, pays] = values as readonly [
-      ArrayLike<number>,
-      ArrayLike<string>,
-      ArrayLike<string>,
-      ArrayLike<string>,
-      ArrayLike<string | null>,
-    ];
-    const countries = this.#clients.countries;
+  addClientColumns(values: readonly Column[], rowCount: number): void {
+    const [ids, noms, emails, dates, pays] = values as readonly [Float64Array, Texts, Texts, Days, Texts];
+    const clients = this.#clients;
+    const nameOf = clients.names.groupsOf(noms.values);
+    const countryOf = clients.countries.groupsOf(pays.values);
+    const { bytes, starts } = emails.values;
     for (let i = 0; i < rowCount; i++) {
-      const country = pays[i] ?? null;
-      this.#clients.keep(ids[i]!, noms[i]!, emails[i]!, dates[i]!, country === null ? -1 : countries.of(country));
+      const country = pays.index[i]!;
+      const kept = clients.keep(ids[i]!, nameOf[noms.index[i]!]!, dates.values[dates.index[i]!]!, country < 0 ? -1 : countryOf[country]!);
+      const email = emails.index[i]!;
+      if (kept) clients.email.pushBytes(bytes, starts[email]!, starts[email + 1]!);
     }
   }
 
   add(a: Achat): void {
-    this.#push(a.id_achat, a.id_client, a.date_achat, a.montant, a.produit);
+    this.#push(a.id_achat, a.id_client, this.#dayGroup(dayNumber(a.date_achat)), a.montant, this.#products.of(a.produit));
   }
 
-  /** Purchases in columns, in ACHAT_COLUMNS order with silver's types: the fast path, that builds nothing per row. */
-  addColumns(values: readonly ArrayLike<Cell>[], rowCount: number): void {
-    const [ids, clients, dates, montants, products] = values as readonly [
-      ArrayLike<number>,
-      ArrayLike<number>,
-      ArrayLike<string>,
-      ArrayLike<number>,
-      ArrayLike<string>,
-    ];
-    for (let i = 0; i < rowCount; i++) this.#push(ids[i]!, clients[i]!, dates[i]!, montants[i]!, products[i]!);
+  /** Purchases in columns, in ACHAT_COLUMNS order as readParquetIndexed returns silver's: the fast path, that makes nothing per row. */
+  addColumns(values: readonly Column[], rowCount: number): void {
+    const [ids, clients, dates, montants, products] = values as readonly [Float64Array, Float64Array, Days, Float64Array, Texts];
+    const productOf = this.#products.groupsOf(products.values);
+    const days = dates.values;
+    for (let i = 0; i < rowCount; i++) {
+      const day = days[dates.index[i]!]!;
+      this.#push(ids[i]!, clients[i]!, this.#dayGroup(day), montants[i]!, productOf[products.index[i]!]!);
+    }
   }
 
-  #push(idAchat: number, idClient: number, date: string, montant: number, produit: string): void {
+  #push(idAchat: number, idClient: number, d: number, montant: number, p: number): void {
     const clients = this.#clients;
     const c = clients.numberOf(idClient);
     if (c !== this.#lastClient) {
       if (clients.measures.count[c]! > 0) this.#grouped = false;
       this.#lastClient = c;
     }
-    const d = this.#dateDay.get(date) ?? this.#dayOf(date);
-    const p = this.#products.of(produit);
     clients.measures.add(c, montant);
     this.#days.add(d, montant);
     this.#weeks.measures.add(this.#dayWeek[d]!, montant);
@@ -125,11 +128,15 @@ export class GoldBuilder {
     this.#facts.push(idAchat, c, d, montant, p);
   }
 
-  /** Opens the day group of a date met for the first time (ISO dates are canonical: one string per day). */
-  #dayOf(date: string): number {
-    const day = dayNumber(date);
+  /** The day group of a day number, opened on first sight. */
+  #dayGroup(day: number): number {
+    const d = this.#dayNumbers.get(day);
+    return d >= 0 ? d : this.#openDay(day);
+  }
+
+  #openDay(day: number): number {
     const d = this.#days.open();
-    this.#dateDay.set(date, d);
+    this.#dayNumbers.set(day, d);
     this.#dayKeys.push(day);
     const { year, month } = civilFromDays(day);
     this.#dayWeek.push(this.#weeks.of(mondayOf(day)));
@@ -169,11 +176,12 @@ export class GoldBuilder {
     const productsByName = products
       .map((_, p) => p)
       .sort((a, b) => compareCodePoints(products[a]!, products[b]!));
+    const big = bigTableData(facts, clients, Int32Array.from(this.#dayKeys), this.#products.utf8);
 
     return {
-      fact_achats: factTable(facts, clients, Int32Array.from(this.#dayKeys), this.#products.utf8),
+      fact_achats: factTable(big),
       kpis: this.#kpis(months),
-      dim_clients: dimClientsTable(clients),
+      dim_clients: dimClientsTable(big),
       dim_produits: columnTable("dim_produits", [
         productsByName.map((_, i) => i + 1),
         productsByName.map((p) => products[p]!),

@@ -1,5 +1,4 @@
-import { dayNumber } from "../dates.ts";
-import { grown, Utf8Values } from "./columns.ts";
+import { grown, sharedArray, Utf8Values } from "./columns.ts";
 import { Measures, Vocabulary } from "./groups.ts";
 import { KeyNumbers } from "./key-numbers.ts";
 
@@ -24,7 +23,7 @@ export class Clients {
   inscription: Int32Array;
   /** The day numbers of date_inscription, each once. */
   readonly inscriptionDays: number[] = [];
-  readonly #inscriptionOf = new Map<string, number>();
+  readonly #inscriptionOf = new KeyNumbers();
   /** Country group of kept clients, -1 where pays is null. */
   country: Int32Array;
   readonly countries = new Vocabulary();
@@ -33,38 +32,40 @@ export class Clients {
 
   constructor(expected = 0) {
     const capacity = Math.max(expected, 64);
-    this.ids = new Float64Array(capacity);
-    this.name = new Int32Array(capacity);
+    this.ids = sharedArray(Float64Array, capacity);
+    this.name = sharedArray(Int32Array, capacity);
     this.email = new Utf8Values(capacity, capacity * 32); // room for emails of about 30 bytes
-    this.inscription = new Int32Array(capacity);
-    this.country = new Int32Array(capacity);
+    this.inscription = sharedArray(Int32Array, capacity);
+    this.country = sharedArray(Int32Array, capacity);
     this.measures = new Measures(capacity);
   }
 
   /**
-   * A kept client; ignored when its id came before (silver keeps the first). Every kept client
-   * comes before the first orphan.
+   * A kept client, its name a group of `names`: true, and the caller appends its email to
+   * `email`, unless its id came before (silver keeps the first). Every kept client comes
+   * before the first orphan.
    */
-  keep(id: number, nom: string, email: string, inscription: string, country: number): void {
-    if (this.#numbers.get(id) >= 0) return;
+  keep(id: number, name: number, inscriptionDay: number, country: number): boolean {
+    if (this.#numbers.get(id) >= 0) return false;
     if (this.count > this.kept) throw new Error("gold: a client was added after the purchases");
     const c = this.#open(id);
     if (c === this.inscription.length) {
       const size = Math.ceil(c * 1.5);
-      this.name = grown(this.name, new Int32Array(size));
-      this.inscription = grown(this.inscription, new Int32Array(size));
-      this.country = grown(this.country, new Int32Array(size));
+      this.name = grown(this.name, size);
+      this.inscription = grown(this.inscription, size);
+      this.country = grown(this.country, size);
     }
-    this.name[c] = this.names.of(nom);
-    this.email.pushString(email);
-    this.inscription[c] = this.#inscriptionOf.get(inscription) ?? this.#inscriptionDay(inscription);
+    this.name[c] = name;
+    const known = this.#inscriptionOf.get(inscriptionDay);
+    this.inscription[c] = known >= 0 ? known : this.#inscription(inscriptionDay);
     this.country[c] = country;
     this.kept++;
+    return true;
   }
 
-  #inscriptionDay(iso: string): number {
-    const n = this.inscriptionDays.push(dayNumber(iso)) - 1;
-    this.#inscriptionOf.set(iso, n);
+  #inscription(day: number): number {
+    const n = this.inscriptionDays.push(day) - 1;
+    this.#inscriptionOf.set(day, n);
     return n;
   }
 
@@ -76,7 +77,7 @@ export class Clients {
 
   #open(id: number): number {
     const c = this.measures.open();
-    if (c === this.ids.length) this.ids = grown(this.ids, new Float64Array(this.measures.ca.length));
+    if (c === this.ids.length) this.ids = grown(this.ids, this.measures.ca.length);
     this.ids[c] = id;
     this.#numbers.set(id, c);
     this.count++;

@@ -80,9 +80,12 @@ function joinLines(scratch: Uint8Array, starts: Int32Array, ends: Int32Array, wi
   return at;
 }
 
-/** The table as a Parquet file, in pieces ready to be streamed into an object store. */
+/**
+ * The table as a Parquet file, in pieces ready to be streamed into an object store. As with
+ * the CSV, a piece is written over once the next is asked for (a store copies what it keeps).
+ */
 export function* tableParquetChunks(table: GoldTable, rowGroupRows = BATCH_ROWS): Iterable<Uint8Array> {
-  const writer = new ParquetStreamWriter(table.columns);
+  const writer = new ParquetStreamWriter(table.columns, { recycle: true });
   for (let start = 0; start < table.rowCount; start += rowGroupRows) {
     const end = Math.min(start + rowGroupRows, table.rowCount);
     yield* writer.writeBatch(table.slice(start, end), end - start);

@@ -1,3 +1,4 @@
+import type { BigTableData } from "./big-tables.ts";
 import { cellAt, type Column } from "./columns.ts";
 import { GOLD_TABLES, type Cell, type ColumnDef, type GoldTableName, type Row } from "./tables.ts";
 
@@ -14,6 +15,8 @@ export interface GoldTable {
    * reused by the next call: a consumer is done with a slice before it asks for another.
    */
   slice(start: number, end: number): Column[];
+  /** Where the table is read from, when that is in shared memory: a worker can rebuild it. */
+  readonly shared?: BigTableData;
 }
 
 export type GoldTables = { readonly [N in GoldTableName]: GoldTable };

@@ -1,4 +1,5 @@
-import { grown, Utf8Values } from "./columns.ts";
+import { grown, type Utf8Values } from "./columns.ts";
+import { Utf8Keys } from "./utf8-keys.ts";
 
 /** Running ca_total and nb_achats of the groups of a dimension, by dense group number. */
 export class Measures {
@@ -15,8 +16,8 @@ export class Measures {
   open(): number {
     if (this.length === this.ca.length) {
       const size = Math.ceil(this.ca.length * 1.5);
-      this.ca = grown(this.ca, new Float64Array(size));
-      this.count = grown(this.count, new Uint32Array(size));
+      this.ca = grown(this.ca, size);
+      this.count = grown(this.count, size);
     }
     return this.length++;
   }
@@ -49,14 +50,42 @@ export class Groups<K> {
 }
 
 /**
- * Groups of names (products, countries; clients' names, leaving the measures unused), also kept
- * as UTF-8 for the writers. A name is kept as a fresh string decoded from those bytes: the one
- * given may be a slice of a whole page of text, which it would keep alive.
+ * Groups of names (products, countries; clients' names, leaving the measures unused), looked
+ * up by their UTF-8 bytes, which the writers also take. Each name is also kept as a string,
+ * for ordering and for the small tables.
  */
-export class Vocabulary extends Groups<string> {
-  readonly utf8 = new Utf8Values();
+export class Vocabulary {
+  readonly #numbers = new Utf8Keys();
+  readonly keys: string[] = [];
+  readonly measures = new Measures();
 
-  protected override open(name: string): number {
-    return super.open(this.utf8.get(this.utf8.pushString(name)));
+  get utf8(): Utf8Values {
+    return this.#numbers.values;
+  }
+
+  /** The group of the name in bytes [start, end) of `from`, opened on first sight. */
+  ofBytes(from: Uint8Array, start: number, end: number): number {
+    const g = this.#numbers.of(from, start, end);
+    if (g === this.keys.length) {
+      this.keys.push(this.utf8.get(g));
+      this.measures.open();
+    }
+    return g;
+  }
+
+  /** The group of every entry of `values`. */
+  groupsOf(values: Utf8Values): Int32Array {
+    const { bytes, starts, count } = values;
+    const groups = new Int32Array(count);
+    for (let e = 0; e < count; e++) groups[e] = this.ofBytes(bytes, starts[e]!, starts[e + 1]!);
+    return groups;
+  }
+
+  of(name: string): number {
+    if (scratch.length < name.length * 3) scratch = Buffer.alloc(name.length * 3);
+    return this.ofBytes(scratch, 0, scratch.write(name));
   }
 }
+
+/** Where a name given as a string is turned into bytes. */
+let scratch = Buffer.alloc(256);

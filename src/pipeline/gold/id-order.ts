@@ -5,17 +5,22 @@
  * whose digit is the same for every row (the high digits, for the usual small ids) are skipped.
  */
 
+import { sharedArray } from "./columns.ts";
+
 const DIGIT_BITS = 16;
 const BUCKETS = 1 << DIGIT_BITS;
 const DIGITS = 4; // 64 bits cover 53
 const LOW_WORD = 2 ** 32;
 
-/** Row indices in ascending id order (stable); null when the ids are already ascending. */
+/**
+ * Row indices in ascending id order (stable); null when the ids are already ascending. In
+ * shared memory, as the CSV worker follows the same order.
+ */
 export function idOrder(ids: ArrayLike<number>, count: number): Uint32Array | null {
   if (isAscending(ids, count)) return null;
-  let order = new Uint32Array(count);
+  let order = sharedArray(Uint32Array, count);
   for (let i = 0; i < count; i++) order[i] = i;
-  let spare = new Uint32Array(count);
+  let spare = sharedArray(Uint32Array, count);
   const histogram = new Uint32Array(BUCKETS);
   for (let pass = 0; pass < DIGITS; pass++) {
     histogram.fill(0);

@@ -1,13 +1,15 @@
 import { EltError } from "../../errors.ts";
-import { objectAsyncBuffer, readParquetColumns } from "../../formats/parquet.ts";
+import { objectAsyncBuffer, readParquetIndexed } from "../../formats/parquet.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import { readState, unchangedReason, writeState } from "../layer-state.ts";
 import { SILVER_KEYS, silverSummary } from "../silver/index.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../silver/types.ts";
+import { Staging } from "../staging.ts";
 import { GoldBuilder } from "./build.ts";
 import { Collect } from "./collect.ts";
 import { tableCsvChunks, tableParquetChunks } from "./encode.ts";
 import { rowsOf, type GoldTables } from "./gold-table.ts";
+import { SharedCsvFiles } from "./shared-csv.ts";
 import { GOLD_TABLE_NAMES, type ColumnDef, type Row } from "./tables.ts";
 import { ALL_GOLD_KEYS, goldKeys, publishVersion, pruneVersions, sealVersion, versionKey } from "./versions.ts";
 import { formatInt } from "../../ui/format.ts";
@@ -21,6 +23,8 @@ import { formatInt } from "../../ui/format.ts";
 
 
 export interface GoldOptions {
+  /** ELT_HOME, where the staging folder is. */
+  home: string;
   runId: string;
   force: boolean;
   progress: (text: string) => void;
@@ -32,7 +36,7 @@ async function* readSilver(store: ObjectStore, key: string, columns: ColumnDef[]
   if (!(await store.stat("silver", key))) {
     throw new EltError(`silver/${key} not found: run \`elt run silver\` first`);
   }
-  yield* readParquetColumns(await objectAsyncBuffer(store, "silver", key), columns);
+  yield* readParquetIndexed(await objectAsyncBuffer(store, "silver", key), columns);
 }
 
 /**
@@ -73,15 +77,30 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
     const reason = await unchangedReason(store, "gold", inputs);
     if (reason) return { skipped: reason };
   }
-  const tables = await build(store, options.progress);
+  const staging = await Staging.create(options.home, options.runId, "gold");
+  // The big tables' CSV files are written on another core; the worker loads while gold builds.
+  const csvFiles = new SharedCsvFiles();
   const rows: Record<string, number> = {};
-  for (const name of GOLD_TABLE_NAMES) {
-    const table = tables[name];
-    const [parquetKey, csvKey] = goldKeys(name) as [string, string];
-    options.progress(`writing ${name}`);
-    await store.put("gold", versionKey(options.runId, parquetKey), asyncChunks(tableParquetChunks(table)));
-    await store.put("gold", versionKey(options.runId, csvKey), asyncChunks(tableCsvChunks(table)));
-    rows[name] = table.rowCount;
+  let tables: GoldTables;
+  try {
+    tables = await build(store, options.progress);
+    csvFiles.start(GOLD_TABLE_NAMES.map((name) => tables[name]), staging);
+    for (const name of GOLD_TABLE_NAMES) {
+      const table = tables[name];
+      const [parquetKey, csvKey] = goldKeys(name) as [string, string];
+      options.progress(`writing ${name}`);
+      await store.put("gold", versionKey(options.runId, parquetKey), asyncChunks(tableParquetChunks(table)));
+      if (!csvFiles.writes(name)) await store.put("gold", versionKey(options.runId, csvKey), asyncChunks(tableCsvChunks(table)));
+      rows[name] = table.rowCount;
+    }
+    options.progress("writing the big CSV files");
+    await csvFiles.done();
+    for (const name of GOLD_TABLE_NAMES) {
+      if (csvFiles.writes(name)) await staging.publish(`${name}.csv`, store, "gold", versionKey(options.runId, goldKeys(name)[1]!));
+    }
+  } finally {
+    csvFiles.stop();
+    await staging.dispose();
   }
   await sealVersion(store, options.runId, rows);
   await publishVersion(store, options.runId);

@@ -1,8 +1,8 @@
-import { grown } from "./columns.ts";
+import { grown, sharedArray, type NumberArrayType } from "./columns.ts";
 
 /** Non-negative integers in the narrowest typed array that has held them so far. */
 export type Narrow = Uint8Array | Uint16Array | Uint32Array | Float64Array;
-type NarrowType = new (size: number) => Narrow;
+type NarrowType = NumberArrayType<Narrow>;
 
 const WIDER: readonly (readonly [NarrowType, number])[] = [
   [Uint8Array, 0xff],
@@ -19,18 +19,18 @@ const WIDER: readonly (readonly [NarrowType, number])[] = [
  */
 export class PurchaseColumns {
   length = 0;
-  idAchat: Narrow = new Uint32Array(0);
-  client = new Uint32Array(0);
-  day: Narrow = new Uint16Array(0);
+  idAchat: Narrow = sharedArray(Uint32Array, 0);
+  client = sharedArray(Uint32Array, 0);
+  day: Narrow = sharedArray(Uint16Array, 0);
   montant: Float64Array;
-  product: Narrow = new Uint8Array(0);
+  product: Narrow = sharedArray(Uint8Array, 0);
   // The largest value each column holds as it is.
   #idLimit = 0xffffffff;
   #dayLimit = 0xffff;
   #productLimit = 0xff;
 
   constructor(capacity: number) {
-    this.montant = new Float64Array(Math.max(capacity, 1024));
+    this.montant = sharedArray(Float64Array, Math.max(capacity, 1024));
     this.#resize(this.montant.length);
   }
 
@@ -38,7 +38,7 @@ export class PurchaseColumns {
     const i = this.length;
     if (i === this.montant.length) {
       // By half again, not double: at 10M rows the slack of doubling is a hundred MB.
-      this.montant = grown(this.montant, new Float64Array(Math.ceil(i * 1.5)));
+      this.montant = grown(this.montant, Math.ceil(i * 1.5));
       this.#resize(this.montant.length);
     }
     if (idAchat > this.#idLimit) [this.idAchat, this.#idLimit] = wider(this.idAchat, idAchat);
@@ -53,18 +53,17 @@ export class PurchaseColumns {
   }
 
   #resize(size: number): void {
-    const resized = (column: Narrow) => grown(column, new (column.constructor as NarrowType)(size));
-    this.idAchat = resized(this.idAchat);
-    this.client = grown(this.client, new Uint32Array(size));
-    this.day = resized(this.day);
-    this.product = resized(this.product);
+    this.idAchat = grown(this.idAchat, size);
+    this.client = grown(this.client, size);
+    this.day = grown(this.day, size);
+    this.product = grown(this.product, size);
   }
 }
 
 /** The column copied into the narrowest wider type that holds `value`, and that type's limit. */
 function wider(column: Narrow, value: number): [Narrow, number] {
   const [Type, limit] = WIDER.find(([, max]) => value <= max)!;
-  const out = new Type(column.length);
+  const out = sharedArray(Type, column.length);
   out.set(column as never);
   return [out, limit];
 }

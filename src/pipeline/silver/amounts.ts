@@ -2,6 +2,7 @@ import { EltError } from "../../errors.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
 import { GrowableFloat64 } from "../growable.ts";
+import { workerUrl } from "../worker-url.ts";
 import { AchatRow, checkAchatPre, quantileLinear, trimFields } from "./rules.ts";
 import { datasetRecords } from "./source.ts";
 import { ACHAT_COLUMNS } from "./types.ts";
@@ -34,15 +35,6 @@ export async function outlierBound(chunks: AsyncIterable<Uint8Array>, expectedRo
 }
 
 /**
- * The worker's module. Run from source, this file knows where it lies; in the compiled
- * executable the worker is an embedded entry point (package.json's build script lists it),
- * named from the source root.
- */
-const WORKER = import.meta.path.endsWith("amounts.ts")
-  ? new URL("./bound-worker.ts", import.meta.url).href
-  : "./pipeline/silver/bound-worker.ts";
-
-/**
  * The outlier bound, computed on another core while the caller cleans the clients when the
  * store keeps the bronze copy as a local file (the worker reads it itself: fed from this
  * thread, busy with the clients, it starved). Otherwise, or when the data stopped the worker,
@@ -61,7 +53,7 @@ export class OutlierBoundTask {
       this.answer = Promise.resolve(null);
       return;
     }
-    const worker = new Worker(WORKER);
+    const worker = new Worker(workerUrl("pipeline/silver/bound-worker.ts"));
     this.worker = worker;
     this.answer = new Promise((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<{ bound?: OutlierBound }>) => resolve(event.data.bound ?? null);

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { GoldBuilder } from "../../../src/pipeline/gold/build.ts";
 import { rowsOf, type GoldTable, type GoldTables } from "../../../src/pipeline/gold/gold-table.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type Cell } from "../../../src/pipeline/gold/tables.ts";
-import type { Achat, Client } from "../../../src/pipeline/silver/types.ts";
+import { ParquetStreamWriter, readParquetIndexed, type ParquetColumn } from "../../../src/formats/parquet.ts";
+import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES, type Achat, type Client } from "../../../src/pipeline/silver/types.ts";
 
 const EMOJI = "\u{1F600}"; // above U+FFFF: a surrogate pair in UTF-16, after every BMP character in byte order
 const FULLWIDTH_A = "\uFF21"; // U+FF21: sorts before EMOJI by code point, after it by UTF-16 unit
@@ -298,10 +299,24 @@ describe("edge cases", () => {
     expect(cells(tables.dim_clients)[0]![0]).toBe(big);
   });
 
-  test("addColumns builds the same tables as add", () => {
-    const builder = new GoldBuilder(CLIENTS);
-    const column = <K extends keyof Achat>(key: K) => ACHATS.map((a) => a[key]);
-    builder.addColumns([column("id_achat"), column("id_client"), column("date_achat"), column("montant"), column("produit")], 5);
+  test("columns as silver's Parquet reads back build the same tables as rows", async () => {
+    // Through the writer and readParquetIndexed, in row groups of 2: what gold reads, dictionaries included.
+    async function* batches<T extends object>(rows: T[], types: ParquetColumn[]) {
+      const writer = new ParquetStreamWriter(types);
+      const chunks: Uint8Array[] = [];
+      for (let at = 0; at < rows.length; at += 2) {
+        const group = rows.slice(at, at + 2);
+        chunks.push(...writer.writeBatch(types.map((t) => group.map((r) => (r as Record<string, Cell>)[t.name] ?? null)), group.length));
+      }
+      chunks.push(...writer.finish());
+      yield* readParquetIndexed(Buffer.concat(chunks), types);
+    }
+    const builder = new GoldBuilder();
+    // A second, later copy of client 3 under another name: ignored, as silver keeps the first.
+    for await (const { rowCount, values } of batches([...CLIENTS, client(3, "Other", "2020-01-01", "Peru")], SILVER_CLIENT_TYPES)) {
+      builder.addClientColumns(values, rowCount);
+    }
+    for await (const { rowCount, values } of batches(ACHATS.slice(0, 5), SILVER_ACHAT_TYPES)) builder.addColumns(values, rowCount);
     for (const a of ACHATS.slice(5)) builder.add(a);
     const viaColumns = builder.finish();
     const viaRows = build(CLIENTS, ACHATS);

@@ -19,7 +19,9 @@ function tables() {
 }
 
 /** The chunks' text, each copied as it comes: a chunk is only valid until the next is asked for. */
-const text = (chunks: Iterable<Uint8Array>) => Buffer.concat(Array.from(chunks, (chunk) => Buffer.from(chunk))).toString("utf8");
+/** The chunks' bytes, each copied as it comes: a chunk is valid only until the next is asked for. */
+const bytes = (chunks: Iterable<Uint8Array>) => Buffer.concat(Array.from(chunks, (chunk) => Buffer.from(chunk)));
+const text = (chunks: Iterable<Uint8Array>) => bytes(chunks).toString("utf8");
 
 /** The table as csvLine spells each row: what the byte encoder must reproduce exactly. */
 function reference(table: GoldTable): string {
@@ -114,7 +116,7 @@ test("CSV chunks and batches of any size concatenate to the same bytes", () => {
 
 test("Parquet: row groups of the requested size, rows back as the table gives them", async () => {
   const fact = tables().fact_achats;
-  const file = Buffer.concat([...tableParquetChunks(fact, 2)]);
+  const file = bytes(tableParquetChunks(fact, 2));
   expect(parquetMetadata(file.buffer as ArrayBuffer).row_groups.map((g) => Number(g.num_rows))).toEqual([2, 1]);
   const rows: unknown[] = [];
   for await (const batch of readParquetRows(file, fact.columns)) rows.push(...batch);
@@ -125,11 +127,11 @@ test("Parquet of every table reads back as the table gives it, tricky values inc
   // The readers decode strings with TextDecoder's defaults, which drop a leading U+FEFF (silver
   // trims it away, so none reaches gold from there); the writer keeps it, as checked below.
   const tricky = trickyTables(TRICKY_TEXT.map((t) => t.replace(/^\ufeff/, "")));
-  const withMark = Buffer.concat([...tableParquetChunks(trickyTables().dim_clients)]);
+  const withMark = bytes(tableParquetChunks(trickyTables().dim_clients));
   expect(withMark.includes(Buffer.from("\ufeffbyte-order mark\ufeff"))).toBe(true);
   for (const name of GOLD_TABLE_NAMES) {
     const table = tricky[name];
-    const file = Buffer.concat([...tableParquetChunks(table, 40)]);
+    const file = bytes(tableParquetChunks(table, 40));
     const rows: unknown[] = [];
     for await (const batch of readParquetRows(file, table.columns)) rows.push(...batch);
     expect(rows).toEqual(rowsOf(table, 0, table.rowCount));

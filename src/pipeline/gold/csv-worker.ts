@@ -1,0 +1,38 @@
+/**
+ * Gold's biggest CSV files, encoded on a second core while the main thread writes the rest:
+ * sent `{ jobs: [{ name, data, path }] }`, the tables' data in shared memory (big-tables.ts),
+ * it writes each table's CSV to its local path and answers `{ done: true }` or `{ error }`.
+ */
+import { closeSync, openSync, writeSync } from "node:fs";
+import { errorLine } from "../../errors.ts";
+import { BIG_TABLES, receivedTableData, type BigTableData, type BigTableName } from "./big-tables.ts";
+import { tableCsvChunks } from "./encode.ts";
+import type { GoldTable } from "./gold-table.ts";
+
+declare const self: Worker;
+
+export interface CsvJob {
+  name: BigTableName;
+  data: BigTableData;
+  path: string;
+}
+
+self.onmessage = (event: MessageEvent<{ jobs: CsvJob[] }>) => {
+  try {
+    for (const { name, data, path } of event.data.jobs) writeCsv(BIG_TABLES[name](receivedTableData(data)), path);
+    self.postMessage({ done: true });
+  } catch (err) {
+    self.postMessage({ error: errorLine(err) });
+  }
+};
+
+function writeCsv(table: GoldTable, path: string): void {
+  const fd = openSync(path, "w");
+  try {
+    for (const chunk of tableCsvChunks(table)) {
+      for (let at = 0; at < chunk.byteLength; ) at += writeSync(fd, chunk, at);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
