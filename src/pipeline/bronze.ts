@@ -186,9 +186,8 @@ export async function ingest(
       counter.push(chunk);
       copy.write(chunk);
       size += chunk.byteLength;
-      await copy.drain();
     }
-    await copy.close();
+    copy.close();
     const sha256 = hasher.digest("hex");
     const key = `${dataset}/${sha256}.csv`;
     const existing = await store.stat("bronze", key);

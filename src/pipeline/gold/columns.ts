@@ -49,7 +49,10 @@ export class Utf8Values {
       bytes.set(this.bytes.subarray(0, at));
       this.bytes = bytes;
     }
-    this.bytes.set(from.subarray(start, end), at);
+    // A short value (a name, an email) is copied in a loop: a view per value cost more than the copy.
+    const bytes = this.bytes;
+    if (length <= 64) for (let i = 0; i < length; i++) bytes[at + i] = from[start + i]!;
+    else bytes.set(from.subarray(start, end), at);
     if (length > this.maxLength) this.maxLength = length;
     this.starts[++this.count] = at + length;
     return this.count - 1;

@@ -63,11 +63,10 @@ export async function cleanAchats(
       out.next();
     }
     rowsIn += batch.count;
-    await rejects.flush();
-    await out.drain();
+    rejects.flush();
     progress(rowsIn);
   }
-  await rejects.close();
-  await out.finish();
+  rejects.close();
+  out.finish();
   return { rowsIn, kept: out.rows, rejects: rejects.counts, orphans, q99: bound.q99 };
 }

@@ -51,11 +51,10 @@ export async function cleanClients(
       out.next();
     }
     rowsIn += batch.count;
-    await rejects.flush();
-    await out.drain();
+    rejects.flush();
     progress(rowsIn);
   }
-  await rejects.close();
-  await out.finish();
+  rejects.close();
+  out.finish();
   return { rowsIn, kept: out.rows, rejects: rejects.counts, ids };
 }

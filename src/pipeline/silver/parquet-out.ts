@@ -47,9 +47,9 @@ function columnOf(def: ParquetColumn, size: number): Column {
 
 /**
  * Kept rows gathered into columns and written to a staged Parquet file one row group at a time.
- * Filling a row is synchronous (a promise per row cost more than the row's rules); the caller
- * lets the written bytes out with `drain()` between batches. Every array is reused from one
- * row group to the next: fresh memory costs a page fault per 4 KiB.
+ * Filling a row is synchronous (a promise per row cost more than the row's rules), and so is
+ * writing to the staged file. Every array is reused from one row group to the next: fresh
+ * memory costs a page fault per 4 KiB.
  */
 export class ParquetOut {
   private readonly writer: ParquetStreamWriter;
@@ -62,7 +62,8 @@ export class ParquetOut {
     defs: readonly ParquetColumn[],
     private readonly groupSize = 100_000,
   ) {
-    this.writer = new ParquetStreamWriter(defs);
+    // The staged file takes each block in before the next is made: the blocks are reused.
+    this.writer = new ParquetStreamWriter(defs, { recycle: true });
     this.columns = defs.map((d) => columnOf(d, groupSize));
   }
 
@@ -94,11 +95,6 @@ export class ParquetOut {
     if (++this.filled === this.groupSize) this.writeGroup();
   }
 
-  /** Lets the staged file take in what was written so far. */
-  async drain(): Promise<void> {
-    await this.out.drain();
-  }
-
   /** The gathered rows as a row group; the writer copies them, so every column is reused. */
   private writeGroup(): void {
     if (this.filled === 0) return;
@@ -107,9 +103,9 @@ export class ParquetOut {
     this.filled = 0;
   }
 
-  async finish(): Promise<void> {
+  finish(): void {
     this.writeGroup();
     for (const chunk of this.writer.finish()) this.out.write(chunk);
-    await this.out.close();
+    this.out.close();
   }
 }

@@ -29,14 +29,13 @@ export class RejectWriter<Code extends string> {
     this.total++;
   }
 
-  async flush(): Promise<void> {
+  flush(): void {
     if (this.pending) this.out.write(this.pending);
     this.pending = "";
-    await this.out.drain();
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    await this.out.close();
+  close(): void {
+    this.flush();
+    this.out.close();
   }
 }
