@@ -21,8 +21,10 @@ import { indexedOf, isIndexed, type Column } from "../pipeline/gold/columns.ts";
 import {
   GroupBuffer,
   IndexedChunk,
+  NumberChunk,
   decodeChunk,
   decodeChunkIndexed,
+  decodeChunkNumbers,
   fetchChunks,
   isFlatFile,
   isoOf,
@@ -67,7 +69,8 @@ export interface ColumnBatch {
 
 /**
  * A group of rows where string and date columns are Indexed (columns.ts): each value once, as
- * UTF-8 bytes or a day number, and each row's entry. Valid until the next group is asked for.
+ * UTF-8 bytes or a day number, and each row's entry; REQUIRED numbers are a Float64Array.
+ * Valid until the next group is asked for.
  */
 export interface IndexedBatch {
   rowCount: number;
@@ -125,7 +128,12 @@ async function* flatBatches(
     return bytes;
   };
   const dates = new Map<number, string>();
-  const into = columns.map(({ type }) => (indexed && (type === "string" || type === "date") ? new IndexedChunk(type) : undefined));
+  // Reading indexed, each column decodes into memory of its own, reused for every group.
+  const into = columns.map(({ type }, k) => {
+    if (!indexed) return undefined;
+    if (type === "string" || type === "date") return new IndexedChunk(type);
+    return metadata.schema[at[k]!]!.repetition_type === "REQUIRED" ? new NumberChunk(type) : undefined;
+  });
   let next = groups.length > 0 ? fetchGroup(0) : undefined;
   for (let g = 0; g < groups.length; g++) {
     const bytes = await next!.catch(rethrowAs(name));
@@ -136,7 +144,12 @@ async function* flatBatches(
       const values = columns.map((c, k): Column => {
         const element = metadata.schema[at[k]!]!;
         const chunk = into[k];
-        const cells = chunk ? decodeChunkIndexed(bytes[k]!, chunks[k]!, element, chunk) : decodeChunk(bytes[k]!, chunks[k]!, element, c.type, dates);
+        const cells =
+          chunk instanceof IndexedChunk
+            ? decodeChunkIndexed(bytes[k]!, chunks[k]!, element, chunk)
+            : chunk
+              ? decodeChunkNumbers(bytes[k]!, chunks[k]!, element, chunk)
+              : decodeChunk(bytes[k]!, chunks[k]!, element, c.type, dates);
         const length = isIndexed(cells) ? cells.index.length : cells.length;
         if (length !== rowCount) throw new Error(`column ${c.name}: ${length} values in a row group of ${rowCount} rows`);
         return cells;

@@ -8,9 +8,11 @@ import {
   objectAsyncBuffer,
   ParquetStreamWriter,
   readParquetColumns,
+  readParquetIndexed,
   type ParquetColumn,
   readParquetRows,
 } from "../../src/formats/parquet.ts";
+import { cellAt, isIndexed, type Column } from "../../src/pipeline/gold/columns.ts";
 import type { Cell, ColumnDef, Row } from "../../src/pipeline/gold/tables.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import type { Bucket } from "../../src/storage/object-store.ts";
@@ -231,5 +233,44 @@ describe("objectAsyncBuffer", () => {
     await store.put("gold", "bad.parquet", new TextEncoder().encode("not parquet at all"));
     const read = collect(readParquetRows(await objectAsyncBuffer(store, "gold", "bad.parquet"), COLUMNS));
     await expect(read).rejects.toThrow("gold/bad.parquet: unreadable parquet");
+  });
+});
+
+describe("reading indexed (gold's read of silver)", () => {
+  const columns: ParquetColumn[] = [
+    { name: "id", type: "int", nullable: false },
+    { name: "amount", type: "double", nullable: false },
+    { name: "label", type: "string" },
+    { name: "day", type: "date" },
+  ];
+  // Ids through an index and repeated labels make dictionaries; "é" and an emoji are
+  // multi-byte; nulls at either end.
+  const group = (n: number, from: number): Column[] => [
+    { values: Float64Array.of(7, 2 ** 40, MAX), index: Int32Array.from({ length: n }, (_, i) => (from + i) % 3) },
+    Array.from({ length: n }, (_, i) => (from + i) / 8),
+    Array.from({ length: n }, (_, i) => (i === 0 || i === n - 1 ? null : ["é", "b", "\u{1F600}"][(from + i) % 3]!)),
+    Array.from({ length: n }, (_, i) => (i === 1 ? null : `2024-02-${String(((from + i) % 28) + 1).padStart(2, "0")}`)),
+  ];
+
+  test("gives the cells readParquetColumns gives, as bytes, day numbers and numbers, group by group", async () => {
+    const writer = new ParquetStreamWriter(columns);
+    const groups = [group(50, 0), group(9, 50), group(200, 59)];
+    const file = Buffer.concat([...groups.flatMap((g) => writer.writeBatch(g, (g[1] as Cell[]).length)), ...writer.finish()]);
+    const encodings = parquetMetadata(file.buffer as ArrayBuffer).row_groups[0]!.columns.map((c) => c.meta_data!.encodings);
+    expect(encodings[0]).toContain("RLE_DICTIONARY");
+    expect(encodings[2]).toContain("RLE_DICTIONARY");
+    const plain = await collect(readParquetColumns(file, columns));
+    let read = 0;
+    for await (const { rowCount, values } of readParquetIndexed(file, columns)) {
+      const expected = plain[read++]!;
+      expect(rowCount).toBe(expected.rowCount);
+      columns.forEach((column, c) => {
+        const got = Array.from({ length: rowCount }, (_, r) => cellAt(values[c]!, column.type, r));
+        expect(got).toEqual(Array.from(expected.values[c]!));
+      });
+      expect(values[0]).toBeInstanceOf(Float64Array);
+      expect(isIndexed(values[2]!) && isIndexed(values[3]!)).toBe(true);
+    }
+    expect(read).toBe(3);
   });
 });
