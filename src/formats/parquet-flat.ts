@@ -10,7 +10,7 @@ import { parquetHeader } from "hyparquet/src/column.js";
 import { decompressPage } from "hyparquet/src/datapage.js";
 import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
 import { isoFromDayNumber } from "../pipeline/dates.ts";
-import { Utf8Values, type Indexed } from "../pipeline/gold/columns.ts";
+import { grown, Utf8Values, type Indexed } from "../pipeline/gold/columns.ts";
 import type { Cell, ColumnType } from "../pipeline/gold/tables.ts";
 
 const CODECS = new Set(["UNCOMPRESSED", "SNAPPY"]);
@@ -175,6 +175,7 @@ export function decodeChunkIndexed(bytes: Uint8Array, meta: ColumnMetaData, elem
       into.addPlain(page, 0, count);
     },
     data(encoding, page, offset, n, present) {
+      if (row + n > rows) throw new Error(`column ${element.name}: pages hold more than the chunk's ${rows} values`);
       let count = n;
       if (present) for (let i = 0; i < n; i++) count -= 1 - present[i]!;
       let first: number;
@@ -207,8 +208,8 @@ export function decodeChunkNumbers(bytes: Uint8Array, meta: ColumnMetaData, elem
     dictionary(page, count) {
       dictionary = plainNumbers(into.type, page, 0, count, new Float64Array(count));
     },
-    data(encoding, page, offset, n, present) {
-      if (present) throw new Error(`column ${element.name}: a null in a REQUIRED column`);
+    data(encoding, page, offset, n) {
+      if (row + n > rows) throw new Error(`column ${element.name}: pages hold more than the chunk's ${rows} values`);
       if (encoding === "PLAIN") plainNumbers(into.type, page, offset, n, out.subarray(row, row + n));
       else {
         if (!dictionary) throw new Error(`${encoding} page without a dictionary page`);
@@ -278,7 +279,7 @@ export class IndexedChunk {
       return first;
     }
     if (offset + count * 4 > page.length) throw new Error(`page holds fewer than ${count} values`);
-    if (this.#days.length < first + count) this.#days = grownDays(this.#days, first + count);
+    if (this.#days.length < first + count) this.#days = grown(this.#days, Math.max(first + count, this.#days.length * 2));
     this.#days.set(new Int32Array(aligned(page, offset, count * 4), 0, count), first);
     this.#dayCount += count;
     return first;
@@ -288,12 +289,6 @@ export class IndexedChunk {
     const index = this.index.subarray(0, rows);
     return { values: this.#strings ?? this.#days.subarray(0, this.#dayCount), index };
   }
-}
-
-function grownDays(days: Int32Array, size: number): Int32Array {
-  const out = new Int32Array(Math.max(size, days.length * 2));
-  out.set(days);
-  return out;
 }
 
 /** A dictionary-encoded page's `count` indices, each checked against the dictionary's size. */

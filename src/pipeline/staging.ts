@@ -39,13 +39,7 @@ export class Staging {
 
   /** Removes the staging folder, closing what a failure left open. */
   async dispose(): Promise<void> {
-    for (const file of this.#files) {
-      try {
-        file.close();
-      } catch {
-        // Its bytes are thrown away: only the descriptor mattered.
-      }
-    }
+    for (const file of this.#files) file.close({ discard: true });
     await rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -84,11 +78,12 @@ export class StagedFile {
     }
   }
 
-  close(): void {
+  /** Writes what is buffered and closes the file; `discard` only closes it (it is to be deleted). */
+  close({ discard = false } = {}): void {
     if (!this.#open) return;
     this.#open = false;
     try {
-      this.#flush();
+      if (!discard) this.#flush();
     } finally {
       closeSync(this.#fd);
     }

@@ -32,11 +32,12 @@ import { median, sampleStd } from "./stats.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type Cell, type GoldTableName } from "./tables.ts";
 import type { Column, Indexed, Utf8Values } from "./columns.ts";
 import { KeyNumbers } from "./key-numbers.ts";
+import { compareCodePoints } from "../../text-order.ts";
+import { EltError } from "../../errors.ts";
 
 /** Silver's text and date columns, as readParquetIndexed returns them. */
 type Texts = Indexed & { readonly values: Utf8Values };
 type Days = Indexed & { readonly values: Int32Array };
-import { compareCodePoints } from "../../text-order.ts";
 
 const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
 
@@ -86,6 +87,7 @@ export class GoldBuilder {
     const countryOf = clients.countries.groupsOf(pays.values);
     const { bytes, starts } = emails.values;
     for (let i = 0; i < rowCount; i++) {
+      if (noms.index[i]! < 0 || emails.index[i]! < 0 || dates.index[i]! < 0) throw missing("clients", "nom, email or date_inscription");
       const country = pays.index[i]!;
       const kept = clients.keep(ids[i]!, nameOf[noms.index[i]!]!, dates.values[dates.index[i]!]!, country < 0 ? -1 : countryOf[country]!);
       const email = emails.index[i]!;
@@ -103,6 +105,7 @@ export class GoldBuilder {
     const productOf = this.#products.groupsOf(products.values);
     const days = dates.values;
     for (let i = 0; i < rowCount; i++) {
+      if (dates.index[i]! < 0 || products.index[i]! < 0) throw missing("achats", "date_achat or produit");
       const day = days[dates.index[i]!]!;
       this.#push(ids[i]!, clients[i]!, this.#dayGroup(day), montants[i]!, productOf[products.index[i]!]!);
     }
@@ -246,6 +249,11 @@ export class GoldBuilder {
       [this.#max],
     ]);
   }
+}
+
+/** Silver writes these columns REQUIRED: a null there is a file that silver did not write. */
+function missing(dataset: string, columns: string): EltError {
+  return new EltError(`silver/${dataset}.parquet: a row without ${columns}; run \`elt run silver --force\``);
 }
 
 /** Group numbers ordered by their numeric key. */

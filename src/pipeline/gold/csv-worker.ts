@@ -3,8 +3,8 @@
  * sent `{ jobs: [{ name, data, path }] }`, the tables' data in shared memory (big-tables.ts),
  * it writes each table's CSV to its local path and answers `{ done: true }` or `{ error }`.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
 import { errorLine } from "../../errors.ts";
+import { StagedFile } from "../staging.ts";
 import { BIG_TABLES, receivedTableData, type BigTableData, type BigTableName } from "./big-tables.ts";
 import { tableCsvChunks } from "./encode.ts";
 import type { GoldTable } from "./gold-table.ts";
@@ -27,12 +27,10 @@ self.onmessage = (event: MessageEvent<{ jobs: CsvJob[] }>) => {
 };
 
 function writeCsv(table: GoldTable, path: string): void {
-  const fd = openSync(path, "w");
+  const file = new StagedFile(path);
   try {
-    for (const chunk of tableCsvChunks(table)) {
-      for (let at = 0; at < chunk.byteLength; ) at += writeSync(fd, chunk, at);
-    }
+    for (const chunk of tableCsvChunks(table)) file.write(chunk);
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }

@@ -37,10 +37,10 @@ export class Groups<K> {
   /** The group of a key, opened on first sight. */
   of(key: K): number {
     const g = this.#index.get(key);
-    return g ?? this.open(key);
+    return g ?? this.#open(key);
   }
 
-  protected open(key: K): number {
+  #open(key: K): number {
     const g = this.keys.length;
     this.#index.set(key, g);
     this.keys.push(key);

@@ -77,12 +77,13 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
     const reason = await unchangedReason(store, "gold", inputs);
     if (reason) return { skipped: reason };
   }
-  const staging = await Staging.create(options.home, options.runId, "gold");
   // The big tables' CSV files are written on another core; the worker loads while gold builds.
   const csvFiles = new SharedCsvFiles();
   const rows: Record<string, number> = {};
   let tables: GoldTables;
+  let staging: Staging | undefined;
   try {
+    staging = await Staging.create(options.home, options.runId, "gold");
     tables = await build(store, options.progress);
     csvFiles.start(GOLD_TABLE_NAMES.map((name) => tables[name]), staging);
     for (const name of GOLD_TABLE_NAMES) {
@@ -99,8 +100,8 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
       if (csvFiles.writes(name)) await staging.publish(`${name}.csv`, store, "gold", versionKey(options.runId, goldKeys(name)[1]!));
     }
   } finally {
-    csvFiles.stop();
-    await staging.dispose();
+    await csvFiles.stop();
+    await staging?.dispose();
   }
   await sealVersion(store, options.runId, rows);
   await publishVersion(store, options.runId);

@@ -1,4 +1,4 @@
-import { EltError } from "../../errors.ts";
+import { EltError, errorLine } from "../../errors.ts";
 import type { Staging } from "../staging.ts";
 import { workerUrl } from "../worker-url.ts";
 import type { BigTableName } from "./big-tables.ts";
@@ -12,13 +12,23 @@ import type { GoldTable } from "./gold-table.ts";
  * time the tables are built.
  */
 export class SharedCsvFiles {
-  readonly #worker = new Worker(workerUrl("pipeline/gold/csv-worker.ts"));
+  readonly #worker: Worker;
   readonly #answer: Promise<void>;
+  readonly #closed: Promise<void>;
   readonly #names = new Set<string>();
 
   constructor() {
-    const worker = this.#worker;
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl("pipeline/gold/csv-worker.ts"));
+    } catch (err) {
+      throw new EltError(`gold's worker failed: ${errorLine(err)}`);
+    }
+    this.#worker = worker;
+    this.#closed = new Promise((resolve) => worker.addEventListener("close", () => resolve(), { once: true }));
     this.#answer = new Promise((resolve, reject) => {
+      // Settles nothing once it has answered; before, the worker stopped without a word.
+      worker.addEventListener("close", () => reject(new EltError("gold's worker stopped before its CSV files were written")));
       worker.onmessage = (event: MessageEvent<{ error?: string }>) => {
         const { error } = event.data;
         if (error === undefined) resolve();
@@ -55,7 +65,10 @@ export class SharedCsvFiles {
     await this.#answer;
   }
 
-  stop(): void {
+  /** Stops the worker and waits until it has, so nothing writes in staging afterwards. */
+  async stop(): Promise<void> {
     this.#worker.terminate();
+    // A bound on the wait: a worker that never says it closed must not hold the run.
+    await Promise.race([this.#closed, Bun.sleep(2000)]);
   }
 }
