@@ -270,11 +270,9 @@ export class IndexedChunk {
     const strings = this.#strings;
     if (strings) {
       for (let i = 0, p = offset; i < count; i++) {
-        if (p + 4 > page.length) throw new Error(`page holds fewer than ${count} values`);
-        const length = (page[p]! | (page[p + 1]! << 8) | (page[p + 2]! << 16)) + page[p + 3]! * 2 ** 24;
-        p += 4;
-        if (p + length > page.length) throw new Error(`page holds fewer than ${count} values`);
-        strings.pushBytes(page, p, (p += length));
+        const end = valueEnd(page, p, count);
+        strings.pushBytes(page, p + 4, end);
+        p = end;
       }
       return first;
     }
@@ -398,11 +396,8 @@ function plainStrings(page: Uint8Array, offset: number, count: number): string[]
   let ascii = true;
   let p = offset;
   for (let i = 0; i < count; i++) {
-    if (p + 4 > page.length) throw new Error(`page holds fewer than ${count} values`);
-    const length = (page[p]! | (page[p + 1]! << 8) | (page[p + 2]! << 16)) + page[p + 3]! * 2 ** 24;
+    const end = valueEnd(page, p, count);
     starts[i] = p += 4;
-    const end = p + length;
-    if (end > page.length) throw new Error(`page holds fewer than ${count} values`);
     for (; p < end && ascii; p++) ascii = page[p]! < 0x80;
     p = end;
   }
@@ -416,6 +411,17 @@ function plainStrings(page: Uint8Array, offset: number, count: number): string[]
     for (let i = 0; i < count; i++) out[i] = utf8.decode(page.subarray(starts[i]!, starts[i + 1]! - 4));
   }
   return out;
+}
+
+/**
+ * Where the PLAIN BYTE_ARRAY value at `p` ends: its bytes follow a 4-byte little-endian length.
+ * `count` is the page's value count, for the error.
+ */
+function valueEnd(page: Uint8Array, p: number, count: number): number {
+  if (p + 4 > page.length) throw new Error(`page holds fewer than ${count} values`);
+  const end = p + 4 + (page[p]! | (page[p + 1]! << 8) | (page[p + 2]! << 16)) + page[p + 3]! * 2 ** 24;
+  if (end > page.length) throw new Error(`page holds fewer than ${count} values`);
+  return end;
 }
 
 /** Pages' cells one after the other, as numbers when no page has a null. */
