@@ -4,12 +4,11 @@ import { Elysia } from "elysia";
 import pkg from "../../package.json" with { type: "json" };
 import { redact } from "../config.ts";
 import { StoreError, errorLine } from "../errors.ts";
-import { GOLD_TABLE_NAMES, type GoldTableName } from "../pipeline/gold/tables.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../contract/gold-tables.ts";
 import { collectionName, type RefreshMetadata, type ServingStore } from "../serving/serving-store.ts";
 import { apiKeyCheck } from "./auth.ts";
 import { etagMatches, etagOf } from "./etag.ts";
 import {
-  TABLE_DESCRIPTIONS,
   errorSchema,
   healthSchema,
   pageSchema,
@@ -165,7 +164,7 @@ export function createApp(options: AppOptions) {
         openapi: "/docs/json",
         endpoints: [
           { path: "/health", description: "State of the serving store." },
-          ...GOLD_TABLE_NAMES.map((t) => ({ path: `/${t}`, description: TABLE_DESCRIPTIONS[t] })),
+          ...GOLD_TABLE_NAMES.map((t) => ({ path: `/${t}`, description: GOLD_TABLES[t].description })),
           { path: "/refresh_time/{collection_name}", description: "Last write of a table and the age of its data." },
         ],
       }),
@@ -251,7 +250,7 @@ export function createApp(options: AppOptions) {
 function tableDetail(table: GoldTableName, parameters: QueryParameter[], keyed: boolean) {
   return {
     summary: table,
-    description: `${TABLE_DESCRIPTIONS[table]} \`count\` is the number of rows matching the filters, before \`limit\` and \`skip\`.`,
+    description: `${GOLD_TABLES[table].description} \`count\` is the number of rows matching the filters, before \`limit\` and \`skip\`.`,
     tags: ["gold tables"],
     parameters,
     responses: {

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { GOLD_TABLES, isGoldTable, type ColumnType, type GoldTableName } from "../pipeline/gold/tables.ts";
-import { COUNTRIES, PRODUCTS } from "../pipeline/silver/types.ts";
+import { GOLD_TABLES, isGoldTable, type GoldTableName } from "../contract/gold-tables.ts";
+import type { ColumnType } from "../contract/columns.ts";
+import { COUNTRIES, PRODUCTS } from "../contract/sources.ts";
 import type { ReadOptions } from "../serving/serving-store.ts";
 
 /**
@@ -14,19 +15,6 @@ export const LIMIT_MAX = 10000;
 
 /** A page of a table, filtered and sorted: what a table endpoint hands to the serving store. */
 export type TableQuery = ReadOptions & { limit: number; skip: number };
-
-export const TABLE_DESCRIPTIONS: Record<GoldTableName, string> = {
-  fact_achats: "One row per kept purchase, joined with its client (client columns null for orphans), by id_achat.",
-  kpis: "The headline figures, exactly one row.",
-  dim_clients: "One row per kept client, by id_client.",
-  dim_produits: "One row per product sold, alphabetical.",
-  dim_dates: "One row per purchase date, with its calendar parts.",
-  agg_jour: "Sales per day.",
-  agg_semaine: "Sales per ISO 8601 week.",
-  agg_mois: "Sales per calendar month.",
-  ca_par_pays: "Sales per client country, largest first.",
-  ca_par_produit: "Sales per product, largest first, with its share of the total.",
-};
 
 /** A table named as itself (`kpis`) or as its served collection (`gold_kpis`); anything else is not served. */
 export function tableOfCollection(name: string, prefix: string): GoldTableName | undefined {

@@ -5,7 +5,7 @@ import { listen, type Listening } from "../api/listen.ts";
 import { tableOfCollection } from "../api/schemas.ts";
 import { loadConfig, secretsOf } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { GOLD_TABLE_NAMES, type GoldTableName } from "../pipeline/gold/tables.ts";
+import { GOLD_TABLE_NAMES, type GoldTableName } from "../contract/gold-tables.ts";
 import { ApiClient } from "../refresh/client.ts";
 import { probe, type ProbeReport } from "../refresh/probe.ts";
 import type { Stats } from "../refresh/stats.ts";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { loadConfig, secretsOf } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { DATASETS } from "../pipeline/datasets.ts";
+import { DATASETS } from "../contract/sources.ts";
 import { pipelineFlow, LAYERS, type Layer } from "../pipeline/flows.ts";
 import { readState } from "../pipeline/layer-state.ts";
 import { silverSummary } from "../pipeline/silver/index.ts";

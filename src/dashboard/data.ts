@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { StoreError, errorLine } from "../errors.ts";
-import type { GoldTableName } from "../pipeline/gold/tables.ts";
+import type { GoldTableName } from "../contract/gold-tables.ts";
 import type { RunRecord } from "../runner/record.ts";
 import { collectionName, type ReadOptions, type ServingStore } from "../serving/serving-store.ts";
 import { GRANULARITIES, type Granularity } from "./view.ts";

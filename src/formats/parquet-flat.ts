@@ -11,7 +11,7 @@ import { decompressPage } from "hyparquet/src/datapage.js";
 import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
 import { isoFromDayNumber } from "../pipeline/dates.ts";
 import { grown, Utf8Values, type Indexed } from "../pipeline/gold/columns.ts";
-import type { Cell, ColumnType } from "../pipeline/gold/tables.ts";
+import type { Cell, ColumnType } from "../contract/columns.ts";
 
 const CODECS = new Set(["UNCOMPRESSED", "SNAPPY"]);
 /** BIT_PACKED (the deprecated level encoding) is left out: its bytes differ from RLE's. */

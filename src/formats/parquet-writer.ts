@@ -16,8 +16,7 @@
  */
 import { dayNumber } from "../pipeline/dates.ts";
 import { isIndexed, Utf8Values, valueCount, type Column, type Indexed } from "../pipeline/gold/columns.ts";
-import type { Cell, ColumnType } from "../pipeline/gold/tables.ts";
-import type { ParquetColumn } from "./parquet.ts";
+import type { Cell, ColumnDef, ColumnType } from "../contract/columns.ts";
 
 // Parquet's Thrift enums.
 const TYPE = { INT32: 1, INT64: 2, DOUBLE: 5, BYTE_ARRAY: 6 } as const;
@@ -256,7 +255,7 @@ class Thrift {
 // Column chunks
 
 interface ChunkMeta {
-  column: ParquetColumn;
+  column: ColumnDef;
   encodings: number[];
   rows: number;
   /** Bytes of the chunk's pages, headers included. */
@@ -545,7 +544,7 @@ function pageHeader(type: number, size: number, fields: (t: Thrift) => void): Ui
 }
 
 /** One column of a row group, its pages written to `out`, which is at `offset` in the file. */
-function columnChunk(column: ParquetColumn, cells: Column, rows: number, offset: number, out: Blocks): ChunkMeta {
+function columnChunk(column: ColumnDef, cells: Column, rows: number, offset: number, out: Blocks): ChunkMeta {
   const body = emptied(work.body);
   const { mask, nulls } = nullMask(cells, rows);
   // A REQUIRED column has no definition levels: a null there is a caller's bug, refused.
@@ -646,7 +645,7 @@ interface RowGroupMeta {
   chunks: ChunkMeta[];
 }
 
-function footer(columns: readonly ParquetColumn[], groups: readonly RowGroupMeta[], rows: number): Uint8Array {
+function footer(columns: readonly ColumnDef[], groups: readonly RowGroupMeta[], rows: number): Uint8Array {
   return Thrift.message((t) => {
     t.i32(1, 2);
     t.structList(2, [null, ...columns], (s, c) => {
@@ -700,7 +699,7 @@ export class ParquetStreamWriter {
   readonly #out: Blocks;
 
   constructor(
-    readonly columns: readonly ParquetColumn[],
+    readonly columns: readonly ColumnDef[],
     { blockBytes = 1 << 20, recycle = false } = {},
   ) {
     this.#out = new Blocks(blockBytes, recycle);

@@ -14,7 +14,7 @@
  */
 import { parquetMetadataAsync, parquetScan, type AsyncBuffer, type FileMetaData, type SchemaElement } from "hyparquet";
 import { EltError, InputError, StoreError, errorLine } from "../errors.ts";
-import type { Cell, ColumnDef, ColumnType, Row } from "../pipeline/gold/tables.ts";
+import type { Cell, ColumnDef, ColumnType, Row } from "../contract/columns.ts";
 import { closeSync, openSync, readSync } from "node:fs";
 import type { Bucket, ObjectStore } from "../storage/object-store.ts";
 import { indexedOf, isIndexed, type Column } from "../pipeline/gold/columns.ts";
@@ -33,9 +33,6 @@ import {
 } from "./parquet-flat.ts";
 
 export { ParquetStreamWriter } from "./parquet-writer.ts";
-
-/** A column of a file: REQUIRED when `nullable` is false, OPTIONAL otherwise. */
-export type ParquetColumn = ColumnDef & { readonly nullable?: boolean };
 
 /** What a reader must find in the file for each ColumnType. */
 const PHYSICAL: Record<ColumnType, Omit<SchemaElement, "name">> = {

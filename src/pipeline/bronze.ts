@@ -3,7 +3,8 @@ import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { readJsonOrNull } from "../storage/object-store.ts";
-import { DATASETS, type Dataset } from "./datasets.ts";
+import { bronzeKeys } from "../contract/lake.ts";
+import { DATASETS, type Dataset } from "../contract/sources.ts";
 import { fileChunks } from "../storage/file-chunks.ts";
 import { Staging } from "./staging.ts";
 
@@ -32,7 +33,7 @@ export interface BronzeManifest {
   history: BronzeEntry[];
 }
 
-const manifestKey = (dataset: Dataset) => `_manifest/${dataset}.json`;
+const manifestKey = bronzeKeys.manifest;
 
 const FIELD_START = 0;
 const UNQUOTED = 1;
@@ -189,7 +190,7 @@ export async function ingest(
     }
     copy.close();
     const sha256 = hasher.digest("hex");
-    const key = `${dataset}/${sha256}.csv`;
+    const key = bronzeKeys.copy(dataset, sha256);
     const existing = await store.stat("bronze", key);
     if (!existing || existing.size !== size) await staging.publish("source.csv", store, "bronze", key);
     return await record(store, {

@@ -5,11 +5,10 @@ import { alreadyExported, exportGold, markExported } from "../serving/export.ts"
 import { openServingStore } from "../serving/open.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { ingest } from "./bronze.ts";
-import { DATASET_NAMES } from "./datasets.ts";
+import { DATASET_NAMES } from "../contract/sources.ts";
 import { runGold } from "./gold/index.ts";
 import { readState } from "./layer-state.ts";
 import { runSilver, silverSummary } from "./silver/index.ts";
-import { formatInt } from "../ui/format.ts";
 
 /** The layers a run can hold, in pipeline order. */
 export const LAYERS = ["bronze", "silver", "gold", "export"] as const;
@@ -104,7 +103,7 @@ function tasksOf(layer: Layer, o: FlowOptions): Task[] {
                 return ctx.skip(`serving store already holds the gold of run ${gold.run_id} (use --force to reload)`);
               }
               const metas = await exportGold(store, serving, ctx.runId, {
-                onTable: (m) => ctx.progress(`${m.collection}: ${formatInt(m.record_count)} rows`),
+                onTable: (m) => ctx.progress({ what: m.collection, rows: m.record_count }),
               });
               await markExported(store, serving, gold.run_id, ctx.runId);
               const rows = metas.reduce((a, m) => a + m.record_count, 0);

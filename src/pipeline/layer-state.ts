@@ -1,3 +1,4 @@
+import { LAYER_STATE_KEY } from "../contract/lake.ts";
 import type { Bucket, ObjectStore } from "../storage/object-store.ts";
 import { readJsonOrNull } from "../storage/object-store.ts";
 
@@ -15,7 +16,7 @@ export interface LayerState {
   summary: Record<string, unknown>;
 }
 
-const KEY = "_state.json";
+const KEY = LAYER_STATE_KEY;
 
 export function readState(store: ObjectStore, bucket: Bucket): Promise<LayerState | null> {
   return readJsonOrNull<LayerState>(store, bucket, KEY);

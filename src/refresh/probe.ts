@@ -1,5 +1,6 @@
 import { EltError, errorLine } from "../errors.ts";
-import type { GoldTableName, Row } from "../pipeline/gold/tables.ts";
+import type { GoldTableName } from "../contract/gold-tables.ts";
+import type { Row } from "../contract/columns.ts";
 import { collectionName, type ServingStore } from "../serving/serving-store.ts";
 import type { ApiClient, RefreshTime } from "./client.ts";
 import { summarize, type Stats } from "./stats.ts";

@@ -1,3 +1,5 @@
+import { quantileLinear } from "../stats/order-statistics.ts";
+
 /** Summary statistics of a sample of durations, as the refresh probe reports them. */
 export interface Stats {
   count: number;
@@ -8,27 +10,24 @@ export interface Stats {
   max: number;
 }
 
-/**
- * The q-quantile of ascending values with linear interpolation between closest ranks (the
- * method SPEC uses for q99), so min ≤ median ≤ p95 ≤ max always holds.
- */
-export function quantile(sorted: readonly number[], q: number): number {
-  const p = q * (sorted.length - 1);
-  const lo = Math.floor(p);
-  const hi = Math.ceil(p);
-  return sorted[lo]! + (p - lo) * (sorted[hi]! - sorted[lo]!);
-}
-
+/** Median and p95 interpolate linearly between closest ranks, as SPEC's q99 does, so min ≤ median ≤ p95 ≤ max. */
 export function summarize(values: readonly number[]): Stats {
   if (values.length === 0) throw new RangeError("no values to summarize");
-  const sorted = [...values].sort((a, b) => a - b);
-  const sum = sorted.reduce((s, v) => s + v, 0);
+  const sample = Float64Array.from(values);
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const v of sample) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+  }
   return {
-    count: sorted.length,
-    min: sorted[0]!,
-    mean: sum / sorted.length,
-    median: quantile(sorted, 0.5),
-    p95: quantile(sorted, 0.95),
-    max: sorted[sorted.length - 1]!,
+    count: sample.length,
+    min,
+    mean: sum / sample.length,
+    median: quantileLinear(sample, 0.5),
+    p95: quantileLinear(sample, 0.95),
+    max,
   };
 }

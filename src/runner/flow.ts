@@ -14,6 +14,12 @@ import { logsKey, newRunId, recordKey } from "./run-store.ts";
 
 export class SkipTask extends Error {}
 
+/** A step of a task's work as the layer reports it: numbers, which ui/ puts into words. */
+export interface Progress {
+  what: string;
+  rows?: number;
+}
+
 export interface TaskContext {
   readonly runId: string;
   readonly attempt: number;
@@ -24,8 +30,8 @@ export interface TaskContext {
   report(update: { rows_in?: number; rows_out?: number; metrics?: Record<string, unknown> }): void;
   /** Ends the task as skipped, with the reason. */
   skip(reason: string): never;
-  /** Live progress for the terminal; not recorded. */
-  progress(text: string): void;
+  /** Live progress for the terminal, not recorded: what the task is at, and how many rows it has done. */
+  progress(step: Progress): void;
 }
 
 export interface Task {
@@ -47,7 +53,7 @@ export interface Flow {
 /** What the terminal shows while a flow runs; the runner never writes to stdout itself. */
 export interface FlowObserver {
   taskStarted?(task: TaskRecord): void;
-  taskProgress?(task: string, text: string): void;
+  taskProgress?(task: string, step: Progress): void;
   taskEnded?(task: TaskRecord): void;
   retrying?(task: string, error: string, attempt: number, delayMs: number): void;
   warn?(message: string): void;
@@ -203,7 +209,7 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
               skip: (reason) => {
                 throw new SkipTask(reason);
               },
-              progress: (text) => observer.taskProgress?.(task.name, text),
+              progress: (step) => observer.taskProgress?.(task.name, step),
             };
             const limit = timeout(task.timeoutMs, controller, task.name);
             try {

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { runKeys } from "../contract/lake.ts";
 import { EltError } from "../errors.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { readJsonOrNull } from "../storage/object-store.ts";
@@ -12,7 +13,7 @@ import { STALE_AFTER_MS, processAlive } from "./run-store.ts";
  * to write keeps the lock and the other sees it is not its own and waits.
  */
 
-const KEY = "_lock.json";
+const KEY = runKeys.lock;
 const SETTLE_MS = 250;
 const HEARTBEAT_MS = 5_000;
 

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { isNotFound } from "../errors.ts";
 import { listAll, readJsonOrNull, readText } from "../storage/object-store.ts";
+import { runKeys } from "../contract/lake.ts";
 import type { LogLine, RunRecord } from "./record.ts";
 
 /**
@@ -9,8 +10,8 @@ import type { LogLine, RunRecord } from "./record.ts";
  * with a UTC timestamp, so key order is start order.
  */
 
-export const recordKey = (id: string) => `${id}/run.json`;
-export const logsKey = (id: string) => `${id}/logs.jsonl`;
+export const recordKey = runKeys.record;
+export const logsKey = runKeys.logs;
 
 /** A running record that has not beaten for this long belongs to a dead process. */
 export const STALE_AFTER_MS = 60_000;

@@ -1,6 +1,7 @@
+import { goldKeys } from "../contract/lake.ts";
 import { StoreError, isNotFound } from "../errors.ts";
 import { objectAsyncBuffer, readParquetColumns } from "../formats/parquet.ts";
-import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../pipeline/gold/tables.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../contract/gold-tables.ts";
 import { readJsonOrNull, type ObjectStore } from "../storage/object-store.ts";
 import { collectionName, type RefreshMetadata, type ServingStore } from "./serving-store.ts";
 
@@ -38,7 +39,7 @@ export async function exportGold(
   return written;
 }
 
-const keyOf = (table: GoldTableName) => `${table}.parquet`;
+const keyOf = (table: GoldTableName) => goldKeys.parquet(table);
 
 const missing = (table: GoldTableName, cause?: unknown) =>
   new StoreError("not_found", `gold/${keyOf(table)} not found: run \`elt run gold\` first`, { cause });
@@ -59,7 +60,7 @@ interface ExportMark {
 /** Where the lake remembers what it exported to one serving target (store, database, prefix). */
 function markKey(serving: ServingStore): string {
   const target = `${serving.kind}|${serving.location}|${serving.prefix}`;
-  return `_exported/${new Bun.CryptoHasher("sha256").update(target).digest("hex").slice(0, 16)}.json`;
+  return goldKeys.exportMark(new Bun.CryptoHasher("sha256").update(target).digest("hex").slice(0, 16));
 }
 
 /**

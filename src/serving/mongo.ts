@@ -11,7 +11,8 @@ import {
 } from "mongodb";
 import { maskUri } from "../config.ts";
 import { ConfigError, StoreError } from "../errors.ts";
-import { GOLD_TABLES, type ColumnDef, type GoldTableName, type Row } from "../pipeline/gold/tables.ts";
+import { GOLD_TABLES, type GoldTableName } from "../contract/gold-tables.ts";
+import type { ColumnDef, Row } from "../contract/columns.ts";
 import {
   INDEXED_COLUMNS,
   checkRead,

@@ -1,6 +1,7 @@
 import { UsageError } from "../errors.ts";
 import type { ColumnBatch } from "../formats/parquet.ts";
-import { GOLD_TABLES, type Cell, type ColumnDef, type GoldTableName, type Row } from "../pipeline/gold/tables.ts";
+import { GOLD_TABLES, type GoldTableName } from "../contract/gold-tables.ts";
+import type { Cell, ColumnDef, Row } from "../contract/columns.ts";
 
 /**
  * The seam between export/API and the database that serves gold tables. Each backend is one

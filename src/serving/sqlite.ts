@@ -2,7 +2,8 @@ import { Database, SQLiteError, constants } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { StoreError, type StoreErrorKind } from "../errors.ts";
-import { GOLD_TABLES, type Cell, type ColumnDef, type ColumnType, type GoldTableName, type Row } from "../pipeline/gold/tables.ts";
+import { GOLD_TABLES, type GoldTableName } from "../contract/gold-tables.ts";
+import type { Cell, ColumnDef, ColumnType, Row } from "../contract/columns.ts";
 import {
   DEFAULT_PREFIX,
   INDEXED_COLUMNS,

@@ -5,8 +5,8 @@ import { UsageError, isNotFound } from "../errors.ts";
  * interface; `open.ts` picks the backend once from the configuration.
  */
 
-export const BUCKETS = ["sources", "bronze", "silver", "gold", "runs"] as const;
-export type Bucket = (typeof BUCKETS)[number];
+export { BUCKETS, type Bucket } from "../contract/lake.ts";
+import type { Bucket } from "../contract/lake.ts";
 
 export interface ObjectInfo {
   key: string;

@@ -36,11 +36,11 @@ export function terminalObserver(stream: NodeJS.WriteStream = process.stderr): F
   };
   return {
     taskStarted: (t) => draw(`${ICON.running} ${t.name}`),
-    taskProgress: (name, text) => {
+    taskProgress: (name, step) => {
       const now = Date.now();
       if (now - lastDraw < 80) return; // a redraw per batch would cost more than the work
       lastDraw = now;
-      draw(`${ICON.running} ${name.padEnd(15)} ${kleur.dim(text)}`);
+      draw(`${ICON.running} ${name.padEnd(15)} ${kleur.dim(step.rows === undefined ? step.what : `${step.what}: ${count(step.rows)} rows`)}`);
     },
     taskEnded: (t) => {
       if (live) stream.write("\r\x1b[K");

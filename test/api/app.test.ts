@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { GOLD_TABLES, GOLD_TABLE_NAMES } from "../../src/pipeline/gold/tables.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { GOLD, batches, loadedStore, serve, type Running } from "./fixture.ts";
 

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp, type AppOptions } from "../../src/api/app.ts";
 import { listen, type Listening } from "../../src/api/listen.ts";
-import type { GoldTableName, Row } from "../../src/pipeline/gold/tables.ts";
+import type { GoldTableName } from "../../src/contract/gold-tables.ts";
+import type { Row } from "../../src/contract/columns.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite.ts";
 

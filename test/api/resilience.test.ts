@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { StoreError } from "../../src/errors.ts";
-import type { GoldTableName, Row } from "../../src/pipeline/gold/tables.ts";
+import type { GoldTableName } from "../../src/contract/gold-tables.ts";
+import type { Row } from "../../src/contract/columns.ts";
 import type { ReadOptions, ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite.ts";
 import { GOLD, batches, loadedStore, serve } from "./fixture.ts";

@@ -42,7 +42,7 @@ test("embedded defaults: folders and SQLite under ELT_HOME, buckets not made yet
       "  API_KEY                    (unset: the API answers without a key)",
       "",
       "checks",
-      `  warn  object store   folder ${home}/lake: readable; missing buckets: sources, bronze, silver, gold, runs (the next run creates them)`,
+      `  warn  object store   folder ${home}/lake: readable; missing buckets: bronze, silver, gold, runs (the next run creates them)`,
       `  ok    serving store  ${home}/serving.sqlite: readable`,
       "",
     ].join("\n"),
@@ -52,7 +52,7 @@ test("embedded defaults: folders and SQLite under ELT_HOME, buckets not made yet
 });
 
 test("S3: reachable with its buckets, and no key is ever printed", async () => {
-  await new S3Store(s3rver.config).ensureBuckets(["sources", "bronze", "silver"]);
+  await new S3Store(s3rver.config).ensureBuckets(["bronze", "silver"]);
   const env = { ...s3env(), API_KEY: "api-key-123", MONGODB_DATABASE: "ignored-without-uri" };
   const first = await doctor(env);
   expect(first.code).toBe(0);

@@ -1,4 +1,4 @@
-import type { Row } from "../../src/pipeline/gold/tables.ts";
+import type { Row } from "../../src/contract/columns.ts";
 import type { RefreshMetadata } from "../../src/serving/serving-store.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 

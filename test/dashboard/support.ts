@@ -1,5 +1,6 @@
 import { loadLocal, type DashboardData } from "../../src/dashboard/data.ts";
-import type { GoldTableName, Row } from "../../src/pipeline/gold/tables.ts";
+import type { GoldTableName } from "../../src/contract/gold-tables.ts";
+import type { Row } from "../../src/contract/columns.ts";
 import type { ReadOptions, ServingStore } from "../../src/serving/serving-store.ts";
 import { NOW, REFRESH, RUNS, TABLES } from "./fixture.ts";
 

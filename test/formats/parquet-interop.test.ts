@@ -5,8 +5,9 @@ import { parquetMetadata } from "hyparquet";
 import { objectAsyncBuffer, readParquetRows } from "../../src/formats/parquet.ts";
 import { isFlatFile } from "../../src/formats/parquet-flat.ts";
 import { isoFromDayNumber } from "../../src/pipeline/dates.ts";
-import { GOLD_TABLES, GOLD_TABLE_NAMES, type Cell, type ColumnDef, type Row } from "../../src/pipeline/gold/tables.ts";
-import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../src/pipeline/silver/types.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
+import type { Cell, ColumnDef, Row } from "../../src/contract/columns.ts";
+import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../src/contract/silver-tables.ts";
 import type { FolderStore } from "../../src/storage/folder.ts";
 import { generatedLake, type GeneratedLake } from "../support/generated-lake.ts";
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
-import { ParquetStreamWriter, readParquetRows, type ParquetColumn } from "../../src/formats/parquet.ts";
+import { ParquetStreamWriter, readParquetRows } from "../../src/formats/parquet.ts";
 import { Utf8Values, type Column } from "../../src/pipeline/gold/columns.ts";
-import type { Cell, Row } from "../../src/pipeline/gold/tables.ts";
+import type { Cell, ColumnDef, Row } from "../../src/contract/columns.ts";
 
 /**
  * The writer's column kinds beyond arrays of Cells: typed arrays and Indexed columns (values
@@ -10,14 +10,14 @@ import type { Cell, Row } from "../../src/pipeline/gold/tables.ts";
  * the same cells, with hyparquet as well as with our reader.
  */
 
-function fileOf(columns: readonly ParquetColumn[], batches: { values: Column[]; rows: number }[], blockBytes?: number): Uint8Array {
+function fileOf(columns: readonly ColumnDef[], batches: { values: Column[]; rows: number }[], blockBytes?: number): Uint8Array {
   const writer = new ParquetStreamWriter(columns, { blockBytes });
   const chunks = batches.flatMap(({ values, rows }) => writer.writeBatch(values, rows));
   chunks.push(...writer.finish());
   return Buffer.concat(chunks);
 }
 
-async function ourRows(file: Uint8Array, columns: readonly ParquetColumn[]): Promise<Row[]> {
+async function ourRows(file: Uint8Array, columns: readonly ColumnDef[]): Promise<Row[]> {
   const rows: Row[] = [];
   for await (const batch of readParquetRows(file, columns)) rows.push(...batch);
   return rows;
@@ -48,7 +48,7 @@ const encodingsOf = (file: Uint8Array) =>
   );
 
 describe("Indexed columns", () => {
-  const columns: ParquetColumn[] = [
+  const columns: ColumnDef[] = [
     { name: "few", type: "string" },
     { name: "many", type: "string" },
     { name: "amount", type: "double" },
@@ -117,7 +117,7 @@ describe("Indexed columns", () => {
   });
 
   test("the dictionary holds the values the chunk uses, not every value of the column", async () => {
-    const column: ParquetColumn[] = [{ name: "s", type: "string" }];
+    const column: ColumnDef[] = [{ name: "s", type: "string" }];
     const values = utf8Values(Array.from({ length: 1000 }, (_, i) => `name-${i}`));
     const index = Int32Array.from({ length: 100 }, (_, i) => [3, 500, 999][i % 3]!);
     const file = fileOf(column, [{ values: [{ values, index }], rows: 100 }]);
@@ -128,7 +128,7 @@ describe("Indexed columns", () => {
   });
 
   test("a null in a column declared not nullable is refused", () => {
-    const required: ParquetColumn[] = [{ name: "few", type: "string", nullable: false }];
+    const required: ColumnDef[] = [{ name: "few", type: "string", nullable: false }];
     expect(() => fileOf(required, [{ values: [{ values: utf8Values(words), index: Int32Array.from([0, -1]) }], rows: 2 }])).toThrow(
       /row 1 is null/,
     );
@@ -138,7 +138,7 @@ describe("Indexed columns", () => {
 describe("typed arrays", () => {
   test("numbers and day numbers, OPTIONAL or REQUIRED, using only the batch's first rows", async () => {
     for (const nullable of [true, false]) {
-      const columns: ParquetColumn[] = [
+      const columns: ColumnDef[] = [
         { name: "id", type: "int", nullable },
         { name: "amount", type: "double", nullable },
         { name: "day", type: "date", nullable },
@@ -156,7 +156,7 @@ describe("typed arrays", () => {
 });
 
 describe("output blocks", () => {
-  const columns: ParquetColumn[] = [
+  const columns: ColumnDef[] = [
     { name: "id", type: "int" },
     { name: "label", type: "string" },
   ];

@@ -9,11 +9,10 @@ import {
   ParquetStreamWriter,
   readParquetColumns,
   readParquetIndexed,
-  type ParquetColumn,
   readParquetRows,
 } from "../../src/formats/parquet.ts";
 import { cellAt, isIndexed, type Column } from "../../src/pipeline/gold/columns.ts";
-import type { Cell, ColumnDef, Row } from "../../src/pipeline/gold/tables.ts";
+import type { Cell, ColumnDef, Row } from "../../src/contract/columns.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import type { Bucket } from "../../src/storage/object-store.ts";
 
@@ -24,7 +23,7 @@ const COLUMNS: ColumnDef[] = [
   { name: "day", type: "date" },
 ];
 
-function fileOf(columns: readonly ParquetColumn[], batches: Cell[][][]): Uint8Array {
+function fileOf(columns: readonly ColumnDef[], batches: Cell[][][]): Uint8Array {
   const writer = new ParquetStreamWriter(columns);
   const chunks = batches.flatMap((values) => writer.writeBatch(values, values[0]!.length));
   chunks.push(...writer.finish());
@@ -55,7 +54,7 @@ describe("round trips", () => {
   });
 
   test("columns declared not nullable are REQUIRED and read back the same", async () => {
-    const required: ParquetColumn[] = COLUMNS.map((c) => ({ ...c, nullable: false }));
+    const required: ColumnDef[] = COLUMNS.map((c) => ({ ...c, nullable: false }));
     const values: Cell[][] = [
       [1, MAX, -MAX, 0, 2 ** 32, -(2 ** 32) - 1],
       [1.5, -0.25, 1e-300, 0, 7, 0.1 + 0.2],
@@ -237,7 +236,7 @@ describe("objectAsyncBuffer", () => {
 });
 
 describe("reading indexed (gold's read of silver)", () => {
-  const columns: ParquetColumn[] = [
+  const columns: ColumnDef[] = [
     { name: "id", type: "int", nullable: false },
     { name: "amount", type: "double", nullable: false },
     { name: "label", type: "string" },

@@ -7,7 +7,7 @@ import Papa from "papaparse";
 import { generateCommand } from "../../src/commands/generate.ts";
 import { UsageError } from "../../src/errors.ts";
 import { generate, generateFiles, type GenerateOptions, type GenerateReport } from "../../src/pipeline/generate/index.ts";
-import { COUNTRIES, PRODUCTS } from "../../src/pipeline/silver/types.ts";
+import { COUNTRIES, PRODUCTS } from "../../src/contract/sources.ts";
 
 const temps: string[] = [];
 const tempDir = async () => {

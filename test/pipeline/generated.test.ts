@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { objectAsyncBuffer, readParquetRows } from "../../src/formats/parquet.ts";
 import type { GenerateFilesReport } from "../../src/pipeline/generate/index.ts";
-import { GOLD_TABLES, type GoldTableName, type Row } from "../../src/pipeline/gold/tables.ts";
+import { GOLD_TABLES, type GoldTableName } from "../../src/contract/gold-tables.ts";
+import type { Row } from "../../src/contract/columns.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 import type { FolderStore } from "../../src/storage/folder.ts";
 import { generatedLake, type GeneratedLake } from "../support/generated-lake.ts";

@@ -9,8 +9,8 @@ import { parquetMetadata } from "hyparquet";
 import { CsvByteParser } from "../../src/formats/csv-reader.ts";
 import { readParquetColumns } from "../../src/formats/parquet.ts";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
-import { goldKeys } from "../../src/pipeline/gold/versions.ts";
-import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../src/pipeline/gold/tables.ts";
+import { goldKeys } from "../../src/contract/lake.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../src/contract/gold-tables.ts";
 import type { LayerState } from "../../src/pipeline/layer-state.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 import { baseEnv, recordOfPid, spawnElt, type Running } from "../support/cli.ts";
@@ -26,7 +26,7 @@ import { readBytes, readJson } from "../../src/storage/object-store.ts";
  */
 
 const AS_OF = "2026-06-30";
-const GOLD_KEYS = GOLD_TABLE_NAMES.flatMap(goldKeys);
+const GOLD_KEYS = GOLD_TABLE_NAMES.flatMap(goldKeys.table);
 const SLICE_MS = 0.5;
 const PATIENCE_MS = 60_000;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { Row } from "../../src/pipeline/gold/tables.ts";
+import type { Row } from "../../src/contract/columns.ts";
 import { GOLD, batches, loadedStore } from "../api/fixture.ts";
 import { ROOT, baseEnv, startServe, type Serving } from "../support/cli.ts";
 import { VERSIONS } from "../support/export-loop.ts";

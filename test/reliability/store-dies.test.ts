@@ -6,9 +6,9 @@ import { join, resolve } from "node:path";
 import type { Config } from "../../src/config.ts";
 import { pipelineFlow } from "../../src/pipeline/flows.ts";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
-import { goldKeys } from "../../src/pipeline/gold/versions.ts";
-import { GOLD_TABLE_NAMES } from "../../src/pipeline/gold/tables.ts";
-import { SILVER_KEYS } from "../../src/pipeline/silver/index.ts";
+import { goldKeys } from "../../src/contract/lake.ts";
+import { GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
+import { SILVER_KEYS } from "../../src/contract/lake.ts";
 import { runFlow, type FlowObserver } from "../../src/runner/flow.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 import { STALE_AFTER_MS, effectiveState, readLogs, readRun, recordKey } from "../../src/runner/run-store.ts";
@@ -25,7 +25,7 @@ import { startS3rver, type RunningS3rver } from "../support/s3rver.ts";
 
 const AS_OF = "2026-06-30";
 const ROOT = resolve(import.meta.dir, "../..");
-const GOLD_KEYS = GOLD_TABLE_NAMES.flatMap(goldKeys);
+const GOLD_KEYS = GOLD_TABLE_NAMES.flatMap(goldKeys.table);
 const SILVER_OUTPUTS = Object.values(SILVER_KEYS);
 /** flows.ts retries a task 3 times after its first attempt. */
 const ATTEMPTS = 4;

@@ -1,4 +1,4 @@
-import type { Row } from "../../src/pipeline/gold/tables.ts";
+import type { Row } from "../../src/contract/columns.ts";
 
 /**
  * Gold rows for the serving-store tests, written by hand in gold order (fact_achats by

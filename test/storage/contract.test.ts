@@ -258,7 +258,7 @@ for (const backend of backends) {
       expect(await list("pre/a")).toEqual(["pre/a.csv", "pre/ab/c.csv"]);
       expect(await list("pre")).toEqual(["pre-x", "pre/a.csv", "pre/ab/c.csv", "pre/b.csv", "prefix.txt"]);
       expect(await list("nothing/")).toEqual([]);
-      expect(keysOf(await store.listPage("sources", k("pfx/")))).toEqual([]);
+      expect(keysOf(await store.listPage("runs", k("pfx/")))).toEqual([]);
     });
 
     test.if(backend.exactOrder)("keys are listed in UTF-8 byte order, across folders and pages", async () => {
@@ -357,8 +357,10 @@ for (const backend of backends) {
     test.if(backend.s3 !== undefined)("wrong credentials are access_denied, and the secret is never shown", async () => {
       const secret = "wrong-secret-value-123";
       const wrong = new S3Store({ ...backend.s3!, accessKey: "NO-SUCH-KEY", secretKey: secret }, { retries: 0 });
-      for (const attempt of [wrong.stat("gold", k("x")), wrong.put("gold", k("x"), "x"), wrong.missingBuckets()]) {
-        const err = await caught(attempt);
+      // One call at a time: started together, a later rejection would go unhandled while an earlier one is awaited.
+      const attempts = [() => wrong.stat("gold", k("x")), () => wrong.put("gold", k("x"), "x"), () => wrong.missingBuckets()];
+      for (const attempt of attempts) {
+        const err = await caught(attempt());
         expect(err).toBeInstanceOf(StoreError);
         expect((err as StoreError).kind).toBe("access_denied");
         expect((err as StoreError).message).toContain(`credentials rejected by ${backend.s3!.endPoint}:${backend.s3!.port}`);

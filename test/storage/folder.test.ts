@@ -49,7 +49,7 @@ test("a listing never walks out of its bucket", async () => {
 });
 
 test("a missing bucket folder lists as empty", async () => {
-  expect(await store.listPage("sources", "")).toEqual({ items: [] });
+  expect(await store.listPage("runs", "")).toEqual({ items: [] });
 });
 
 test("putIfAbsent creates an object once: of many racing writers exactly one wins, leaving no temporary file", async () => {

@@ -2,7 +2,7 @@
  * A writer in its own process, as a real export is: swaps two versions of fact_achats and kpis
  * in the SQLite serving store at argv[2] for argv[3] seconds, then prints how many it did.
  */
-import type { Row } from "../../src/pipeline/gold/tables.ts";
+import type { Row } from "../../src/contract/columns.ts";
 import { openSqliteStore } from "../../src/serving/sqlite.ts";
 import { GOLD, batches } from "../api/fixture.ts";
 

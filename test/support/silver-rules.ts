@@ -5,7 +5,7 @@
 import { CsvBatch } from "../../src/formats/csv-reader.ts";
 import { isoFromDayNumber } from "../../src/pipeline/dates.ts";
 import * as rules from "../../src/pipeline/silver/rules.ts";
-import type { ACHAT_COLUMNS, CLIENT_COLUMNS } from "../../src/pipeline/silver/types.ts";
+import type { ACHAT_COLUMNS, CLIENT_COLUMNS } from "../../src/contract/sources.ts";
 
 const encoder = new TextEncoder();
 

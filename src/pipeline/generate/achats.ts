@@ -1,5 +1,5 @@
 import { csvLine } from "../../formats/csv.ts";
-import { ACHAT_REJECT_CODES } from "../silver/types.ts";
+import { ACHAT_REJECT_CODES } from "../../contract/rejects.ts";
 import type { Calendar } from "./calendar.ts";
 import { Recent, Turns, zeroCounts } from "./defects.ts";
 import type { Rng } from "./rng.ts";

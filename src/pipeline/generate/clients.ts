@@ -1,5 +1,6 @@
 import { csvLine } from "../../formats/csv.ts";
-import { CLIENT_REJECT_CODES, COUNTRIES } from "../silver/types.ts";
+import { CLIENT_REJECT_CODES } from "../../contract/rejects.ts";
+import { COUNTRIES } from "../../contract/sources.ts";
 import type { Calendar } from "./calendar.ts";
 import { Recent, Turns, zeroCounts } from "./defects.ts";
 import type { Rng } from "./rng.ts";

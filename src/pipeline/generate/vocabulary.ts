@@ -1,5 +1,5 @@
 /** The values rows are made of, and the ways of spelling them that silver must see through or reject. */
-import { PRODUCTS } from "../silver/types.ts";
+import { PRODUCTS } from "../../contract/sources.ts";
 import type { Rng } from "./rng.ts";
 
 export const FIRST_NAMES = [

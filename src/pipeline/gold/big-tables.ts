@@ -10,7 +10,7 @@ import { Utf8Values } from "./columns.ts";
 import type { GoldTable } from "./gold-table.ts";
 import { idOrder } from "./id-order.ts";
 import type { Narrow, PurchaseColumns } from "./purchases.ts";
-import { GOLD_TABLES } from "./tables.ts";
+import { GOLD_TABLES } from "../../contract/gold-tables.ts";
 
 /**
  * What the two tables are read from: typed arrays in shared memory (columns.ts) and a few

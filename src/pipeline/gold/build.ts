@@ -20,7 +20,7 @@ import {
   weekdayIndex,
   WEEKDAY_NAMES,
 } from "../dates.ts";
-import type { Achat, Client } from "../silver/types.ts";
+import type { Achat, Client } from "../../contract/sources.ts";
 import { bigTableData, dimClientsTable, factTable } from "./big-tables.ts";
 import { Clients } from "./clients.ts";
 import { distinctClients } from "./distinct-clients.ts";
@@ -28,8 +28,9 @@ import { columnTable, type GoldTable, type GoldTables } from "./gold-table.ts";
 import { Groups, Measures, Vocabulary } from "./groups.ts";
 import { idOrder } from "./id-order.ts";
 import { PurchaseColumns } from "./purchases.ts";
-import { median, sampleStd } from "./stats.ts";
-import { GOLD_TABLES, GOLD_TABLE_NAMES, type Cell, type GoldTableName } from "./tables.ts";
+import { median, sampleStd } from "../../stats/order-statistics.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../contract/gold-tables.ts";
+import type { Cell } from "../../contract/columns.ts";
 import type { Column, Indexed, Utf8Values } from "./columns.ts";
 import { KeyNumbers } from "./key-numbers.ts";
 import { compareCodePoints } from "../../text-order.ts";

@@ -10,7 +10,7 @@
  * each access in the writers' loops to one kind of array, which the JIT turns into plain loads.
  */
 import { dayNumber, isoFromDayNumber } from "../dates.ts";
-import type { Cell, ColumnType } from "./tables.ts";
+import type { Cell, ColumnType } from "../../contract/columns.ts";
 
 /** Strings as UTF-8 bytes end to end, appended and never changed: entry i is bytes[starts[i], starts[i + 1]). */
 export class Utf8Values {

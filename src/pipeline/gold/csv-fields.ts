@@ -8,7 +8,7 @@ import { csvField } from "../../formats/csv.ts";
 import { isoFromDayNumber } from "../dates.ts";
 import { isIndexed, Utf8Values, type Column } from "./columns.ts";
 import { DAY_MAX, DAYS, NUMBER_MAX, writeNumber } from "./csv-spelling.ts";
-import type { Cell, ColumnType } from "./tables.ts";
+import type { Cell, ColumnType } from "../../contract/columns.ts";
 
 /** One column of a batch, ready to encode any run of its rows. */
 export interface Field {

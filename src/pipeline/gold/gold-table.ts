@@ -1,6 +1,7 @@
 import type { BigTableData } from "./big-tables.ts";
 import { cellAt, type Column } from "./columns.ts";
-import { GOLD_TABLES, type Cell, type ColumnDef, type GoldTableName, type Row } from "./tables.ts";
+import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
+import type { Cell, ColumnDef, Row } from "../../contract/columns.ts";
 
 /**
  * A finished gold table. Rows come out in slices, one column each (columns.ts), so the writers

@@ -1,18 +1,21 @@
+import type { Progress } from "../../runner/flow.ts";
 import { EltError } from "../../errors.ts";
 import { objectAsyncBuffer, readParquetIndexed } from "../../formats/parquet.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import { readState, unchangedReason, writeState } from "../layer-state.ts";
-import { SILVER_KEYS, silverSummary } from "../silver/index.ts";
-import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../silver/types.ts";
+import { silverSummary } from "../silver/index.ts";
+import { SILVER_KEYS } from "../../contract/lake.ts";
+import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../contract/silver-tables.ts";
 import { Staging } from "../staging.ts";
 import { GoldBuilder } from "./build.ts";
 import { Collect } from "./collect.ts";
 import { tableCsvChunks, tableParquetChunks } from "./encode.ts";
 import { rowsOf, type GoldTables } from "./gold-table.ts";
 import { SharedCsvFiles } from "./shared-csv.ts";
-import { GOLD_TABLE_NAMES, type ColumnDef, type Row } from "./tables.ts";
-import { ALL_GOLD_KEYS, goldKeys, publishVersion, pruneVersions, sealVersion, versionKey } from "./versions.ts";
-import { formatInt } from "../../ui/format.ts";
+import { GOLD_TABLE_NAMES } from "../../contract/gold-tables.ts";
+import type { ColumnDef, Row } from "../../contract/columns.ts";
+import { goldKeys } from "../../contract/lake.ts";
+import { ALL_GOLD_KEYS, publishVersion, pruneVersions, sealVersion } from "./versions.ts";
 
 /**
  * Gold: SPEC's ten tables from silver, each written as Parquet and CSV. Every run's tables are
@@ -27,12 +30,12 @@ export interface GoldOptions {
   home: string;
   runId: string;
   force: boolean;
-  progress: (text: string) => void;
+  progress: (step: Progress) => void;
 }
 
 export type GoldOutcome = { skipped: string } | { summary: { rows: Record<string, number>; kpis: Row } };
 
-async function* readSilver(store: ObjectStore, key: string, columns: ColumnDef[]) {
+async function* readSilver(store: ObjectStore, key: string, columns: readonly ColumnDef[]) {
   if (!(await store.stat("silver", key))) {
     throw new EltError(`silver/${key} not found: run \`elt run silver\` first`);
   }
@@ -49,7 +52,7 @@ const READ_ROWS_PER_FULL_COLLECTION = 1_000_000;
 const WRITTEN_BYTES_PER_COLLECTION = 8 << 20;
 const WRITTEN_BYTES_PER_FULL_COLLECTION = 64 << 20;
 
-async function build(store: ObjectStore, progress: (text: string) => void): Promise<GoldTables> {
+async function build(store: ObjectStore, progress: (step: Progress) => void): Promise<GoldTables> {
   const silver = await silverSummary(store);
   const expected = silver && { clients: silver.clients.kept + silver.achats.orphans, purchases: silver.achats.kept };
   const builder = new GoldBuilder([], expected ?? {});
@@ -62,7 +65,7 @@ async function build(store: ObjectStore, progress: (text: string) => void): Prom
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.achats, SILVER_ACHAT_TYPES)) {
     builder.addColumns(values, rowCount);
     n += rowCount;
-    progress(`${formatInt(n)} purchases`);
+    progress({ what: "purchases", rows: n });
     collect.spent(rowCount);
   }
   collect.now(); // finish() takes a copy of every amount
@@ -88,16 +91,16 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
     csvFiles.start(GOLD_TABLE_NAMES.map((name) => tables[name]), staging);
     for (const name of GOLD_TABLE_NAMES) {
       const table = tables[name];
-      const [parquetKey, csvKey] = goldKeys(name) as [string, string];
-      options.progress(`writing ${name}`);
-      await store.put("gold", versionKey(options.runId, parquetKey), asyncChunks(tableParquetChunks(table)));
-      if (!csvFiles.writes(name)) await store.put("gold", versionKey(options.runId, csvKey), asyncChunks(tableCsvChunks(table)));
+      const [parquetKey, csvKey] = goldKeys.table(name);
+      options.progress({ what: `writing ${name}` });
+      await store.put("gold", goldKeys.version(options.runId, parquetKey), asyncChunks(tableParquetChunks(table)));
+      if (!csvFiles.writes(name)) await store.put("gold", goldKeys.version(options.runId, csvKey), asyncChunks(tableCsvChunks(table)));
       rows[name] = table.rowCount;
     }
-    options.progress("writing the big CSV files");
+    options.progress({ what: "writing the big CSV files" });
     await csvFiles.done();
     for (const name of GOLD_TABLE_NAMES) {
-      if (csvFiles.writes(name)) await staging.publish(`${name}.csv`, store, "gold", versionKey(options.runId, goldKeys(name)[1]!));
+      if (csvFiles.writes(name)) await staging.publish(`${name}.csv`, store, "gold", goldKeys.version(options.runId, goldKeys.table(name)[1]));
     }
   } finally {
     await csvFiles.stop();

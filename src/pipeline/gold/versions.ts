@@ -1,7 +1,8 @@
 import { EltError } from "../../errors.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import { listAll } from "../../storage/object-store.ts";
-import { GOLD_TABLE_NAMES } from "./tables.ts";
+import { goldKeys as keys } from "../../contract/lake.ts";
+import { GOLD_TABLE_NAMES } from "../../contract/gold-tables.ts";
 
 /**
  * Every gold run's tables are kept under `_versions/<run>/`, sealed by a `_complete.json`
@@ -12,10 +13,9 @@ import { GOLD_TABLE_NAMES } from "./tables.ts";
 /** How many sealed versions are kept; older ones are pruned after each publish. */
 export const VERSIONS_KEPT = 10;
 
-export const goldKeys = (table: string) => [`${table}.parquet`, `${table}.csv`];
-export const ALL_GOLD_KEYS = GOLD_TABLE_NAMES.flatMap(goldKeys);
-export const versionKey = (runId: string, key: string) => `_versions/${runId}/${key}`;
-const SEAL = "_complete.json";
+export const ALL_GOLD_KEYS = GOLD_TABLE_NAMES.flatMap(keys.table);
+const versionKey = keys.version;
+const SEAL = keys.seal;
 
 export async function sealVersion(store: ObjectStore, runId: string, rows: Record<string, number>): Promise<void> {
   await store.put("gold", versionKey(runId, SEAL), JSON.stringify({ run_id: runId, sealed_at: new Date().toISOString(), rows }));
@@ -34,7 +34,7 @@ export async function publishVersion(store: ObjectStore, runId: string): Promise
 /** Every run with something under `_versions/`, and whether it is sealed. */
 async function versionRuns(store: ObjectStore): Promise<Map<string, boolean>> {
   const runs = new Map<string, boolean>();
-  for await (const info of listAll(store, "gold", "_versions/")) {
+  for await (const info of listAll(store, "gold", keys.versionsPrefix)) {
     const [, run, file] = info.key.split("/");
     runs.set(run!, runs.get(run!) === true || file === SEAL);
   }
@@ -56,6 +56,6 @@ export async function pruneVersions(store: ObjectStore, current: string, keep = 
     ...[...runs].filter(([run, s]) => !s && run !== current).map(([run]) => run),
   ]);
   for (const run of doomed) {
-    for await (const info of listAll(store, "gold", `_versions/${run}/`)) await store.delete("gold", info.key);
+    for await (const info of listAll(store, "gold", versionKey(run, ""))) await store.delete("gold", info.key);
   }
 }

@@ -7,7 +7,9 @@ import { RejectWriter } from "./rejects.ts";
 import type { OutlierBound } from "./amounts.ts";
 import { AchatRow, checkAchatPost, checkAchatPre, products, trimFields } from "./rules.ts";
 import { bronzeRecords } from "./source.ts";
-import { ACHAT_COLUMNS, ACHAT_REJECT_CODES, SILVER_ACHAT_TYPES, type AchatRejectCode } from "./types.ts";
+import { ACHAT_COLUMNS } from "../../contract/sources.ts";
+import { ACHAT_REJECT_CODES, type AchatRejectCode } from "../../contract/rejects.ts";
+import { SILVER_ACHAT_TYPES } from "../../contract/silver-tables.ts";
 
 export interface AchatsResult {
   rowsIn: number;

@@ -3,9 +3,10 @@ import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
 import { GrowableFloat64 } from "../growable.ts";
 import { workerUrl } from "../worker-url.ts";
-import { AchatRow, checkAchatPre, quantileLinear, trimFields } from "./rules.ts";
+import { quantileLinear } from "../../stats/order-statistics.ts";
+import { AchatRow, checkAchatPre, trimFields } from "./rules.ts";
 import { datasetRecords } from "./source.ts";
-import { ACHAT_COLUMNS } from "./types.ts";
+import { ACHAT_COLUMNS } from "../../contract/sources.ts";
 
 /** What the outlier rule needs from the first pass over the purchases. */
 export interface OutlierBound {

@@ -6,7 +6,9 @@ import { ParquetOut } from "./parquet-out.ts";
 import { RejectWriter } from "./rejects.ts";
 import { checkClient, ClientRow, trimFields } from "./rules.ts";
 import { bronzeRecords } from "./source.ts";
-import { CLIENT_COLUMNS, CLIENT_REJECT_CODES, SILVER_CLIENT_TYPES, type ClientRejectCode } from "./types.ts";
+import { CLIENT_COLUMNS } from "../../contract/sources.ts";
+import { CLIENT_REJECT_CODES, type ClientRejectCode } from "../../contract/rejects.ts";
+import { SILVER_CLIENT_TYPES } from "../../contract/silver-tables.ts";
 
 export interface ClientsResult {
   rowsIn: number;

@@ -1,25 +1,14 @@
+import type { Progress } from "../../runner/flow.ts";
+import { SILVER_KEYS } from "../../contract/lake.ts";
+import type { SilverSummary } from "../../contract/silver-tables.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import { latestBronze } from "../bronze.ts";
-import { formatInt } from "../../ui/format.ts";
 import { dayNumber } from "../dates.ts";
 import { readState, unchangedReason, writeState } from "../layer-state.ts";
 import { Staging } from "../staging.ts";
 import { cleanAchats } from "./achats.ts";
 import { OutlierBoundTask } from "./amounts.ts";
 import { cleanClients } from "./clients.ts";
-
-/** Where silver publishes; SPEC fixes the rejects keys. */
-export const SILVER_KEYS = {
-  clients: "clients.parquet",
-  achats: "achats.parquet",
-  clientsRejects: "_rejects/clients.csv",
-  achatsRejects: "_rejects/achats.csv",
-} as const;
-
-export interface SilverSummary {
-  clients: { rows_in: number; kept: number; rejects: Record<string, number> };
-  achats: { rows_in: number; kept: number; rejects: Record<string, number>; orphans: number; q99: number | null };
-}
 
 /** What silver's last publish reported, read from its layer state. */
 export async function silverSummary(store: ObjectStore): Promise<SilverSummary | null> {
@@ -32,7 +21,7 @@ export interface SilverOptions {
   home: string;
   runId: string;
   force: boolean;
-  progress: (text: string) => void;
+  progress: (step: Progress) => void;
 }
 
 export type SilverOutcome = { skipped: string } | { summary: SilverSummary };
@@ -52,10 +41,10 @@ export async function runSilver(store: ObjectStore, options: SilverOptions): Pro
   const bound = new OutlierBoundTask(store, achatsEntry);
   try {
     const clients = await cleanClients(store, clientsEntry, asOfDay, staging, (n) =>
-      options.progress(`clients: ${formatInt(n)} rows`),
+      options.progress({ what: "clients", rows: n }),
     );
     const achats = await cleanAchats(store, achatsEntry, asOfDay, clients.ids, await bound.result(), staging, (n) =>
-      options.progress(`achats: ${formatInt(n)} rows`),
+      options.progress({ what: "achats", rows: n }),
     );
     const files: [string, string][] = [
       ["clients.parquet", SILVER_KEYS.clients],

@@ -1,4 +1,5 @@
-import { ParquetStreamWriter, type ParquetColumn } from "../../formats/parquet.ts";
+import type { ColumnDef } from "../../contract/columns.ts";
+import { ParquetStreamWriter } from "../../formats/parquet.ts";
 import { Utf8Values, type Indexed } from "../gold/columns.ts";
 import type { StagedFile } from "../staging.ts";
 
@@ -38,7 +39,7 @@ class TextColumn implements Indexed {
 
 type Column = Float64Array | Int32Array | TextColumn;
 
-function columnOf(def: ParquetColumn, size: number): Column {
+function columnOf(def: ColumnDef, size: number): Column {
   if (def.type === "string") return new TextColumn(size);
   // Silver's nullable column is text (pays); numbers are REQUIRED and live in typed arrays.
   if (def.nullable !== false) throw new Error(`silver column ${def.name}: a nullable ${def.type} is not supported`);
@@ -59,7 +60,7 @@ export class ParquetOut {
 
   constructor(
     private readonly out: StagedFile,
-    defs: readonly ParquetColumn[],
+    defs: readonly ColumnDef[],
     private readonly groupSize = 100_000,
   ) {
     // The staged file takes each block in before the next is made: the blocks are reused.

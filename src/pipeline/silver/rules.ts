@@ -6,8 +6,8 @@
  */
 import type { CsvBatch } from "../../formats/csv-reader.ts";
 import { daysFromCivil, daysInMonth } from "../dates.ts";
-import { selectNth } from "../select.ts";
-import { PRODUCTS, COUNTRIES, type AchatRejectCode, type ClientRejectCode } from "./types.ts";
+import { PRODUCTS, COUNTRIES } from "../../contract/sources.ts";
+import type { AchatRejectCode, ClientRejectCode } from "../../contract/rejects.ts";
 
 const ZERO = 48;
 const NINE = 57;
@@ -300,24 +300,6 @@ class Canonical {
 
 export const countries = new Canonical(COUNTRIES);
 export const products = new Canonical(Object.keys(PRODUCTS));
-
-/**
- * SPEC's linear-interpolation quantile, found by selection (values are reordered). NaN for no
- * values: nothing compares greater, so an empty dataset has no outliers.
- */
-export function quantileLinear(values: Float64Array, q: number): number {
-  const n = values.length;
-  if (n === 0) return Number.NaN;
-  const p = q * (n - 1);
-  const lo = Math.floor(p);
-  selectNth(values, lo);
-  const low = values[lo]!;
-  if (p === lo) return low;
-  // Everything after index lo is >= values[lo]: the next value in order is their minimum.
-  let high = values[lo + 1]!;
-  for (let i = lo + 2; i < n; i++) if (values[i]! < high) high = values[i]!;
-  return low + (p - lo) * (high - low);
-}
 
 /** `too_old`: a purchase more than this many days before as_of. */
 export const MAX_AGE_DAYS = 3650;

@@ -3,7 +3,7 @@ import { csvBatches, type CsvBatch } from "../../formats/csv-reader.ts";
 import { localFileChunks } from "../../storage/file-chunks.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
-import { DATASETS, type Dataset } from "../datasets.ts";
+import { DATASETS, type Dataset } from "../../contract/sources.ts";
 
 /**
  * A bronze copy read back as batches of data records, after the header check below. A copy

@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { GoldBuilder } from "../../../src/pipeline/gold/build.ts";
 import { rowsOf, type GoldTable, type GoldTables } from "../../../src/pipeline/gold/gold-table.ts";
-import { GOLD_TABLES, GOLD_TABLE_NAMES, type Cell } from "../../../src/pipeline/gold/tables.ts";
-import { ParquetStreamWriter, readParquetIndexed, type ParquetColumn } from "../../../src/formats/parquet.ts";
-import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES, type Achat, type Client } from "../../../src/pipeline/silver/types.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES } from "../../../src/contract/gold-tables.ts";
+import type { Cell, ColumnDef } from "../../../src/contract/columns.ts";
+import { ParquetStreamWriter, readParquetIndexed } from "../../../src/formats/parquet.ts";
+import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../../src/contract/silver-tables.ts";
+import type { Achat, Client } from "../../../src/contract/sources.ts";
 
 const EMOJI = "\u{1F600}"; // above U+FFFF: a surrogate pair in UTF-16, after every BMP character in byte order
 const FULLWIDTH_A = "\uFF21"; // U+FF21: sorts before EMOJI by code point, after it by UTF-16 unit
@@ -301,7 +303,7 @@ describe("edge cases", () => {
 
   test("columns as silver's Parquet reads back build the same tables as rows", async () => {
     // Through the writer and readParquetIndexed, in row groups of 2: what gold reads, dictionaries included.
-    async function* batches<T extends object>(rows: T[], types: ParquetColumn[]) {
+    async function* batches<T extends object>(rows: T[], types: readonly ColumnDef[]) {
       const writer = new ParquetStreamWriter(types);
       const chunks: Uint8Array[] = [];
       for (let at = 0; at < rows.length; at += 2) {

@@ -5,7 +5,7 @@ import { Utf8Values } from "../../../src/pipeline/gold/columns.ts";
 import { fieldOf, needsQuotes } from "../../../src/pipeline/gold/csv-fields.ts";
 import { writeNumber } from "../../../src/pipeline/gold/csv-spelling.ts";
 import type { Column } from "../../../src/pipeline/gold/columns.ts";
-import type { ColumnType } from "../../../src/pipeline/gold/tables.ts";
+import type { ColumnType } from "../../../src/contract/columns.ts";
 
 const utf8 = new TextEncoder();
 

@@ -5,8 +5,8 @@ import { readParquetRows } from "../../../src/formats/parquet.ts";
 import { GoldBuilder } from "../../../src/pipeline/gold/build.ts";
 import { tableCsvChunks, tableParquetChunks } from "../../../src/pipeline/gold/encode.ts";
 import { rowsOf, type GoldTable, type GoldTables } from "../../../src/pipeline/gold/gold-table.ts";
-import { GOLD_TABLE_NAMES } from "../../../src/pipeline/gold/tables.ts";
-import type { Achat, Client } from "../../../src/pipeline/silver/types.ts";
+import { GOLD_TABLE_NAMES } from "../../../src/contract/gold-tables.ts";
+import type { Achat, Client } from "../../../src/contract/sources.ts";
 
 function tables() {
   const builder = new GoldBuilder([

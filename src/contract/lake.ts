@@ -1,0 +1,50 @@
+import type { Dataset } from "./sources.ts";
+
+/**
+ * Where everything lives in the object store: the buckets and every key in them, each built
+ * by one function here. A bucket is a logical name; the object store maps it to the bucket
+ * or folder that holds it.
+ */
+
+export const BUCKETS = ["bronze", "silver", "gold", "runs"] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+/** What a layer last published and from which inputs, at the top of the layer's bucket. */
+export const LAYER_STATE_KEY = "_state.json";
+
+export const bronzeKeys = {
+  /** A source file's bytes, content-addressed: raw data is never overwritten. */
+  copy: (dataset: Dataset, sha256: string) => `${dataset}/${sha256}.csv`,
+  /** A dataset's ingest history, pointing at its latest ingest. */
+  manifest: (dataset: Dataset) => `_manifest/${dataset}.json`,
+};
+
+/** SPEC fixes these keys. */
+export const SILVER_KEYS = {
+  clients: "clients.parquet",
+  achats: "achats.parquet",
+  clientsRejects: "_rejects/clients.csv",
+  achatsRejects: "_rejects/achats.csv",
+} as const;
+
+export const goldKeys = {
+  /** A table's latest published files: Parquet first, then CSV. */
+  table: (table: string) => [`${table}.parquet`, `${table}.csv`] as const,
+  parquet: (table: string) => `${table}.parquet`,
+  /** Every run's gold is written under its own version folder before it is published. */
+  versionsPrefix: "_versions/",
+  version: (runId: string, key: string) => `_versions/${runId}/${key}`,
+  /** Written last in a version folder: only a sealed version may be published. */
+  seal: "_complete.json",
+  /** What was last exported to one serving target, by a hash of the target. */
+  exportMark: (targetHash: string) => `_exported/${targetHash}.json`,
+};
+
+export const runKeys = {
+  /** Ids start with a UTC timestamp, so key order is start order. */
+  record: (id: string) => `${id}/run.json`,
+  logs: (id: string) => `${id}/logs.jsonl`,
+  recordSuffix: "/run.json",
+  /** One writer at a time per lake. */
+  lock: "_lock.json",
+};
