@@ -1,0 +1,35 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { ConfigError, errorLine } from "./errors.ts";
+import { qualitySection } from "./quality/thresholds.ts";
+
+/**
+ * The project file users keep in their repository beside their sources: `elt.toml` in the
+ * working directory (another path with ELT_CONFIG). Where the environment says which backends,
+ * this says how the pipeline judges its data. Absent, every default holds.
+ */
+
+export const PROJECT_FILE = "elt.toml";
+
+const projectSchema = z.object({ quality: qualitySection.optional() }).strict();
+export type ProjectConfig = z.output<typeof projectSchema>;
+
+export function loadProjectConfig(path = resolve(process.env.ELT_CONFIG ?? PROJECT_FILE)): ProjectConfig {
+  if (!existsSync(path)) {
+    if (process.env.ELT_CONFIG) throw new ConfigError(`ELT_CONFIG: ${path} does not exist`);
+    return {};
+  }
+  let raw: unknown;
+  try {
+    raw = Bun.TOML.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid TOML: ${errorLine(err)}`);
+  }
+  const parsed = projectSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const key = [...issue.path.map(String), ...(issue.code === "unrecognized_keys" ? [issue.keys[0]!] : [])].join(".");
+  const message = issue.code === "unrecognized_keys" ? "unknown key" : issue.message;
+  throw new ConfigError(`${path}: ${key || "(top level)"}: ${message}`);
+}
