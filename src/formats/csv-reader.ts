@@ -7,6 +7,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { InputError } from "../errors.ts";
+import { latin1Hint } from "./encoding-hint.ts";
 
 export interface CsvReadOptions {
   /** Named in error messages. */
@@ -372,8 +373,12 @@ export class CsvByteParser {
   }
 
   private invalidUtf8(bytes: Uint8Array, from: number, to: number): never {
-    const at = this.line + countLf(bytes, 0, from + firstInvalid(bytes.subarray(from, to)));
-    throw new InputError(`${this.file}:${at}: bytes are not valid UTF-8`, this.file, at);
+    const bad = from + firstInvalid(bytes.subarray(from, to));
+    const at = this.line + countLf(bytes, 0, bad);
+    const start = bytes.lastIndexOf(LF, bad) + 1;
+    const next = bytes.subarray(0, to).indexOf(LF, bad);
+    const hint = latin1Hint(bytes.subarray(start, next === -1 ? to : next));
+    throw new InputError(`${this.file}:${at}: bytes are not valid UTF-8${hint ? `; ${hint}` : ""}`, this.file, at);
   }
 
   private tooLong(line: number): never {

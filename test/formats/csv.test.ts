@@ -203,7 +203,7 @@ describe("parseCsv", () => {
 
     test("a lone continuation byte on line 4 (after a two-line quoted field)", async () => {
       const err = await failure([joined(before, new Uint8Array([0x80]), after)]);
-      expect(err.message).toBe("in.csv:4: bytes are not valid UTF-8");
+      expect(err.message).toBe("in.csv:4: bytes are not valid UTF-8; as Latin-1 it would read \"d€e\"; if so, convert the file: iconv -f WINDOWS-1252 -t UTF-8");
       expect(err.line).toBe(4);
       expect(err.file).toBe("in.csv");
     });
@@ -212,7 +212,7 @@ describe("parseCsv", () => {
       const bytes = joined(before, new Uint8Array([0xff]), after);
       for (let i = 0; i <= bytes.length; i++) {
         const err = await failure(splitAt(bytes, i));
-        expect(`${i}: ${err.message}`).toBe(`${i}: in.csv:4: bytes are not valid UTF-8`);
+        expect(`${i}: ${err.message}`).toBe(`${i}: in.csv:4: bytes are not valid UTF-8; as Latin-1 it would read "dÿe"; if so, convert the file: iconv -f WINDOWS-1252 -t UTF-8`);
       }
     });
 

@@ -174,19 +174,19 @@ describe("hostile bytes stop silver with a one-line error", () => {
     const rows = Array.from({ length: 100_000 }, (_, i) => `${i + 1},1,2024-01-01,10,Phone\n`).join("");
     const src = await sources(bytesOf(`${ACHAT_HEADER}\n`, rows, "100001,1,2024-01-01,10,Caf", new Uint8Array([0xc3, 0x28]), "\n"));
     const { silver } = await cliSilver(src);
-    expect(expectOneLineFailure(silver)).toBe("achats.csv:100002: bytes are not valid UTF-8");
+    expect(expectOneLineFailure(silver)).toBe("achats.csv:100002: bytes are not valid UTF-8; as Latin-1 it would read \"100001,1,2024-01-01,10,CafÃ(\"; if so, convert the file: iconv -f WINDOWS-1252 -t UTF-8");
   }, 30_000);
 
   test("invalid UTF-8 on the second line of a quoted field names that line", async () => {
     const src = await sources(bytesOf(`${ACHAT_HEADER}\n1,1,2024-01-01,10,Phone\n2,1,2024-01-01,10,"two\nlines `, new Uint8Array([0xff]), `"\n`));
     const { silver } = await cliSilver(src);
-    expect(expectOneLineFailure(silver)).toBe("achats.csv:4: bytes are not valid UTF-8");
+    expect(expectOneLineFailure(silver)).toBe("achats.csv:4: bytes are not valid UTF-8; as Latin-1 it would read \"lines ÿ\\\"\"; if so, convert the file: iconv -f WINDOWS-1252 -t UTF-8");
   }, 30_000);
 
   test("a file cut in the middle of a character", async () => {
     const src = await sources(bytesOf(`${ACHAT_HEADER}\n1,1,2024-01-01,10,Caf`, new Uint8Array([0xc3])));
     const { silver } = await cliSilver(src);
-    expect(expectOneLineFailure(silver)).toBe("achats.csv:2: bytes are not valid UTF-8");
+    expect(expectOneLineFailure(silver)).toBe("achats.csv:2: bytes are not valid UTF-8; as Latin-1 it would read \"1,1,2024-01-01,10,CafÃ\"; if so, convert the file: iconv -f WINDOWS-1252 -t UTF-8");
   }, 30_000);
 
   test("a file cut in the middle of a quoted field", async () => {
