@@ -1,5 +1,6 @@
 import { cors } from "@elysiajs/cors";
 import { openapi } from "@elysiajs/openapi";
+import { DOCS_ASSETS_PATH, docsAssets, swaggerPageOptions } from "./docs-assets.ts";
 import { Elysia } from "elysia";
 import pkg from "../../package.json" with { type: "json" };
 import { redact } from "../config.ts";
@@ -114,6 +115,8 @@ export function createApp(options: AppOptions) {
     .use(
       openapi({
         path: "/docs",
+        provider: "swagger-ui",
+        swagger: swaggerPageOptions,
         documentation: {
           info: {
             title: "elt API",
@@ -142,8 +145,9 @@ export function createApp(options: AppOptions) {
         },
       }),
     )
+    .use(docsAssets)
     .onBeforeHandle(({ request, path, set }) => {
-      if (request.method === "OPTIONS" || PUBLIC_PATHS.has(path) || keyMatches(request.headers)) return;
+      if (request.method === "OPTIONS" || PUBLIC_PATHS.has(path) || path.startsWith(`${DOCS_ASSETS_PATH}/`) || keyMatches(request.headers)) return;
       set.headers["www-authenticate"] = 'Bearer realm="elt"';
       throw new HttpError(401, "missing or wrong API key: send it in the x-api-key header or as Authorization: Bearer");
     })
