@@ -1,5 +1,6 @@
 import { cors } from "@elysiajs/cors";
 import { openapi } from "@elysiajs/openapi";
+import { consoleRoutes } from "./console.ts";
 import { DOCS_ASSETS_PATH, docsAssets, swaggerPageOptions } from "./docs-assets.ts";
 import { Elysia } from "elysia";
 import pkg from "../../package.json" with { type: "json" };
@@ -67,7 +68,7 @@ export function createApp(options: AppOptions) {
   const metadataOf = async (table: GoldTableName): Promise<RefreshMetadata | undefined> =>
     (await store.refreshMetadata(collectionName(table, store.prefix)))[0];
 
-  const app = new Elysia()
+  const app = new Elysia({ serve: { routes: consoleRoutes } })
     .onRequest(({ request }) => {
       started.set(request, performance.now());
     })
