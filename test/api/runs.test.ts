@@ -1,0 +1,84 @@
+import { expect, test } from "bun:test";
+import { checkHistory, runRoutes, type RunHistory } from "../../src/api/runs.ts";
+import type { CheckResult } from "../../src/quality/checks.ts";
+import type { RunRecord } from "../../src/runner/record.ts";
+
+const check = (value: number, outcome: CheckResult["outcome"]): CheckResult => ({
+  check: "reject_rate",
+  subject: "achats",
+  value,
+  unit: "%",
+  warn: 5,
+  error: 50,
+  fails: "above",
+  outcome,
+});
+const run = (id: string, started_at: string, state: RunRecord["state"], checks?: CheckResult[]): RunRecord & { checks?: CheckResult[] } => ({
+  id,
+  flow: "all",
+  state,
+  parameters: {},
+  started_at,
+  heartbeat_at: started_at,
+  host: "h",
+  pid: 1,
+  tasks: [],
+  ...(checks ? { checks } : {}),
+});
+const RUNS = [
+  run("r3", "2026-01-03T00:00:00Z", "failed", [check(94.1, "failed")]),
+  run("r2", "2026-01-02T00:00:00Z", "succeeded", [check(6, "warned")]),
+  run("r1", "2026-01-01T00:00:00Z", "succeeded", [check(2, "passed")]),
+];
+const history: RunHistory = {
+  async list({ limit, skip, state }) {
+    const matching = RUNS.filter((r) => !state || r.state === state);
+    return { runs: matching.slice(skip, skip + limit), total: matching.length };
+  },
+  async get(id) {
+    return RUNS.find((r) => r.id === id) ?? null;
+  },
+  async logs(id) {
+    return [{ ts: "2026-01-01T00:00:00Z", level: "info", msg: `run ${id} started` }];
+  },
+};
+const app = runRoutes(history);
+const get = async (path: string) => {
+  const res = await app.handle(new Request(`http://localhost${path}`));
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+test("/runs pages the records newest first and filters by state", async () => {
+  expect((await get("/runs")).body).toEqual({ data: RUNS, count: 3 });
+  expect((await get("/runs?limit=1&skip=1")).body).toEqual({ data: [RUNS[1]], count: 3 });
+  expect((await get("/runs?state=failed")).body).toEqual({ data: [RUNS[0]], count: 1 });
+});
+
+test("/runs rejects bad parameters with a 400 that says what is allowed", async () => {
+  expect(await get("/runs?state=done")).toEqual({ status: 400, body: { error: "state must be one of running, succeeded, failed, incomplete" } });
+  expect(await get("/runs?limit=-1")).toEqual({ status: 400, body: { error: "limit must be an integer between 0 and 1000" } });
+  expect(await get("/runs?sort=id")).toEqual({ status: 400, body: { error: "unknown parameter sort; /runs accepts limit, skip, state" } });
+});
+
+test("/runs/{id} and its logs; an unknown run is a 404", async () => {
+  expect((await get("/runs/r2")).body).toEqual(RUNS[1]);
+  expect((await get("/runs/r2/logs")).body).toEqual({ data: [{ ts: "2026-01-01T00:00:00Z", level: "info", msg: "run r2 started" }], count: 1 });
+  expect(await get("/runs/nope")).toEqual({ status: 404, body: { error: "no run nope: see /runs for the run ids" } });
+  expect((await get("/runs/nope/logs")).status).toBe(404);
+});
+
+test("/checks: each check's results across runs, oldest first", async () => {
+  const { body } = await get("/checks");
+  expect(body.count).toBe(1);
+  expect(body.data[0]).toEqual({
+    check: "reject_rate",
+    subject: "achats",
+    unit: "%",
+    runs: [
+      { run_id: "r1", started_at: "2026-01-01T00:00:00Z", value: 2, outcome: "passed", warn: 5, error: 50 },
+      { run_id: "r2", started_at: "2026-01-02T00:00:00Z", value: 6, outcome: "warned", warn: 5, error: 50 },
+      { run_id: "r3", started_at: "2026-01-03T00:00:00Z", value: 94.1, outcome: "failed", warn: 5, error: 50 },
+    ],
+  });
+  expect(checkHistory([run("x", "2026-01-01T00:00:00Z", "succeeded")])).toEqual([]);
+});
