@@ -7,9 +7,9 @@ import { StoreError, UsageError } from "../../src/errors.ts";
 import type { ColumnBatch } from "../../src/formats/parquet.ts";
 import { GOLD_TABLES } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
-import { openMongoStore } from "../../src/serving/mongo.ts";
+import { openMongoStore } from "../../src/serving/mongo/mongo.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { CA_PAR_PAYS, FACT, ISO_TIMESTAMP, KPIS_EMPTY, batchesOf, factRows, idsOf } from "./fixtures.ts";
 
 /**
