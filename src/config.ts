@@ -50,8 +50,8 @@ export const envSchema = z.object({
   MINIO_ACCESS_KEY: z.preprocess(blankToUndefined, z.string().optional()),
   MINIO_SECRET_KEY: z.preprocess(blankToUndefined, z.string().optional()),
   MINIO_SECURE: bool,
-  // The serving backends' own variables, between MinIO's and the API's as they always were, so
-  // the first bad variable reported is the same.
+  // Each serving backend's own variables (src/serving/backends.ts), in this place of the order
+  // so that of several bad variables, the one reported stays the first in this list.
   ...SERVING_VARIABLES,
   API_URL: httpUrl,
   API_KEY: z.preprocess(blankToUndefined, z.string().optional()),

@@ -31,7 +31,7 @@ export interface ServingBackend<Kind extends string = string, Variables extends 
   readonly variables: Variables;
   /** Its settings from its parsed variables; undefined when they do not select it. */
   configure(env: z.output<z.ZodObject<Variables>>): Settings | undefined;
-  /** Bound to its settings (undefined for the embedded store, which has none). */
+  /** Bound to the settings its `configure` gave (the embedded store has none) and ELT_HOME. */
   target(settings: Settings, home: string): ServingTarget;
   /** Doctor's lines for its variables; `fallback` is the store that serves when it is not selected. */
   settingLines(settings: Settings | undefined, fallback: ServingTarget): Setting[];
