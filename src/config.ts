@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { blankToUndefined } from "./env-values.ts";
 import { ConfigError } from "./errors.ts";
+import { SERVING_VARIABLES, configureServing, servingSecrets, type ServingSettings } from "./serving/backends.ts";
 
 /**
  * The environment (and `.env`) parsed once. Names and meanings follow the original Python
  * project so its `.env` works unchanged; unknown variables (PREFECT_API_URL, ...) are ignored.
  */
-
-const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
 const endpoint = z.preprocess(
   blankToUndefined,
@@ -30,22 +30,6 @@ const bool = z.preprocess(
     .optional(),
 );
 
-const mongoUri = z.preprocess(
-  blankToUndefined,
-  z
-    .string()
-    .trim()
-    .refine((v) => {
-      if (!/^mongodb(\+srv)?:\/\//.test(v)) return false;
-      try {
-        return new URL(v.replace(/^mongodb(\+srv)?:/, "http:")).hostname !== "";
-      } catch {
-        return false;
-      }
-    }, "expected a MongoDB connection string: mongodb://[user:password@]host[:port][/db]")
-    .optional(),
-);
-
 const httpUrl = z.preprocess(
   blankToUndefined,
   z
@@ -61,18 +45,14 @@ const httpUrl = z.preprocess(
     .default("http://localhost:8000"),
 );
 
-const name = (fallback: string, what: string) =>
-  z.preprocess(blankToUndefined, z.string().trim().regex(/^[A-Za-z0-9_-]+$/, what).default(fallback));
-
 export const envSchema = z.object({
   MINIO_ENDPOINT: endpoint,
   MINIO_ACCESS_KEY: z.preprocess(blankToUndefined, z.string().optional()),
   MINIO_SECRET_KEY: z.preprocess(blankToUndefined, z.string().optional()),
   MINIO_SECURE: bool,
-  MONGODB_URI: mongoUri,
-  MONGODB_DATABASE: name("analytics", "expected a database name (letters, digits, _ or -)"),
-  // An empty prefix is allowed (collections named after the tables alone), so no blank-to-default here.
-  MONGODB_COLLECTION_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_]*$/, "expected letters, digits or _").default("gold_"),
+  // Each serving backend's own variables (src/serving/backends.ts), in this place of the order
+  // so that of several bad variables, the one reported stays the first in this list.
+  ...SERVING_VARIABLES,
   API_URL: httpUrl,
   API_KEY: z.preprocess(blankToUndefined, z.string().optional()),
   ELT_HOME: z.preprocess(blankToUndefined, z.string().default(".elt")),
@@ -86,10 +66,10 @@ export interface S3Config {
   secretKey: string;
 }
 
-export interface Config {
+/** Each selected serving backend's settings sit under its kind (`mongo`). */
+export interface Config extends ServingSettings {
   home: string;
   s3?: S3Config;
-  mongo?: { uri: string; database: string; prefix: string };
   apiUrl: string;
   apiKey?: string;
 }
@@ -140,15 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
       secretKey: e.MINIO_SECRET_KEY,
     };
   }
-  if (e.MONGODB_URI) {
-    config.mongo = { uri: e.MONGODB_URI, database: e.MONGODB_DATABASE, prefix: e.MONGODB_COLLECTION_PREFIX };
-  }
-  return config;
-}
-
-/** A URI with its password replaced, for anything a user or a log sees. */
-export function maskUri(uri: string): string {
-  return uri.replace(/^([a-z+]+:\/\/[^:/@]+:)[^@]*@/i, "$1****@");
+  return Object.assign(config, configureServing(e));
 }
 
 /** Every secret of a configuration, so logs and errors can be scrubbed of them. */
@@ -156,10 +128,7 @@ export function secretsOf(config: Config): string[] {
   const out: string[] = [];
   if (config.s3) out.push(config.s3.secretKey, config.s3.accessKey);
   if (config.apiKey) out.push(config.apiKey);
-  if (config.mongo) {
-    const m = /^[a-z+]+:\/\/[^:/@]+:([^@]*)@/i.exec(config.mongo.uri);
-    if (m?.[1]) out.push(m[1], decodeURIComponent(m[1]));
-  }
+  out.push(...servingSecrets(config));
   return out.filter((s) => s.length >= 3);
 }
 

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadConfig, maskUri, parseDotenv, readEnv, redact, secretsOf } from "../src/config.ts";
+import { loadConfig, parseDotenv, readEnv, redact, secretsOf } from "../src/config.ts";
+import { maskUri } from "../src/serving/mongo/settings.ts";
 import { ConfigError } from "../src/errors.ts";
 
 const S3 = { MINIO_ENDPOINT: "localhost:9000", MINIO_ACCESS_KEY: "minioadmin", MINIO_SECRET_KEY: "minio-secret" };

@@ -15,7 +15,7 @@ import {
   healthSchema,
   pageSchema,
   queryErrorLine,
-  refreshTimeSchema,
+  refreshTimeJson,
   rowSchema,
   tableOfCollection,
   tableQuerySchema,
@@ -216,7 +216,7 @@ export function createApp(options: AppOptions) {
             "The table's last recorded write (start, end, duration, rows, run id) and `refresh_time_seconds`, " +
             "the age of its data: now minus write_end. Takes the table name (`kpis`) or its collection name.",
           responses: {
-            200: json(refreshTimeSchema, "The last write."),
+            200: json(refreshTimeJson, "The last write."),
             404: json(ERROR_REF, "Not a gold table, or never written."),
             ...failures(keyed),
           },

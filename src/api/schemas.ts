@@ -2,7 +2,8 @@ import { z } from "zod";
 import { GOLD_TABLES, isGoldTable, type GoldTableName } from "../contract/gold-tables.ts";
 import type { ColumnType } from "../contract/columns.ts";
 import { COUNTRIES, PRODUCTS } from "../contract/sources.ts";
-import type { ReadOptions } from "../serving/serving-store.ts";
+import { SERVING_BACKENDS } from "../serving/backends.ts";
+import { refreshMetadataSchema, type ReadOptions } from "../serving/serving-store.ts";
 
 /**
  * What the API accepts and answers. Query strings are parsed here once with zod; the same
@@ -188,25 +189,32 @@ export const errorSchema: JsonSchema = {
   required: ["error"],
 };
 
-export const refreshTimeSchema: JsonSchema = {
-  type: "object",
-  properties: {
-    collection: { type: "string" },
-    write_start: { type: "string", format: "date-time" },
-    write_end: { type: "string", format: "date-time" },
-    duration_seconds: { type: "number" },
-    record_count: { type: "integer" },
-    run_id: { type: "string" },
-    refresh_time_seconds: { type: "number", description: "Age of the data: now minus write_end, in seconds." },
-  },
-  required: ["collection", "write_start", "write_end", "duration_seconds", "record_count", "run_id", "refresh_time_seconds"],
-};
+/** What /refresh_time answers, which the refresh client parses with this same schema. */
+export const refreshTimeSchema = refreshMetadataSchema.extend({
+  refresh_time_seconds: z.number().meta({ description: "Age of the data: now minus write_end, in seconds." }),
+});
+export type RefreshTime = z.infer<typeof refreshTimeSchema>;
+
+export const refreshTimeJson: JsonSchema = (() => {
+  const { $schema: _, ...json } = z.toJSONSchema(refreshTimeSchema, {
+    // Input side: the document lists the fields, it does not forbid others.
+    io: "input",
+    // An integer's safe range only restates what JSON numbers hold; a count needs no bounds.
+    override: ({ jsonSchema }) => {
+      if (jsonSchema.type === "integer" && jsonSchema.maximum === Number.MAX_SAFE_INTEGER) {
+        delete jsonSchema.minimum;
+        delete jsonSchema.maximum;
+      }
+    },
+  });
+  return json;
+})();
 
 export const healthSchema: JsonSchema = {
   type: "object",
   properties: {
     status: { type: "string", enum: ["ok", "unavailable"] },
-    store: { type: "string", enum: ["sqlite", "mongo"] },
+    store: { type: "string", enum: SERVING_BACKENDS.map((b) => b.kind) },
     tables: { type: "integer", description: "Gold tables with a recorded write." },
     last_write_end: { type: ["string", "null"], format: "date-time" },
     error: { type: "string" },

@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import { loadConfig, maskUri, readEnv, redact, secretsOf, type Config } from "../config.ts";
+import { loadConfig, readEnv, redact, secretsOf, type Config } from "../config.ts";
 import { ConfigError, errorLine } from "../errors.ts";
-import { openServingStore } from "../serving/open.ts";
+import type { Setting } from "../serving/backend.ts";
+import { servingSettingLines, servingTarget } from "../serving/backends.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { palette, wantsColor } from "../ui/color.ts";
 
@@ -65,15 +66,9 @@ export async function doctorCommand(opts: { json?: boolean }, io: DoctorIo = {})
   return ok ? 0 : 1;
 }
 
-interface Setting {
-  name: string;
-  value: string | null;
-  unsetMeans?: string;
-}
-
 /** Every setting by the variable that sets it; secrets shown only as set or not. */
 function describe(config: Config): Setting[] {
-  const { s3, mongo } = config;
+  const { s3 } = config;
   const secret = (v: string | undefined) => (v === undefined ? null : MASK);
   return [
     { name: "ELT_HOME", value: config.home },
@@ -85,13 +80,7 @@ function describe(config: Config): Setting[] {
     { name: "MINIO_ACCESS_KEY", value: secret(s3?.accessKey) },
     { name: "MINIO_SECRET_KEY", value: secret(s3?.secretKey) },
     { name: "MINIO_SECURE", value: s3 ? String(s3.useSSL) : null },
-    {
-      name: "MONGODB_URI",
-      value: mongo ? maskUri(mongo.uri) : null,
-      unsetMeans: `gold tables served from ${join(config.home, "serving.sqlite")}`,
-    },
-    { name: "MONGODB_DATABASE", value: mongo?.database ?? null },
-    { name: "MONGODB_COLLECTION_PREFIX", value: mongo?.prefix ?? null },
+    ...servingSettingLines(config),
     { name: "API_URL", value: config.apiUrl },
     { name: "API_KEY", value: secret(config.apiKey), unsetMeans: "the API answers without a key" },
   ];
@@ -118,16 +107,16 @@ async function checkObjectStore(config: Config): Promise<Check> {
 }
 
 async function checkServingStore(config: Config): Promise<Check> {
-  const location = config.mongo ? maskUri(config.mongo.uri) : join(config.home, "serving.sqlite");
-  const check = { name: "serving store", location } as const;
+  const target = servingTarget(config);
+  const check = { name: "serving store", location: target.location } as const;
   try {
-    const serving = await openServingStore(config);
+    const serving = await target.open();
     try {
       await serving.ping();
     } finally {
       await serving.close();
     }
-    return { ...check, verdict: "ok", detail: config.mongo ? "reachable, credentials accepted" : "readable" };
+    return { ...check, verdict: "ok", detail: target.reachable };
   } catch (err) {
     return { ...check, verdict: "fail", detail: errorLine(err) };
   }

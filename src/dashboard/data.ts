@@ -2,7 +2,7 @@ import { z } from "zod";
 import { StoreError, errorLine } from "../errors.ts";
 import type { GoldTableName } from "../contract/gold-tables.ts";
 import type { RunRecord } from "../runner/record.ts";
-import { collectionName, type ReadOptions, type ServingStore } from "../serving/serving-store.ts";
+import { collectionName, refreshMetadataSchema, type ReadOptions, type ServingStore } from "../serving/serving-store.ts";
 import { GRANULARITIES, type Granularity } from "./view.ts";
 
 /**
@@ -99,7 +99,7 @@ const PERIOD_ROWS: Record<Granularity, z.ZodType<Period>> = {
 };
 const productRow = z.object({ produit: z.string(), ca_total: z.number(), part_ca: nullableNumber });
 const countryRow = z.object({ pays: z.string(), ca_total: z.number() });
-const refreshRecord = z.object({ write_end: z.string(), run_id: z.string() });
+const refreshRecord = refreshMetadataSchema.pick({ write_end: true, run_id: true });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const parsed = schema.safeParse(value);

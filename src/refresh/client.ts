@@ -1,18 +1,8 @@
 import { z } from "zod";
+import { refreshTimeSchema, type RefreshTime } from "../api/schemas.ts";
 import { EltError, errorLine } from "../errors.ts";
 
 /** The little of the API the probe reads, parsed with zod at the edge. */
-
-export const refreshTimeSchema = z.object({
-  collection: z.string(),
-  write_start: z.string(),
-  write_end: z.string(),
-  duration_seconds: z.number(),
-  record_count: z.number(),
-  run_id: z.string(),
-  refresh_time_seconds: z.number(),
-});
-export type RefreshTime = z.infer<typeof refreshTimeSchema>;
 
 const healthSchema = z.object({ status: z.string(), error: z.string().optional() });
 

@@ -2,7 +2,8 @@ import { EltError, errorLine } from "../errors.ts";
 import type { GoldTableName } from "../contract/gold-tables.ts";
 import type { Row } from "../contract/columns.ts";
 import { collectionName, type ServingStore } from "../serving/serving-store.ts";
-import type { ApiClient, RefreshTime } from "./client.ts";
+import type { RefreshTime } from "../api/schemas.ts";
+import type { ApiClient } from "./client.ts";
 import { summarize, type Stats } from "./stats.ts";
 
 /**

@@ -1,23 +1,29 @@
-import { UsageError } from "../errors.ts";
+import { z } from "zod";
 import type { ColumnBatch } from "../formats/parquet.ts";
-import { GOLD_TABLES, type GoldTableName } from "../contract/gold-tables.ts";
-import type { Cell, ColumnDef, Row } from "../contract/columns.ts";
+import type { GoldTableName } from "../contract/gold-tables.ts";
+import type { Row } from "../contract/columns.ts";
 
 /**
- * The seam between export/API and the database that serves gold tables. Each backend is one
- * file (sqlite.ts, mongo.ts); `open.ts` picks one from the configuration.
+ * The seam between export/API and the database that serves gold tables. Each backend is a
+ * folder (sqlite/, mongo/) declaring itself to the list in `backends.ts`; `open.ts` opens the
+ * one the configuration selects.
  */
 
-/** One collection's last write, as SPEC's `_refresh_metadata` records it. */
-export interface RefreshMetadata {
-  collection: string;
-  /** ISO 8601 timestamps (UTC). */
-  write_start: string;
-  write_end: string;
-  duration_seconds: number;
-  record_count: number;
-  run_id: string;
-}
+/**
+ * One collection's last write, as SPEC's `_refresh_metadata` records it. Written once: the
+ * stores return it, the API answers it and documents it from this schema, and the refresh
+ * client and the dashboard parse it with it.
+ */
+export const refreshMetadataSchema = z.object({
+  collection: z.string(),
+  // ISO 8601 timestamps (UTC).
+  write_start: z.string().meta({ format: "date-time" }),
+  write_end: z.string().meta({ format: "date-time" }),
+  duration_seconds: z.number(),
+  record_count: z.int(),
+  run_id: z.string(),
+});
+export type RefreshMetadata = z.infer<typeof refreshMetadataSchema>;
 
 export interface ReadOptions {
   limit?: number;
@@ -35,14 +41,9 @@ export interface ReadOptions {
  */
 export type TableBatch = Row[] | ColumnBatch;
 
-/** A batch as columns, in the table's column order, a missing cell read as null. */
-export function columnsOf(batch: TableBatch, columns: readonly ColumnDef[]): ColumnBatch {
-  if (!Array.isArray(batch)) return batch;
-  return { rowCount: batch.length, values: columns.map((c) => batch.map((row) => row[c.name] ?? null)) };
-}
-
 export interface ServingStore {
-  readonly kind: "sqlite" | "mongo";
+  /** The kind of the backend that opened it (see `backends.ts`). */
+  readonly kind: string;
   /** What a user sees: the SQLite path, or the Mongo URI with its password masked. */
   readonly location: string;
   /** Prepended to a table's name to name its collection (see `collectionName`). */
@@ -70,50 +71,4 @@ export const DEFAULT_PREFIX = "gold_";
 /** The served name of a gold table, shared by the stores, the API and the refresh probe. */
 export function collectionName(table: GoldTableName, prefix: string): string {
   return prefix + table;
-}
-
-/**
- * What the API filters or sorts on that is worth an index in every backend: id_achat (SQLite's
- * rowid, so free there) and id_client, whose filter finds a handful of rows among millions.
- * A filter on date_achat, pays or produit reads the table instead (about 0.1 s for 1M rows):
- * their indexes hardly sped up pays and produit (a tenth of the rows each) and cost every
- * export 0.4 to 0.5 s apiece to build.
- */
-export const INDEXED_COLUMNS: Partial<Record<GoldTableName, readonly string[]>> = {
-  fact_achats: ["id_achat", "id_client"],
-};
-
-export interface CheckedRead {
-  limit?: number;
-  skip: number;
-  where: { column: string; op: "eq" | "gte" | "lte"; value: Cell }[];
-  sort?: { column: string; direction: "asc" | "desc" };
-}
-
-/**
- * ReadOptions checked against the table's columns, with filter values typed like the column,
- * so backends only ever put known column names into a query and compare like with like.
- */
-export function checkRead(table: GoldTableName, options: ReadOptions = {}): CheckedRead {
-  const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
-  const columnOf = (name: string): ColumnDef => {
-    const column = columns.find((c) => c.name === name);
-    if (!column) throw new UsageError(`${table} has no column ${name} (columns: ${columns.map((c) => c.name).join(", ")})`);
-    return column;
-  };
-  const count = (what: string, value: number | undefined): number | undefined => {
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
-      throw new UsageError(`${what} must be a non-negative integer, got ${value}`);
-    }
-    return value;
-  };
-  const where = (options.where ?? []).map(({ column, op, value }) => {
-    const def = columnOf(column);
-    if (def.type === "string" || def.type === "date") return { column, op, value: String(value) };
-    const number = typeof value === "number" ? value : value.trim() === "" ? Number.NaN : Number(value);
-    if (!Number.isFinite(number)) throw new UsageError(`${column} is a number, got ${JSON.stringify(value)}`);
-    return { column, op, value: number };
-  });
-  if (options.sort) columnOf(options.sort.column);
-  return { limit: count("limit", options.limit), skip: count("skip", options.skip) ?? 0, where, sort: options.sort };
 }

@@ -6,7 +6,7 @@ import { listen, type Listening } from "../../src/api/listen.ts";
 import type { GoldTableName } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 
 /**
  * Hand-made gold tables for the API tests: five purchases (one orphan, client 99) of three

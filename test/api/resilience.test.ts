@@ -4,7 +4,7 @@ import { StoreError } from "../../src/errors.ts";
 import type { GoldTableName } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
 import type { ReadOptions, ServingStore } from "../../src/serving/serving-store.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { GOLD, batches, loadedStore, serve } from "./fixture.ts";
 
 /** A real store that can be switched off, failing the way an unreachable Mongo does. */

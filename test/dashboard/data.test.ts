@@ -10,7 +10,7 @@ import { StoreError } from "../../src/errors.ts";
 import type { GoldTableName } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { NOW, REFRESH, RUNS, TABLES } from "./fixture.ts";
 import { plainLines } from "./support.ts";
 

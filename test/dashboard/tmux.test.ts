@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import type { GoldTableName } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
 import { recordKey } from "../../src/runner/run-store.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { compiledElt } from "../support/compiled.ts";
 import { RUNS, TABLES } from "./fixture.ts";

@@ -4,7 +4,7 @@ import { ApiClient } from "../../src/refresh/client.ts";
 import { probe } from "../../src/refresh/probe.ts";
 import type { Stats } from "../../src/refresh/stats.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { GOLD, loadedStore, serve } from "../api/fixture.ts";
 
 let store: ServingStore;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { GOLD, loadedStore } from "../api/fixture.ts";
 
 /** `elt refresh-test` as a user runs it, against the embedded store of a fresh ELT_HOME. */

@@ -7,9 +7,10 @@ import { StoreError, UsageError } from "../../src/errors.ts";
 import type { ColumnBatch } from "../../src/formats/parquet.ts";
 import { GOLD_TABLES } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
-import { openMongoStore } from "../../src/serving/mongo.ts";
+import { openMongoStore } from "../../src/serving/mongo/mongo.ts";
+import { SERVING_BACKENDS } from "../../src/serving/backends.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { CA_PAR_PAYS, FACT, ISO_TIMESTAMP, KPIS_EMPTY, batchesOf, factRows, idsOf } from "./fixtures.ts";
 
 /**
@@ -53,6 +54,10 @@ const mongo: Backend = {
 };
 
 if (!MONGO_URI) console.error("MongoDB serving-store suite skipped: ELT_TEST_MONGODB_URI is not set");
+
+test("the suite has a backend for every registered serving backend", () => {
+  expect([sqlite, mongo].map((b) => b.name)).toEqual(SERVING_BACKENDS.map((b) => b.kind));
+});
 
 contract(sqlite);
 describe.skipIf(!MONGO_URI)(MONGO_URI ? "mongo" : "mongo (skipped: ELT_TEST_MONGODB_URI is not set)", () => contract(mongo));

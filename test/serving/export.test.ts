@@ -8,7 +8,7 @@ import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../src/con
 import type { Row } from "../../src/contract/columns.ts";
 import { exportGold } from "../../src/serving/export.ts";
 import type { RefreshMetadata, ServingStore, TableBatch } from "../../src/serving/serving-store.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { CA_PAR_PAYS, FACT } from "./fixtures.ts";
 

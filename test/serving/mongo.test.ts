@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, StoreError } from "../../src/errors.ts";
-import { openMongoStore } from "../../src/serving/mongo.ts";
+import { openMongoStore } from "../../src/serving/mongo/mongo.ts";
 
 /** A port on which nothing listens: bound once by us, then released. */
 function closedPort(): number {

@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { StoreError } from "../../src/errors.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { FACT, KPIS_EMPTY, batchesOf, factRows, idsOf } from "./fixtures.ts";
 
-const SQLITE_MODULE = resolve(import.meta.dir, "../../src/serving/sqlite.ts");
+const SQLITE_MODULE = resolve(import.meta.dir, "../../src/serving/sqlite/sqlite.ts");
 
 let dir = "";
 const opened: { close(): unknown }[] = [];

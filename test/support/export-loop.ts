@@ -3,7 +3,7 @@
  * in the SQLite serving store at argv[2] for argv[3] seconds, then prints how many it did.
  */
 import type { Row } from "../../src/contract/columns.ts";
-import { openSqliteStore } from "../../src/serving/sqlite.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { GOLD, batches } from "../api/fixture.ts";
 
 export const facts = (n: number, montant: number): Row[] =>

@@ -1,20 +1,18 @@
 import { Database, SQLiteError, constants } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
-import { StoreError, type StoreErrorKind } from "../errors.ts";
-import { GOLD_TABLES, type GoldTableName } from "../contract/gold-tables.ts";
-import type { Cell, ColumnDef, ColumnType, Row } from "../contract/columns.ts";
+import { StoreError, type StoreErrorKind } from "../../errors.ts";
+import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
+import type { Cell, ColumnDef, ColumnType, Row } from "../../contract/columns.ts";
 import {
   DEFAULT_PREFIX,
-  INDEXED_COLUMNS,
-  checkRead,
   collectionName,
-  columnsOf,
   type ReadOptions,
   type RefreshMetadata,
   type ServingStore,
   type TableBatch,
-} from "./serving-store.ts";
+} from "../serving-store.ts";
+import { INDEXED_COLUMNS, checkRead, columnsOf, notServedYet } from "../table-access.ts";
 import { BackgroundCheckpoint } from "./sqlite-checkpoint.ts";
 import { BatchInsert, columnList, ident } from "./sqlite-insert.ts";
 
@@ -254,10 +252,7 @@ class SqliteStore implements ServingStore {
   private storeError(err: unknown, table?: GoldTableName): unknown {
     if (err instanceof StoreError || !(err instanceof SQLiteError)) return err;
     const [kind, what] = describe(err, this.busyTimeoutMs);
-    if (kind === "not_found" && table) {
-      const name = collectionName(table, this.prefix);
-      return new StoreError(kind, `${name} is not in the serving store yet: run \`elt run\` first`, { cause: err });
-    }
+    if (kind === "not_found" && table) return notServedYet(collectionName(table, this.prefix), { cause: err });
     return new StoreError(kind, `serving store ${this.location}: ${what}`, { cause: err });
   }
 }

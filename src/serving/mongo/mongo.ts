@@ -9,20 +9,12 @@ import {
   type Db,
   type Document,
 } from "mongodb";
-import { maskUri } from "../config.ts";
-import { ConfigError, StoreError } from "../errors.ts";
-import { GOLD_TABLES, type GoldTableName } from "../contract/gold-tables.ts";
-import type { ColumnDef, Row } from "../contract/columns.ts";
-import {
-  INDEXED_COLUMNS,
-  checkRead,
-  collectionName,
-  columnsOf,
-  type ReadOptions,
-  type RefreshMetadata,
-  type ServingStore,
-  type TableBatch,
-} from "./serving-store.ts";
+import { ConfigError, StoreError } from "../../errors.ts";
+import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
+import type { ColumnDef, Row } from "../../contract/columns.ts";
+import { collectionName, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";
+import { INDEXED_COLUMNS, checkRead, columnsOf, notServedYet } from "../table-access.ts";
+import { maskUri, type MongoSettings } from "./settings.ts";
 
 /**
  * The MongoDB serving store (SPEC's `MONGODB_*` settings): one collection per gold table,
@@ -32,10 +24,7 @@ import {
  * `_refresh_metadata` holds one document per collection, replaced at each write.
  */
 
-export interface MongoOptions {
-  uri: string;
-  database: string;
-  prefix: string;
+export interface MongoOptions extends MongoSettings {
   /** How long to look for a server before calling it unreachable. */
   serverSelectionTimeoutMS?: number;
 }
@@ -170,7 +159,7 @@ class MongoStore implements ServingStore {
       }
     });
     if (docs.length === 0 && total === 0 && !(await this.exists(name))) {
-      throw new StoreError("not_found", `${name} is not in the serving store yet: run \`elt run\` first`);
+      throw notServedYet(name);
     }
     // Rows carry exactly the gold columns in order, whatever else a document holds.
     const rows = docs.map((doc) => {

@@ -1,0 +1,31 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { StoreError, errorLine } from "../../errors.ts";
+import type { ServingBackend } from "../backend.ts";
+
+/**
+ * The embedded store, `$ELT_HOME/serving.sqlite`: it has no variables of its own, so nothing
+ * selects it; it serves when no other backend is selected.
+ */
+export const sqliteBackend: ServingBackend<"sqlite", {}, undefined> = {
+  kind: "sqlite",
+  variables: {},
+  configure: () => undefined,
+  target: (_, home) => {
+    const location = join(home, "serving.sqlite");
+    return {
+      location,
+      reachable: "readable",
+      open: async () => {
+        try {
+          mkdirSync(home, { recursive: true });
+        } catch (err) {
+          throw new StoreError("failed", `cannot create ${home}: ${errorLine(err)}`, { cause: err });
+        }
+        return (await import("./sqlite.ts")).openSqliteStore(location);
+      },
+    };
+  },
+  settingLines: () => [],
+  secrets: () => [],
+};

@@ -1,0 +1,68 @@
+import { StoreError, UsageError } from "../errors.ts";
+import type { ColumnBatch } from "../formats/parquet.ts";
+import { GOLD_TABLES, type GoldTableName } from "../contract/gold-tables.ts";
+import type { Cell, ColumnDef } from "../contract/columns.ts";
+import type { ReadOptions, TableBatch } from "./serving-store.ts";
+
+/**
+ * What every backend does the same way around a gold table, written once: batches as columns,
+ * the columns worth an index, reads checked against the table, and the answer for a table
+ * never written.
+ */
+
+/** A batch as columns, in the table's column order, a missing cell read as null. */
+export function columnsOf(batch: TableBatch, columns: readonly ColumnDef[]): ColumnBatch {
+  if (!Array.isArray(batch)) return batch;
+  return { rowCount: batch.length, values: columns.map((c) => batch.map((row) => row[c.name] ?? null)) };
+}
+
+/**
+ * What the API filters or sorts on that is worth an index in every backend: id_achat (SQLite's
+ * rowid, so free there) and id_client, whose filter finds a handful of rows among millions.
+ * A filter on date_achat, pays or produit reads the table instead (about 0.1 s for 1M rows):
+ * their indexes hardly sped up pays and produit (a tenth of the rows each) and cost every
+ * export 0.4 to 0.5 s apiece to build.
+ */
+export const INDEXED_COLUMNS: Partial<Record<GoldTableName, readonly string[]>> = {
+  fact_achats: ["id_achat", "id_client"],
+};
+
+export interface CheckedRead {
+  limit?: number;
+  skip: number;
+  where: { column: string; op: "eq" | "gte" | "lte"; value: Cell }[];
+  sort?: { column: string; direction: "asc" | "desc" };
+}
+
+/**
+ * ReadOptions checked against the table's columns, with filter values typed like the column,
+ * so backends only ever put known column names into a query and compare like with like.
+ */
+export function checkRead(table: GoldTableName, options: ReadOptions = {}): CheckedRead {
+  const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
+  const columnOf = (name: string): ColumnDef => {
+    const column = columns.find((c) => c.name === name);
+    if (!column) throw new UsageError(`${table} has no column ${name} (columns: ${columns.map((c) => c.name).join(", ")})`);
+    return column;
+  };
+  const count = (what: string, value: number | undefined): number | undefined => {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new UsageError(`${what} must be a non-negative integer, got ${value}`);
+    }
+    return value;
+  };
+  const where = (options.where ?? []).map(({ column, op, value }) => {
+    const def = columnOf(column);
+    if (def.type === "string" || def.type === "date") return { column, op, value: String(value) };
+    const number = typeof value === "number" ? value : value.trim() === "" ? Number.NaN : Number(value);
+    if (!Number.isFinite(number)) throw new UsageError(`${column} is a number, got ${JSON.stringify(value)}`);
+    return { column, op, value: number };
+  });
+  if (options.sort) columnOf(options.sort.column);
+  return { limit: count("limit", options.limit), skip: count("skip", options.skip) ?? 0, where, sort: options.sort };
+}
+
+/** A table the store has never been given: the API's 404, and what to do about it. */
+export function notServedYet(collection: string, options?: { cause?: unknown }): StoreError {
+  return new StoreError("not_found", `${collection} is not in the serving store yet: run \`elt run\` first`, options);
+}
