@@ -45,6 +45,8 @@ describe("field forms", () => {
   test("the next firing is strictly after the given instant, at the minute's start", () => {
     expect(firings("0 10 * * *", "2026-05-01T10:00:00Z", 1)).toEqual(["2026-05-02T10:00Z"]);
     expect(firings("0 10 * * *", "2026-05-01T09:59:59.999Z", 1)).toEqual(["2026-05-01T10:00Z"]);
+    const parsed = parseCron("0 10 * * *");
+    expect(nextAfter(parsed, new Date("2026-05-01T10:00:00Z"), "Europe/Paris").toISOString()).toBe("2026-05-02T08:00:00.000Z");
     expect(firings("10-50/20 9-10 * * *", "2026-05-01T09:30:00Z", 4)).toEqual([
       "2026-05-01T09:50Z",
       "2026-05-01T10:10Z",
