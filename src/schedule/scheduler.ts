@@ -24,7 +24,7 @@ export const systemClock: Clock = {
  * Timers follow a clock that may stop while the machine sleeps, and the wall clock may be set;
  * waking at least once a minute to read the time again keeps a tick at most this late.
  */
-export const LONGEST_SLEEP_MS = 60_000;
+const LONGEST_SLEEP_MS = 60_000;
 
 export interface ScheduleOptions {
   /** The first tick strictly after `after` (a cron expression's or an interval's). */
