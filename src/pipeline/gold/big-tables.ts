@@ -6,9 +6,9 @@
  * The arrays are reused from one slice to the next (fresh memory costs a page fault per 4 KiB).
  */
 import type { Clients } from "./clients.ts";
-import { Utf8Values } from "./columns.ts";
+import { Utf8Values } from "../../columnar/columns.ts";
 import type { GoldTable } from "./gold-table.ts";
-import { idOrder } from "./id-order.ts";
+import { idOrder } from "../../columnar/id-order.ts";
 import type { Narrow, PurchaseColumns } from "./purchases.ts";
 import { GOLD_TABLES } from "../../contract/gold-tables.ts";
 

@@ -23,16 +23,16 @@ import {
 import type { Achat, Client } from "../../contract/sources.ts";
 import { bigTableData, dimClientsTable, factTable } from "./big-tables.ts";
 import { Clients } from "./clients.ts";
-import { distinctClients } from "./distinct-clients.ts";
+import { distinctCounts } from "../../columnar/distinct-counts.ts";
 import { columnTable, type GoldTable, type GoldTables } from "./gold-table.ts";
 import { Groups, Measures, Vocabulary } from "./groups.ts";
-import { idOrder } from "./id-order.ts";
+import { idOrder } from "../../columnar/id-order.ts";
 import { PurchaseColumns } from "./purchases.ts";
 import { median, sampleStd } from "../../stats/order-statistics.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { Cell } from "../../contract/columns.ts";
-import type { Column, Indexed, Utf8Values } from "./columns.ts";
-import { KeyNumbers } from "./key-numbers.ts";
+import type { Column, Indexed, Utf8Values } from "../../columnar/columns.ts";
+import { KeyNumbers } from "../../columnar/key-numbers.ts";
 import { compareCodePoints } from "../../text-order.ts";
 import { EltError } from "../../errors.ts";
 
@@ -154,7 +154,7 @@ export class GoldBuilder {
     if (n === 0) return emptyTables();
     const facts = this.#facts;
     const clients = this.#clients;
-    const [dayClients, weekClients, monthClients, productClients] = distinctClients(
+    const [dayClients, weekClients, monthClients, productClients] = distinctCounts(
       facts.client,
       n,
       clients.count,

@@ -6,7 +6,7 @@
  */
 import { csvField } from "../../formats/csv.ts";
 import { isoFromDayNumber } from "../dates.ts";
-import { isIndexed, Utf8Values, type Column } from "./columns.ts";
+import { isIndexed, Utf8Values, type Column } from "../../columnar/columns.ts";
 import { DAY_MAX, DAYS, NUMBER_MAX, writeNumber } from "./csv-spelling.ts";
 import type { Cell, ColumnType } from "../../contract/columns.ts";
 

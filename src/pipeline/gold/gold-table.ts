@@ -1,5 +1,5 @@
 import type { BigTableData } from "./big-tables.ts";
-import { cellAt, type Column } from "./columns.ts";
+import { cellAt, type Column } from "../../columnar/columns.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { Cell, ColumnDef, Row } from "../../contract/columns.ts";
 

@@ -1,5 +1,5 @@
-import { grown, type Utf8Values } from "./columns.ts";
-import { Utf8Keys } from "./utf8-keys.ts";
+import { grown, type Utf8Values } from "../../columnar/columns.ts";
+import { Utf8Keys } from "../../columnar/utf8-keys.ts";
 
 /** Running ca_total and nb_achats of the groups of a dimension, by dense group number. */
 export class Measures {

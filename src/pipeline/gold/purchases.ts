@@ -1,4 +1,4 @@
-import { grown, sharedArray, type NumberArrayType } from "./columns.ts";
+import { grown, sharedArray, type NumberArrayType } from "../../columnar/columns.ts";
 
 /** Non-negative integers in the narrowest typed array that has held them so far. */
 export type Narrow = Uint8Array | Uint16Array | Uint32Array | Float64Array;

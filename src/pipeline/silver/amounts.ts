@@ -1,7 +1,7 @@
 import { EltError } from "../../errors.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
-import { GrowableFloat64 } from "../growable.ts";
+import { GrowableFloat64 } from "../../columnar/growable.ts";
 import { workerUrl } from "../worker-url.ts";
 import { quantileLinear } from "../../stats/order-statistics.ts";
 import { AchatRow, checkAchatPre, trimFields } from "./rules.ts";
