@@ -6,7 +6,7 @@
 import { errorLine } from "../../errors.ts";
 import { StagedFile } from "../staging.ts";
 import { BIG_TABLES, receivedTableData, type BigTableData, type BigTableName } from "./big-tables.ts";
-import { tableCsvChunks } from "./encode.ts";
+import { tableCsvChunks } from "../../formats/csv-writer/table.ts";
 import type { GoldTable } from "./gold-table.ts";
 
 declare const self: Worker;

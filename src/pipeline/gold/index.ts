@@ -8,9 +8,11 @@ import { SILVER_KEYS } from "../../contract/lake.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../contract/silver-tables.ts";
 import { Staging } from "../staging.ts";
 import { GoldBuilder } from "./build.ts";
-import { Collect } from "./collect.ts";
-import { tableCsvChunks, tableParquetChunks } from "./encode.ts";
-import { rowsOf, type GoldTables } from "./gold-table.ts";
+import { Collect } from "../../memory/gc-pacing.ts";
+import { tableCsvChunks } from "../../formats/csv-writer/table.ts";
+import { tableParquetChunks } from "../../formats/parquet-table.ts";
+import { rowsOf } from "../../columnar/table.ts";
+import type { GoldTables } from "./gold-table.ts";
 import { SharedCsvFiles } from "./shared-csv.ts";
 import { GOLD_TABLE_NAMES } from "../../contract/gold-tables.ts";
 import type { ColumnDef, Row } from "../../contract/columns.ts";
@@ -43,9 +45,9 @@ async function* readSilver(store: ObjectStore, key: string, columns: readonly Co
 }
 
 /**
- * How often spent memory is collected (collect.ts): a quick collection every row group read or
- * every few chunks written, so their memory is handed out again at once, and a full one now
- * and then, which caps what stays resident.
+ * How often spent memory is collected (memory/gc-pacing.ts): a quick collection every row
+ * group read or every few chunks written, so their memory is handed out again at once, and a
+ * full one now and then, which caps what stays resident.
  */
 const READ_ROWS_PER_COLLECTION = 100_000;
 const READ_ROWS_PER_FULL_COLLECTION = 1_000_000;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GoldBuilder } from "../../../src/pipeline/gold/build.ts";
-import { rowsOf, type GoldTable, type GoldTables } from "../../../src/pipeline/gold/gold-table.ts";
+import { rowsOf } from "../../../src/columnar/table.ts";
+import type { GoldTable, GoldTables } from "../../../src/pipeline/gold/gold-table.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES } from "../../../src/contract/gold-tables.ts";
 import type { Cell, ColumnDef } from "../../../src/contract/columns.ts";
 import { ParquetStreamWriter, readParquetIndexed } from "../../../src/formats/parquet.ts";

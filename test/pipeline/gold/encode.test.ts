@@ -3,8 +3,10 @@ import { parquetMetadata } from "hyparquet";
 import { csvLine } from "../../../src/formats/csv.ts";
 import { readParquetRows } from "../../../src/formats/parquet.ts";
 import { GoldBuilder } from "../../../src/pipeline/gold/build.ts";
-import { tableCsvChunks, tableParquetChunks } from "../../../src/pipeline/gold/encode.ts";
-import { rowsOf, type GoldTable, type GoldTables } from "../../../src/pipeline/gold/gold-table.ts";
+import { tableCsvChunks } from "../../../src/formats/csv-writer/table.ts";
+import { tableParquetChunks } from "../../../src/formats/parquet-table.ts";
+import { rowsOf } from "../../../src/columnar/table.ts";
+import type { GoldTable, GoldTables } from "../../../src/pipeline/gold/gold-table.ts";
 import { GOLD_TABLE_NAMES } from "../../../src/contract/gold-tables.ts";
 import type { Achat, Client } from "../../../src/contract/sources.ts";
 
