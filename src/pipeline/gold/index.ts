@@ -7,12 +7,13 @@ import { silverSummary } from "../silver/index.ts";
 import { SILVER_KEYS } from "../../contract/lake.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../contract/silver-tables.ts";
 import { Staging } from "../staging.ts";
-import { GoldBuilder } from "./build.ts";
+import { GoldAccumulator } from "./state/accumulate.ts";
+import { goldTables } from "./tables/index.ts";
 import { Collect } from "../../memory/gc-pacing.ts";
 import { tableCsvChunks } from "../../formats/csv-writer/table.ts";
 import { tableParquetChunks } from "../../formats/parquet-table.ts";
 import { rowsOf } from "../../columnar/table.ts";
-import type { GoldTables } from "./gold-table.ts";
+import type { GoldTables } from "./tables/gold-table.ts";
 import { SharedCsvFiles } from "./shared-csv.ts";
 import { GOLD_TABLE_NAMES } from "../../contract/gold-tables.ts";
 import type { ColumnDef, Row } from "../../contract/columns.ts";
@@ -57,21 +58,21 @@ const WRITTEN_BYTES_PER_FULL_COLLECTION = 64 << 20;
 async function build(store: ObjectStore, progress: (step: Progress) => void): Promise<GoldTables> {
   const silver = await silverSummary(store);
   const expected = silver && { clients: silver.clients.kept + silver.achats.orphans, purchases: silver.achats.kept };
-  const builder = new GoldBuilder([], expected ?? {});
+  const accumulator = new GoldAccumulator(expected ?? {});
   const collect = new Collect(READ_ROWS_PER_COLLECTION, READ_ROWS_PER_FULL_COLLECTION);
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.clients, SILVER_CLIENT_TYPES)) {
-    builder.addClientColumns(values, rowCount);
+    accumulator.addClientColumns(values, rowCount);
     collect.spent(rowCount);
   }
   let n = 0;
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.achats, SILVER_ACHAT_TYPES)) {
-    builder.addColumns(values, rowCount);
+    accumulator.addPurchaseColumns(values, rowCount);
     n += rowCount;
     progress({ what: "purchases", rows: n });
     collect.spent(rowCount);
   }
-  collect.now(); // finish() takes a copy of every amount
-  return builder.finish();
+  collect.now(); // kpis takes a copy of every amount
+  return goldTables(accumulator.finish());
 }
 
 export async function runGold(store: ObjectStore, options: GoldOptions): Promise<GoldOutcome> {

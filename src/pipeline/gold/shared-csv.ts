@@ -1,9 +1,8 @@
 import { EltError, errorLine } from "../../errors.ts";
 import type { Staging } from "../staging.ts";
 import { workerUrl } from "../worker-url.ts";
-import type { BigTableName } from "./big-tables.ts";
-import type { CsvJob } from "./csv-worker.ts";
-import type { GoldTable } from "./gold-table.ts";
+import type { CsvJob, SharedTableName } from "./csv-worker.ts";
+import type { GoldTable } from "./tables/gold-table.ts";
 
 /**
  * The CSV files of the gold tables held in shared memory (fact_achats and dim_clients, most of
@@ -49,7 +48,7 @@ export class SharedCsvFiles {
     const jobs: CsvJob[] = [];
     for (const { name, shared } of tables) {
       if (!shared) continue;
-      jobs.push({ name: name as BigTableName, data: shared, path: staging.path(`${name}.csv`) });
+      jobs.push({ name: name as SharedTableName, data: shared, path: staging.path(`${name}.csv`) });
       this.#names.add(name);
     }
     this.#worker.postMessage({ jobs });

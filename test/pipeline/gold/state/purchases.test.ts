@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { PurchaseColumns } from "../../../src/pipeline/gold/purchases.ts";
+import { PurchaseColumns } from "../../../../src/pipeline/gold/state/purchases.ts";
 
 describe("PurchaseColumns", () => {
   test("columns widen for an id past 2^32, a day past 2^16, a product past 2^8, keeping what they held", () => {

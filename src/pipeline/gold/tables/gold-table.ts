@@ -1,13 +1,13 @@
-import type { BigTableData } from "./big-tables.ts";
-import type { SlicedTable } from "../../columnar/table.ts";
-import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
-import type { Cell } from "../../contract/columns.ts";
+import type { SharedTableData } from "../state/shared-tables.ts";
+import type { SlicedTable } from "../../../columnar/table.ts";
+import { GOLD_TABLES, type GoldTableName } from "../../../contract/gold-tables.ts";
+import type { Cell } from "../../../contract/columns.ts";
 
 /** A finished gold table, its rows in SPEC's order. */
 export interface GoldTable extends SlicedTable {
   readonly name: GoldTableName;
   /** Where the table is read from, when that is in shared memory: a worker can rebuild it. */
-  readonly shared?: BigTableData;
+  readonly shared?: SharedTableData;
 }
 
 export type GoldTables = { readonly [N in GoldTableName]: GoldTable };
