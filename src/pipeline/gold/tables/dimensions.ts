@@ -27,8 +27,8 @@ export function dimClientsTable(data: SharedTableData): GoldTable {
     shared: data,
     slice(start, end) {
       const n = Math.max(0, Math.min(end, kept) - start);
-      const [id] = scratch.numbers(n, 1) as [Float64Array];
-      const [client, name, inscription, country] = scratch.indices(n, 4) as [Int32Array, Int32Array, Int32Array, Int32Array];
+      const [id] = scratch.numbers(n, 1);
+      const [client, name, inscription, country] = scratch.indices(n, 4);
       for (let i = 0; i < n; i++) {
         const c = order ? order[start + i]! : start + i;
         client[i] = c;

@@ -26,8 +26,8 @@ export function factTable(data: SharedTableData): GoldTable {
     shared: data,
     slice(start, end) {
       const n = Math.max(0, Math.min(end, rowCount) - start);
-      const [idAchat, montant] = scratch.numbers(n, 2) as [Float64Array, Float64Array];
-      const [client, day, product, keptClient, name, inscription, country] = scratch.indices(n, 7) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+      const [idAchat, montant] = scratch.numbers(n, 2);
+      const [client, day, product, keptClient, name, inscription, country] = scratch.indices(n, 7);
       for (let i = 0; i < n; i++) {
         const r = order ? order[start + i]! : start + i;
         const c = rowClient[r]!;
