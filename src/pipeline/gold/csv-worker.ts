@@ -1,15 +1,16 @@
 /**
  * Gold's biggest CSV files, encoded on a second core while the main thread writes the rest:
- * sent `{ jobs: [{ name, data, path }] }`, the tables' data in shared memory (shared-tables.ts),
- * it writes each table's CSV to its local path and answers `{ done: true }` or `{ error }`.
+ * sent `{ jobs: [{ name, data, path }] }`, the tables' data in shared memory
+ * (state/shared-data.ts), it writes each table's CSV to its local path and answers
+ * `{ done: true }` or `{ error }`.
  */
 import { errorLine } from "../../errors.ts";
 import { StagedFile } from "../staging.ts";
-import { receivedTableData, type SharedTableData } from "./state/shared-tables.ts";
+import { receivedTableData, type SharedTableData } from "./state/shared-data.ts";
 import { factTable } from "./tables/facts.ts";
 import { dimClientsTable } from "./tables/dimensions.ts";
 import { tableCsvChunks } from "../../formats/csv-writer/table.ts";
-import type { GoldTable } from "./tables/gold-table.ts";
+import type { GoldTable } from "./tables/built-table.ts";
 
 declare const self: Worker;
 

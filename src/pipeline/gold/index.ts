@@ -13,7 +13,7 @@ import { Collect } from "../../memory/gc-pacing.ts";
 import { tableCsvChunks } from "../../formats/csv-writer/table.ts";
 import { tableParquetChunks } from "../../formats/parquet-table.ts";
 import { rowsOf } from "../../columnar/table.ts";
-import type { GoldTables } from "./tables/gold-table.ts";
+import type { GoldTables } from "./tables/built-table.ts";
 import { SharedCsvFiles } from "./shared-csv.ts";
 import { GOLD_TABLE_NAMES } from "../../contract/gold-tables.ts";
 import type { ColumnDef, Row } from "../../contract/columns.ts";

@@ -2,7 +2,7 @@ import { EltError } from "../../errors.ts";
 import type { Staging } from "../staging.ts";
 import { WorkerTask } from "../../workers/worker-task.ts";
 import type { CsvJob, SharedTableName } from "./csv-worker.ts";
-import type { GoldTable } from "./tables/gold-table.ts";
+import type { GoldTable } from "./tables/built-table.ts";
 
 /**
  * The CSV files of the gold tables held in shared memory (fact_achats and dim_clients, most of

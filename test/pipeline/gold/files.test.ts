@@ -6,7 +6,7 @@ import { goldOf } from "./silver-batches.ts";
 import { tableCsvChunks } from "../../../src/formats/csv-writer/table.ts";
 import { tableParquetChunks } from "../../../src/formats/parquet-table.ts";
 import { rowsOf } from "../../../src/columnar/table.ts";
-import type { GoldTable, GoldTables } from "../../../src/pipeline/gold/tables/gold-table.ts";
+import type { GoldTable, GoldTables } from "../../../src/pipeline/gold/tables/built-table.ts";
 import { GOLD_TABLE_NAMES } from "../../../src/contract/gold-tables.ts";
 import type { Achat, Client } from "../../../src/contract/sources.ts";
 

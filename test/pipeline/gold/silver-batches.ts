@@ -4,7 +4,7 @@ import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../../src/contract/s
 import type { Achat, Client } from "../../../src/contract/sources.ts";
 import { GoldAccumulator } from "../../../src/pipeline/gold/state/accumulate.ts";
 import type { GoldState } from "../../../src/pipeline/gold/state/gold-state.ts";
-import type { GoldTables } from "../../../src/pipeline/gold/tables/gold-table.ts";
+import type { GoldTables } from "../../../src/pipeline/gold/tables/built-table.ts";
 import { goldTables } from "../../../src/pipeline/gold/tables/index.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { rowsOf } from "../../../src/columnar/table.ts";
-import type { GoldTable, GoldTables } from "../../../src/pipeline/gold/tables/gold-table.ts";
+import type { GoldTable, GoldTables } from "../../../src/pipeline/gold/tables/built-table.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES } from "../../../src/contract/gold-tables.ts";
 import type { Cell, ColumnDef } from "../../../src/contract/columns.ts";
 import { ParquetStreamWriter, readParquetIndexed } from "../../../src/formats/parquet.ts";

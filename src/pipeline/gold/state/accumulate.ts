@@ -9,7 +9,7 @@ import { Clients } from "./clients.ts";
 import { distinctCounts } from "../../../columnar/distinct-counts.ts";
 import { Groups, Measures, Vocabulary } from "./groups.ts";
 import { PurchaseColumns } from "./purchases.ts";
-import { sharedTableData } from "./shared-tables.ts";
+import { sharedTableData } from "./shared-data.ts";
 import type { GoldState } from "./gold-state.ts";
 import type { Column, Indexed, Utf8Values } from "../../../columnar/columns.ts";
 import { KeyNumbers } from "../../../columnar/key-numbers.ts";

@@ -2,7 +2,7 @@ import type { Utf8Values } from "../../../columnar/columns.ts";
 import type { Clients } from "./clients.ts";
 import type { Measures } from "./groups.ts";
 import type { PurchaseColumns } from "./purchases.ts";
-import type { SharedTableData } from "./shared-tables.ts";
+import type { SharedTableData } from "./shared-data.ts";
 
 /** The groups of one dimension, by dense group number: key, running sums, distinct clients. */
 export interface GroupTotals<K> {

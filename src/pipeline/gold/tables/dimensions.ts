@@ -7,8 +7,8 @@ import { SliceScratch } from "../../../columnar/slice-scratch.ts";
 import { GOLD_TABLES } from "../../../contract/gold-tables.ts";
 import type { Cell } from "../../../contract/columns.ts";
 import { compareCodePoints } from "../../../text-order.ts";
-import { columnTable, type GoldTable } from "./gold-table.ts";
-import type { SharedTableData } from "../state/shared-tables.ts";
+import { columnTable, type GoldTable } from "./built-table.ts";
+import type { SharedTableData } from "../state/shared-data.ts";
 import type { GoldState } from "../state/gold-state.ts";
 
 export const dimClients = (state: GoldState): GoldTable => dimClientsTable(state.shared);

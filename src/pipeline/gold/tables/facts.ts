@@ -7,8 +7,8 @@
  */
 import { SliceScratch } from "../../../columnar/slice-scratch.ts";
 import { GOLD_TABLES } from "../../../contract/gold-tables.ts";
-import type { GoldTable } from "./gold-table.ts";
-import type { SharedTableData } from "../state/shared-tables.ts";
+import type { GoldTable } from "./built-table.ts";
+import type { SharedTableData } from "../state/shared-data.ts";
 import type { GoldState } from "../state/gold-state.ts";
 
 export const factAchats = (state: GoldState): GoldTable => factTable(state.shared);

@@ -4,7 +4,7 @@
  * and its line below.
  */
 import type { GoldTableName } from "../../../contract/gold-tables.ts";
-import type { GoldTable, GoldTables } from "./gold-table.ts";
+import type { GoldTable, GoldTables } from "./built-table.ts";
 import type { GoldState } from "../state/gold-state.ts";
 import { aggJour, aggMois, aggSemaine } from "./aggregates.ts";
 import { dimClients, dimDates, dimProduits } from "./dimensions.ts";

@@ -4,7 +4,7 @@
  */
 import { idOrder } from "../../../columnar/id-order.ts";
 import { median, sampleStd } from "../../../stats/order-statistics.ts";
-import { columnTable, type GoldTable } from "./gold-table.ts";
+import { columnTable, type GoldTable } from "./built-table.ts";
 import type { GoldState } from "../state/gold-state.ts";
 import { percentOf, ratio } from "./measure-columns.ts";
 

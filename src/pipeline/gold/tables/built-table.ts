@@ -1,4 +1,4 @@
-import type { SharedTableData } from "../state/shared-tables.ts";
+import type { SharedTableData } from "../state/shared-data.ts";
 import type { SlicedTable } from "../../../columnar/table.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../../contract/gold-tables.ts";
 import type { Cell } from "../../../contract/columns.ts";
