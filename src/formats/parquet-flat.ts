@@ -10,7 +10,7 @@ import { parquetHeader } from "hyparquet/src/column.js";
 import { decompressPage } from "hyparquet/src/datapage.js";
 import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
 import { isoFromDayNumber } from "../pipeline/dates.ts";
-import { grown, Utf8Values, type Indexed } from "../pipeline/gold/columns.ts";
+import { grown, Utf8Values, type Indexed } from "../columnar/columns.ts";
 import type { Cell, ColumnType } from "../contract/columns.ts";
 
 const CODECS = new Set(["UNCOMPRESSED", "SNAPPY"]);

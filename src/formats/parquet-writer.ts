@@ -15,7 +15,7 @@
  * platform Bun runs on is little-endian, as Parquet is.
  */
 import { dayNumber } from "../pipeline/dates.ts";
-import { isIndexed, Utf8Values, valueCount, type Column, type Indexed } from "../pipeline/gold/columns.ts";
+import { isIndexed, Utf8Values, valueCount, type Column, type Indexed } from "../columnar/columns.ts";
 import type { Cell, ColumnDef, ColumnType } from "../contract/columns.ts";
 
 // Parquet's Thrift enums.

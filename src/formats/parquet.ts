@@ -17,7 +17,7 @@ import { EltError, InputError, StoreError, errorLine } from "../errors.ts";
 import type { Cell, ColumnDef, ColumnType, Row } from "../contract/columns.ts";
 import { closeSync, openSync, readSync } from "node:fs";
 import type { Bucket, ObjectStore } from "../storage/object-store.ts";
-import { indexedOf, isIndexed, type Column } from "../pipeline/gold/columns.ts";
+import { indexedOf, isIndexed, type Column } from "../columnar/columns.ts";
 import {
   GroupBuffer,
   IndexedChunk,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { ParquetStreamWriter, readParquetRows } from "../../src/formats/parquet.ts";
-import { Utf8Values, type Column } from "../../src/pipeline/gold/columns.ts";
+import { Utf8Values, type Column } from "../../src/columnar/columns.ts";
 import type { Cell, ColumnDef, Row } from "../../src/contract/columns.ts";
 
 /**

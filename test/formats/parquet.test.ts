@@ -11,7 +11,7 @@ import {
   readParquetIndexed,
   readParquetRows,
 } from "../../src/formats/parquet.ts";
-import { cellAt, isIndexed, type Column } from "../../src/pipeline/gold/columns.ts";
+import { cellAt, isIndexed, type Column } from "../../src/columnar/columns.ts";
 import type { Cell, ColumnDef, Row } from "../../src/contract/columns.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import type { Bucket } from "../../src/storage/object-store.ts";

@@ -1,25 +1,32 @@
 /**
  * Gold's biggest CSV files, encoded on a second core while the main thread writes the rest:
- * sent `{ jobs: [{ name, data, path }] }`, the tables' data in shared memory (big-tables.ts),
- * it writes each table's CSV to its local path and answers `{ done: true }` or `{ error }`.
+ * sent `{ jobs: [{ name, data, path }] }`, the tables' data in shared memory
+ * (state/shared-data.ts), it writes each table's CSV to its local path and answers
+ * `{ done: true }` or `{ error }`.
  */
 import { errorLine } from "../../errors.ts";
 import { StagedFile } from "../staging.ts";
-import { BIG_TABLES, receivedTableData, type BigTableData, type BigTableName } from "./big-tables.ts";
-import { tableCsvChunks } from "./encode.ts";
-import type { GoldTable } from "./gold-table.ts";
+import { receivedTableData, type SharedTableData } from "./state/shared-data.ts";
+import { factTable } from "./tables/facts.ts";
+import { dimClientsTable } from "./tables/dimensions.ts";
+import { tableCsvChunks } from "../../formats/csv-writer/table.ts";
+import type { GoldTable } from "./tables/built-table.ts";
 
 declare const self: Worker;
 
+/** The tables built from SharedTableData alone, by name: how the worker rebuilds one. */
+const SHARED_TABLES = { fact_achats: factTable, dim_clients: dimClientsTable } as const;
+export type SharedTableName = keyof typeof SHARED_TABLES;
+
 export interface CsvJob {
-  name: BigTableName;
-  data: BigTableData;
+  name: SharedTableName;
+  data: SharedTableData;
   path: string;
 }
 
 self.onmessage = (event: MessageEvent<{ jobs: CsvJob[] }>) => {
   try {
-    for (const { name, data, path } of event.data.jobs) writeCsv(BIG_TABLES[name](receivedTableData(data)), path);
+    for (const { name, data, path } of event.data.jobs) writeCsv(SHARED_TABLES[name](receivedTableData(data)), path);
     self.postMessage({ done: true });
   } catch (err) {
     self.postMessage({ error: errorLine(err) });

@@ -7,10 +7,13 @@ import { silverSummary } from "../silver/index.ts";
 import { SILVER_KEYS } from "../../contract/lake.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../contract/silver-tables.ts";
 import { Staging } from "../staging.ts";
-import { GoldBuilder } from "./build.ts";
-import { Collect } from "./collect.ts";
-import { tableCsvChunks, tableParquetChunks } from "./encode.ts";
-import { rowsOf, type GoldTables } from "./gold-table.ts";
+import { GoldAccumulator } from "./state/accumulate.ts";
+import { goldTables } from "./tables/index.ts";
+import { Collect } from "../../memory/gc-pacing.ts";
+import { tableCsvChunks } from "../../formats/csv-writer/table.ts";
+import { tableParquetChunks } from "../../formats/parquet-table.ts";
+import { rowsOf } from "../../columnar/table.ts";
+import type { GoldTables } from "./tables/built-table.ts";
 import { SharedCsvFiles } from "./shared-csv.ts";
 import { GOLD_TABLE_NAMES } from "../../contract/gold-tables.ts";
 import type { ColumnDef, Row } from "../../contract/columns.ts";
@@ -43,9 +46,9 @@ async function* readSilver(store: ObjectStore, key: string, columns: readonly Co
 }
 
 /**
- * How often spent memory is collected (collect.ts): a quick collection every row group read or
- * every few chunks written, so their memory is handed out again at once, and a full one now
- * and then, which caps what stays resident.
+ * How often spent memory is collected (memory/gc-pacing.ts): a quick collection every row
+ * group read or every few chunks written, so their memory is handed out again at once, and a
+ * full one now and then, which caps what stays resident.
  */
 const READ_ROWS_PER_COLLECTION = 100_000;
 const READ_ROWS_PER_FULL_COLLECTION = 1_000_000;
@@ -55,21 +58,21 @@ const WRITTEN_BYTES_PER_FULL_COLLECTION = 64 << 20;
 async function build(store: ObjectStore, progress: (step: Progress) => void): Promise<GoldTables> {
   const silver = await silverSummary(store);
   const expected = silver && { clients: silver.clients.kept + silver.achats.orphans, purchases: silver.achats.kept };
-  const builder = new GoldBuilder([], expected ?? {});
+  const accumulator = new GoldAccumulator(expected ?? {});
   const collect = new Collect(READ_ROWS_PER_COLLECTION, READ_ROWS_PER_FULL_COLLECTION);
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.clients, SILVER_CLIENT_TYPES)) {
-    builder.addClientColumns(values, rowCount);
+    accumulator.addClientColumns(values, rowCount);
     collect.spent(rowCount);
   }
   let n = 0;
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.achats, SILVER_ACHAT_TYPES)) {
-    builder.addColumns(values, rowCount);
+    accumulator.addPurchaseColumns(values, rowCount);
     n += rowCount;
     progress({ what: "purchases", rows: n });
     collect.spent(rowCount);
   }
-  collect.now(); // finish() takes a copy of every amount
-  return builder.finish();
+  collect.now(); // kpis takes a copy of every amount
+  return goldTables(accumulator.finish());
 }
 
 export async function runGold(store: ObjectStore, options: GoldOptions): Promise<GoldOutcome> {

@@ -1,6 +1,6 @@
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
-import { IdSet } from "../id-set.ts";
+import { IdSet } from "../../columnar/id-set.ts";
 import type { Staging } from "../staging.ts";
 import { ParquetOut } from "./parquet-out.ts";
 import { RejectWriter } from "./rejects.ts";

@@ -1,8 +1,7 @@
-import { EltError } from "../../errors.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
-import { GrowableFloat64 } from "../growable.ts";
-import { workerUrl } from "../worker-url.ts";
+import { GrowableFloat64 } from "../../columnar/growable.ts";
+import { WorkerTask } from "../../workers/worker-task.ts";
 import { quantileLinear } from "../../stats/order-statistics.ts";
 import { AchatRow, checkAchatPre, trimFields } from "./rules.ts";
 import { datasetRecords } from "./source.ts";
@@ -42,7 +41,7 @@ export async function outlierBound(chunks: AsyncIterable<Uint8Array>, expectedRo
  * `result()` makes the pass on this thread, so an error reads as it always did.
  */
 export class OutlierBoundTask {
-  private readonly worker?: Worker;
+  private readonly worker?: WorkerTask<{ bound?: OutlierBound }>;
   private readonly answer: Promise<OutlierBound | null>;
 
   constructor(
@@ -54,19 +53,12 @@ export class OutlierBoundTask {
       this.answer = Promise.resolve(null);
       return;
     }
-    const worker = new Worker(workerUrl("pipeline/silver/bound-worker.ts"));
+    const worker = new WorkerTask<{ bound?: OutlierBound }>("pipeline/silver/bound-worker.ts", "silver's worker");
     this.worker = worker;
-    this.answer = new Promise((resolve, reject) => {
-      worker.onmessage = (event: MessageEvent<{ bound?: OutlierBound }>) => resolve(event.data.bound ?? null);
-      // Not a data error (those come back as messages): a worker that cannot load is a bug.
-      worker.onerror = (event) => {
-        event.preventDefault();
-        reject(new EltError(`silver's worker failed: ${event.message}`));
-      };
-    });
+    this.answer = worker.answer.then((answer) => answer.bound ?? null);
     // Awaited in result(); a failure before then (the clients failed first) is not unhandled.
     this.answer.catch(() => {});
-    worker.postMessage({ path, rows: entry.rows });
+    worker.post({ path, rows: entry.rows });
   }
 
   async result(): Promise<OutlierBound> {

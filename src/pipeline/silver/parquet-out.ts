@@ -1,6 +1,6 @@
 import type { ColumnDef } from "../../contract/columns.ts";
 import { ParquetStreamWriter } from "../../formats/parquet.ts";
-import { Utf8Values, type Indexed } from "../gold/columns.ts";
+import { Utf8Values, type Indexed } from "../../columnar/columns.ts";
 import type { StagedFile } from "../staging.ts";
 
 /**

@@ -1,5 +1,5 @@
-import { grown, type Utf8Values } from "./columns.ts";
-import { Utf8Keys } from "./utf8-keys.ts";
+import { grown, type Utf8Values } from "../../../columnar/columns.ts";
+import { Utf8Keys } from "../../../columnar/utf8-keys.ts";
 
 /** Running ca_total and nb_achats of the groups of a dimension, by dense group number. */
 export class Measures {
@@ -80,12 +80,4 @@ export class Vocabulary {
     for (let e = 0; e < count; e++) groups[e] = this.ofBytes(bytes, starts[e]!, starts[e + 1]!);
     return groups;
   }
-
-  of(name: string): number {
-    if (scratch.length < name.length * 3) scratch = Buffer.alloc(name.length * 3);
-    return this.ofBytes(scratch, 0, scratch.write(name));
-  }
 }
-
-/** Where a name given as a string is turned into bytes. */
-let scratch = Buffer.alloc(256);

@@ -1,6 +1,6 @@
 /**
- * How gold tables hand their columns to the writers without a boxed Cell per value. A column
- * is one of:
+ * How tables (silver's, gold's) hand their columns to the writers without a boxed Cell per
+ * value. A column is one of:
  * - an array of Cells (the small tables, where convenience wins);
  * - a typed array: a Float64Array of numbers, or an Int32Array of day numbers for a date;
  * - an Indexed column: entry `index[i]` of values held once (a client's email, a product's
@@ -9,8 +9,8 @@
  * One array type per role (Int32Array indices, Float64Array numbers, Int32Array days) keeps
  * each access in the writers' loops to one kind of array, which the JIT turns into plain loads.
  */
-import { dayNumber, isoFromDayNumber } from "../dates.ts";
-import type { Cell, ColumnType } from "../../contract/columns.ts";
+import { dayNumber, isoFromDayNumber } from "../pipeline/dates.ts";
+import type { Cell, ColumnType } from "../contract/columns.ts";
 
 /** Strings as UTF-8 bytes end to end, appended and never changed: entry i is bytes[starts[i], starts[i + 1]). */
 export class Utf8Values {
@@ -152,7 +152,7 @@ export type NumberArrayType<T extends NumberArray> = { new (buffer: SharedArrayB
 
 /**
  * A zeroed typed array in shared memory. Gold's columns live there, so a worker can encode
- * them (csv-worker.ts) while this thread does other work, without a copy of hundreds of MB.
+ * them (pipeline/gold/csv-worker.ts) while this thread does other work, without a copy of hundreds of MB.
  * The pages are zeroed lazily: room reserved and never written costs no memory.
  */
 export function sharedArray<T extends NumberArray>(Type: NumberArrayType<T>, length: number): T {

@@ -1,11 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { GoldBuilder } from "../../../src/pipeline/gold/build.ts";
-import { rowsOf, type GoldTable, type GoldTables } from "../../../src/pipeline/gold/gold-table.ts";
+import { rowsOf } from "../../../src/columnar/table.ts";
+import type { GoldTable, GoldTables } from "../../../src/pipeline/gold/tables/built-table.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES } from "../../../src/contract/gold-tables.ts";
 import type { Cell, ColumnDef } from "../../../src/contract/columns.ts";
 import { ParquetStreamWriter, readParquetIndexed } from "../../../src/formats/parquet.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../../src/contract/silver-tables.ts";
 import type { Achat, Client } from "../../../src/contract/sources.ts";
+import { GoldAccumulator } from "../../../src/pipeline/gold/state/accumulate.ts";
+import { goldTables } from "../../../src/pipeline/gold/tables/index.ts";
+import { goldOf } from "./silver-batches.ts";
 
 const EMOJI = "\u{1F600}"; // above U+FFFF: a surrogate pair in UTF-16, after every BMP character in byte order
 const FULLWIDTH_A = "\uFF21"; // U+FF21: sorts before EMOJI by code point, after it by UTF-16 unit
@@ -50,11 +53,7 @@ const ACHATS = [
 ];
 const TOTAL = 411.5;
 
-function build(clients: Client[], achats: Achat[]): GoldTables {
-  const builder = new GoldBuilder(clients);
-  for (const a of achats) builder.add(a);
-  return builder.finish();
-}
+const build = (clients: Client[], achats: Achat[]): GoldTables => goldOf(clients, achats);
 
 /** Rows as arrays of cells, in column order: compact to write out by hand. */
 function cells(table: GoldTable): Cell[][] {
@@ -301,7 +300,7 @@ describe("edge cases", () => {
     expect(cells(tables.dim_clients)[0]![0]).toBe(big);
   });
 
-  test("columns as silver's Parquet reads back build the same tables as rows", async () => {
+  test("columns as silver's Parquet reads back build the same tables as the test helper's batches", async () => {
     // Through the writer and readParquetIndexed, in row groups of 2: what gold reads, dictionaries included.
     async function* batches<T extends object>(rows: T[], types: readonly ColumnDef[]) {
       const writer = new ParquetStreamWriter(types);
@@ -313,16 +312,15 @@ describe("edge cases", () => {
       chunks.push(...writer.finish());
       yield* readParquetIndexed(Buffer.concat(chunks), types);
     }
-    const builder = new GoldBuilder();
+    const accumulator = new GoldAccumulator();
     // A second, later copy of client 3 under another name: ignored, as silver keeps the first.
     for await (const { rowCount, values } of batches([...CLIENTS, client(3, "Other", "2020-01-01", "Peru")], SILVER_CLIENT_TYPES)) {
-      builder.addClientColumns(values, rowCount);
+      accumulator.addClientColumns(values, rowCount);
     }
-    for await (const { rowCount, values } of batches(ACHATS.slice(0, 5), SILVER_ACHAT_TYPES)) builder.addColumns(values, rowCount);
-    for (const a of ACHATS.slice(5)) builder.add(a);
-    const viaColumns = builder.finish();
-    const viaRows = build(CLIENTS, ACHATS);
-    for (const name of GOLD_TABLE_NAMES) expect(cells(viaColumns[name])).toEqual(cells(viaRows[name]));
+    for await (const { rowCount, values } of batches(ACHATS, SILVER_ACHAT_TYPES)) accumulator.addPurchaseColumns(values, rowCount);
+    const viaParquet = goldTables(accumulator.finish());
+    const viaHelper = build(CLIENTS, ACHATS);
+    for (const name of GOLD_TABLE_NAMES) expect(cells(viaParquet[name])).toEqual(cells(viaHelper[name]));
   });
 });
 

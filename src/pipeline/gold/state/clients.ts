@@ -1,6 +1,6 @@
-import { grown, sharedArray, Utf8Values } from "./columns.ts";
+import { grown, sharedArray, Utf8Values } from "../../../columnar/columns.ts";
 import { Measures, Vocabulary } from "./groups.ts";
-import { KeyNumbers } from "./key-numbers.ts";
+import { KeyNumbers } from "../../../columnar/key-numbers.ts";
 
 /**
  * The clients of fact, as columns rather than an object each: two million clients cost their

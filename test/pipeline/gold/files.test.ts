@@ -2,20 +2,23 @@ import { expect, test } from "bun:test";
 import { parquetMetadata } from "hyparquet";
 import { csvLine } from "../../../src/formats/csv.ts";
 import { readParquetRows } from "../../../src/formats/parquet.ts";
-import { GoldBuilder } from "../../../src/pipeline/gold/build.ts";
-import { tableCsvChunks, tableParquetChunks } from "../../../src/pipeline/gold/encode.ts";
-import { rowsOf, type GoldTable, type GoldTables } from "../../../src/pipeline/gold/gold-table.ts";
+import { goldOf } from "./silver-batches.ts";
+import { tableCsvChunks } from "../../../src/formats/csv-writer/table.ts";
+import { tableParquetChunks } from "../../../src/formats/parquet-table.ts";
+import { rowsOf } from "../../../src/columnar/table.ts";
+import type { GoldTable, GoldTables } from "../../../src/pipeline/gold/tables/built-table.ts";
 import { GOLD_TABLE_NAMES } from "../../../src/contract/gold-tables.ts";
 import type { Achat, Client } from "../../../src/contract/sources.ts";
 
 function tables() {
-  const builder = new GoldBuilder([
-    { id_client: 1, nom: 'Dupont, "Jo"', email: "jo@x.fr", date_inscription: "2020-01-01", pays: "France" },
-  ]);
-  builder.add({ id_achat: 3, id_client: 1, date_achat: "2024-01-02", montant: 10.5, produit: "Mouse" });
-  builder.add({ id_achat: 1, id_client: 2, date_achat: "2024-01-02", montant: 0.1, produit: "Mouse" });
-  builder.add({ id_achat: 2, id_client: 1, date_achat: "2024-01-03", montant: -0, produit: "Webcam" });
-  return builder.finish();
+  return goldOf(
+    [{ id_client: 1, nom: 'Dupont, "Jo"', email: "jo@x.fr", date_inscription: "2020-01-01", pays: "France" }],
+    [
+      { id_achat: 3, id_client: 1, date_achat: "2024-01-02", montant: 10.5, produit: "Mouse" },
+      { id_achat: 1, id_client: 2, date_achat: "2024-01-02", montant: 0.1, produit: "Mouse" },
+      { id_achat: 2, id_client: 1, date_achat: "2024-01-03", montant: -0, produit: "Webcam" },
+    ],
+  );
 }
 
 /** The chunks' text, each copied as it comes: a chunk is only valid until the next is asked for. */
@@ -40,7 +43,7 @@ test("CSV: header, RFC 4180 quoting, nulls empty, -0 as 0", () => {
 });
 
 test("CSV of the empty case: kpis zeros and empty fields, other tables a header alone", () => {
-  const empty = new GoldBuilder([]).finish();
+  const empty = goldOf([], []);
   expect(text(tableCsvChunks(empty.kpis))).toBe(
     "ca_total,nb_achats_total,panier_moyen,nb_clients_uniques,montant_moyen_par_client,taux_croissance_mensuel,montant_median,montant_std,montant_min,montant_max\n" +
       "0,0,,0,,,,,,\n",
@@ -87,9 +90,7 @@ function trickyTables(texts = TRICKY_TEXT): GoldTables {
       produit: texts[(i * 7) % texts.length]!,
     });
   }
-  const builder = new GoldBuilder(clients);
-  for (const a of achats) builder.add(a);
-  return builder.finish();
+  return goldOf(clients, achats, 64);
 }
 
 test("every table's CSV bytes are csvLine's text, on values that need quoting or special spelling", () => {

@@ -1,4 +1,4 @@
-import { grown, sharedArray, type NumberArrayType } from "./columns.ts";
+import { grown, sharedArray, type NumberArrayType } from "../../../columnar/columns.ts";
 
 /** Non-negative integers in the narrowest typed array that has held them so far. */
 export type Narrow = Uint8Array | Uint16Array | Uint32Array | Float64Array;
@@ -13,9 +13,9 @@ const WIDER: readonly (readonly [NarrowType, number])[] = [
 
 /**
  * Kept purchases as parallel typed columns in arrival order. Clients, days and products are
- * dense group numbers handed out by the builder; ids, days and products take as few bytes as
- * their values allow: a day 2, a product 1, an id 4 until one passes 2^32. 10M purchases take
- * about 190 MB here.
+ * dense group numbers handed out by accumulate.ts; ids, days and products take as few bytes
+ * as their values allow: a day 2, a product 1, an id 4 until one passes 2^32. 10M purchases
+ * take about 190 MB here.
  */
 export class PurchaseColumns {
   length = 0;

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { csvField } from "../../../src/formats/csv.ts";
-import { Utf8Values } from "../../../src/pipeline/gold/columns.ts";
-import { fieldOf, needsQuotes } from "../../../src/pipeline/gold/csv-fields.ts";
-import { writeNumber } from "../../../src/pipeline/gold/csv-spelling.ts";
-import type { Column } from "../../../src/pipeline/gold/columns.ts";
+import { Utf8Values } from "../../../src/columnar/columns.ts";
+import { fieldOf, needsQuotes } from "../../../src/formats/csv-writer/fields.ts";
+import { writeNumber } from "../../../src/formats/csv-writer/spelling.ts";
+import type { Column } from "../../../src/columnar/columns.ts";
 import type { ColumnType } from "../../../src/contract/columns.ts";
 
 const utf8 = new TextEncoder();

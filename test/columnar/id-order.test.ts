@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { idOrder } from "../../../src/pipeline/gold/id-order.ts";
+import { idOrder } from "../../src/columnar/id-order.ts";
 
 test("already ascending ids need no order", () => {
   expect(idOrder(Float64Array.of(1, 2, 5, 9), 4)).toBeNull();

@@ -1,10 +1,7 @@
-import { csvLine } from "../../formats/csv.ts";
-import { ParquetStreamWriter } from "../../formats/parquet.ts";
-import { fieldOf } from "./csv-fields.ts";
-import type { GoldTable } from "./gold-table.ts";
+import { SLICE_ROWS, type SlicedTable } from "../../columnar/table.ts";
+import { csvLine } from "../csv.ts";
+import { fieldOf } from "./fields.ts";
 
-/** Rows per batch taken from a table, and per Parquet row group: big enough to amortise, small enough to stream. */
-const BATCH_ROWS = 100_000;
 /** Rows encoded field by field before they are put together: their fields stay in the caches. */
 const RUN_ROWS = 4096;
 /** Scratch room for a run, beyond which it takes fewer rows. */
@@ -22,7 +19,7 @@ const QUOTE = 0x22;
  * about `chunkBytes` come out of one buffer, written again for the next chunk (a store copies
  * what it keeps): fresh memory would cost a page fault per 4 KiB.
  */
-export function* tableCsvChunks(table: GoldTable, batchRows = BATCH_ROWS, chunkBytes = CHUNK_BYTES): Iterable<Uint8Array> {
+export function* tableCsvChunks(table: SlicedTable, batchRows = SLICE_ROWS, chunkBytes = CHUNK_BYTES): Iterable<Uint8Array> {
   const header = new TextEncoder().encode(csvLine(table.columns.map((c) => c.name)));
   // Not cleared first: only what is written is handed out.
   let out: Uint8Array = Buffer.allocUnsafe(Math.max(chunkBytes, header.length));
@@ -78,17 +75,4 @@ function joinLines(scratch: Uint8Array, starts: Int32Array, ends: Int32Array, wi
     }
   }
   return at;
-}
-
-/**
- * The table as a Parquet file, in pieces ready to be streamed into an object store. As with
- * the CSV, a piece is written over once the next is asked for (a store copies what it keeps).
- */
-export function* tableParquetChunks(table: GoldTable, rowGroupRows = BATCH_ROWS): Iterable<Uint8Array> {
-  const writer = new ParquetStreamWriter(table.columns, { recycle: true });
-  for (let start = 0; start < table.rowCount; start += rowGroupRows) {
-    const end = Math.min(start + rowGroupRows, table.rowCount);
-    yield* writer.writeBatch(table.slice(start, end), end - start);
-  }
-  yield* writer.finish();
 }

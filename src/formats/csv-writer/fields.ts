@@ -2,12 +2,12 @@
  * The columns of a batch as CSV fields in bytes, exactly as csvField would spell them (SPEC:
  * RFC 4180 quoting, numbers as `String(n)` with -0 as 0, dates `YYYY-MM-DD`, null empty), but
  * without a JavaScript string per cell. A field encodes a run of rows in one loop of its own,
- * which the JIT compiles early and well; encode.ts then joins the runs' fields into lines.
+ * which the JIT compiles early and well; table.ts then joins the runs' fields into lines.
  */
-import { csvField } from "../../formats/csv.ts";
-import { isoFromDayNumber } from "../dates.ts";
-import { isIndexed, Utf8Values, type Column } from "./columns.ts";
-import { DAY_MAX, DAYS, NUMBER_MAX, writeNumber } from "./csv-spelling.ts";
+import { csvField } from "../csv.ts";
+import { isoFromDayNumber } from "../../pipeline/dates.ts";
+import { isIndexed, Utf8Values, type Column } from "../../columnar/columns.ts";
+import { DAY_MAX, DAYS, NUMBER_MAX, writeNumber } from "./spelling.ts";
 import type { Cell, ColumnType } from "../../contract/columns.ts";
 
 /** One column of a batch, ready to encode any run of its rows. */

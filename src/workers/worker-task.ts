@@ -1,0 +1,56 @@
+import { EltError, errorLine } from "../errors.ts";
+import { workerUrl } from "./worker-url.ts";
+
+/**
+ * One task on another core: a worker started from its module's path under src/ (worker-url.ts),
+ * sent its task, answering with one message. Every way a worker can end is settled here once:
+ * it cannot load (a bug, not a data error: those come back as messages), it stops without a
+ * word, or it is stopped by the caller.
+ */
+export class WorkerTask<Answer> {
+  readonly #worker: Worker;
+  readonly #closed: Promise<void>;
+  /**
+   * The worker's first message. Rejects with an EltError naming the worker (`name`, as "gold's
+   * worker") when it fails or closes before answering; never an unhandled rejection, even when
+   * the caller stops before it awaits the answer.
+   */
+  readonly answer: Promise<Answer>;
+
+  constructor(path: string, name: string) {
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl(path));
+    } catch (err) {
+      throw new EltError(`${name} failed: ${errorLine(err)}`);
+    }
+    this.#worker = worker;
+    this.#closed = new Promise((resolve) => worker.addEventListener("close", () => resolve(), { once: true }));
+    this.answer = new Promise((resolve, reject) => {
+      // Settles nothing once it has answered; before, the worker stopped without a word.
+      worker.addEventListener("close", () => reject(new EltError(`${name} stopped before it answered`)));
+      worker.onmessage = (event: MessageEvent<Answer>) => resolve(event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        reject(new EltError(`${name} failed: ${event.message}`));
+      };
+    });
+    this.answer.catch(() => {});
+  }
+
+  post(task: unknown): void {
+    this.#worker.postMessage(task);
+  }
+
+  /** Stops the worker at once, without waiting for it. */
+  terminate(): void {
+    this.#worker.terminate();
+  }
+
+  /** Stops the worker and waits until it has, so nothing it does outlives the call. */
+  async stop(): Promise<void> {
+    this.#worker.terminate();
+    // A bound on the wait: a worker that never says it closed must not hold the caller.
+    await Promise.race([this.#closed, Bun.sleep(2000)]);
+  }
+}
