@@ -259,6 +259,16 @@ describe("parseCsv", () => {
       const err = await failure([encode("a\n0123"), encode("456789")], { maxRecordLength: 8 });
       expect(err.message).toBe("in.csv:2: record is longer than 8 bytes");
     });
+
+    // Each of its lines is under the cap: only the record as a whole, once its quote closes, is not.
+    test("a quoted record of short lines that closes within one chunk is held to the cap as a whole", async () => {
+      const record = `"${"0123456789\n".repeat(3)}",x`;
+      expect(await readText(`ok\n${record}\nlast\n`, { maxRecordLength: record.length })).toHaveLength(3);
+      for (const end of ["\n", ""]) {
+        const err = await failure([encode(`ok\n${record}${end}`)], { maxRecordLength: record.length - 1 });
+        expect(err.message).toBe(`in.csv:2: record is longer than ${record.length - 1} bytes`);
+      }
+    });
   });
 });
 
