@@ -44,7 +44,7 @@ describe("table endpoints", () => {
     expect(range.count).toBe(3);
     expect(ids((await api.get("/fact_achats?date_from=2024-02-04")).body)).toEqual([4, 5, 6, 7, LARGEST_ID]);
     expect(ids((await api.get("/fact_achats?date_to=2024-01-15")).body)).toEqual([1]);
-    expect(ids((await api.get("/fact_achats?pays=Germany")).body)).toEqual([2]);
+    expect(ids((await api.get("/fact_achats?pays=Germany")).body)).toEqual([5]);
     // Reference values match whatever their case, as the silver layer does.
     expect(ids((await api.get("/fact_achats?produit=mouse")).body)).toEqual([2, 4, 7]);
     expect(ids((await api.get("/fact_achats?id_client=10")).body)).toEqual([1, 3]);

@@ -15,19 +15,20 @@ import { builtLake, type BuiltLake } from "./generated-lake.ts";
  * by the real pipeline from the small hand-written sources below, once per test process.
  *
  * What the sources hold, for the suites to reason from:
- * - clients 10 Alice (France), 11 Bob (Germany), 12 Zoé (España: kept as written), 13 Kenji
+ * - clients 10 Alice (France), 11 Bob (España: kept as written), 12 Zoé (Germany), 13 Kenji
  *   (日本), 14 Nadia (no country); rejected: 15 (invalid_email) and a second 10 (duplicate);
  * - purchases 1…7 and 2^53−1 (the largest valid id) over January to March 2024: an orphan
  *   (4, client 99), a tie on montant (6 and 7, 19.99), a product outside the reference list
- *   (Écran, kept as written); rejected: 8 (negative_amount).
+ *   (Écran, kept as written); rejected: 8 (negative_amount);
+ * - so ca_par_pays (CA descending) is Germany, France, España, 日本: not the alphabetical order.
  */
 export const AS_OF = "2026-11-01";
 
 export const CLIENTS_CSV = [
   CLIENT_COLUMNS.join(","),
   "10,Alice,alice@example.fr,2023-05-01,France",
-  "11,Bob,bob@example.de,2023-06-01,Germany",
-  "12,Zoé,zoe@example.es,2023-07-01,España",
+  "11,Bob,bob@example.es,2023-06-01,España",
+  "12,Zoé,zoe@example.de,2023-07-01,Germany",
   "13,Kenji,kenji@example.jp,2023-08-01,日本",
   "14,Nadia,nadia@example.com,2023-09-01,",
   "15,Bad,not-an-email,2023-01-01,France",
