@@ -20,7 +20,7 @@ export interface Import {
 }
 
 export interface ImportGraph {
-  /** The tree's root as given, for messages. */
+  /** The tree's root as given. */
   root: string;
   files: string[];
   /** Every import of a file of the tree by a file of the tree (packages, `node:` and files outside left out). */
