@@ -18,6 +18,7 @@ afterAll(async () => {
 });
 
 const ids = (body: { data: { id_achat: number }[] }) => body.data.map((r) => r.id_achat);
+const LARGEST_ID = Number.MAX_SAFE_INTEGER;
 
 describe("table endpoints", () => {
   test.each(GOLD_TABLE_NAMES)("/%s answers every loaded row, in gold order, gold columns only", async (table) => {
@@ -31,21 +32,21 @@ describe("table endpoints", () => {
   test("limit and skip page through the rows; count is the whole result", async () => {
     const { body } = await api.get("/fact_achats?limit=2&skip=1");
     expect(ids(body)).toEqual([2, 3]);
-    expect(body.count).toBe(5);
-    expect((await api.get("/fact_achats?skip=4")).body).toEqual({ data: [GOLD.fact_achats[4]], count: 5 });
-    expect((await api.get("/fact_achats?skip=5")).body).toEqual({ data: [], count: 5 });
-    expect((await api.get("/ca_par_pays?limit=1")).body).toEqual({ data: [GOLD.ca_par_pays[0]], count: 3 });
+    expect(body.count).toBe(8);
+    expect((await api.get("/fact_achats?skip=7")).body).toEqual({ data: [GOLD.fact_achats[7]], count: 8 });
+    expect((await api.get("/fact_achats?skip=8")).body).toEqual({ data: [], count: 8 });
+    expect((await api.get("/ca_par_pays?limit=1")).body).toEqual({ data: [GOLD.ca_par_pays[0]], count: 4 });
   });
 
   test("fact_achats filters: dates inclusive, pays, produit, id_client", async () => {
     const range = (await api.get("/fact_achats?date_from=2024-01-20&date_to=2024-02-10")).body;
     expect(ids(range)).toEqual([2, 3, 4]);
     expect(range.count).toBe(3);
-    expect(ids((await api.get("/fact_achats?date_from=2024-02-04")).body)).toEqual([4, 5]);
+    expect(ids((await api.get("/fact_achats?date_from=2024-02-04")).body)).toEqual([4, 5, 6, 7, LARGEST_ID]);
     expect(ids((await api.get("/fact_achats?date_to=2024-01-15")).body)).toEqual([1]);
-    expect(ids((await api.get("/fact_achats?pays=Germany")).body)).toEqual([2]);
+    expect(ids((await api.get("/fact_achats?pays=Germany")).body)).toEqual([5]);
     // Reference values match whatever their case, as the silver layer does.
-    expect(ids((await api.get("/fact_achats?produit=mouse")).body)).toEqual([2, 4]);
+    expect(ids((await api.get("/fact_achats?produit=mouse")).body)).toEqual([2, 4, 7]);
     expect(ids((await api.get("/fact_achats?id_client=10")).body)).toEqual([1, 3]);
     expect((await api.get("/fact_achats?pays=Narnia")).body).toEqual({ data: [], count: 0 });
     const paged = (await api.get("/fact_achats?produit=Laptop&limit=1&skip=1")).body;
@@ -54,8 +55,9 @@ describe("table endpoints", () => {
   });
 
   test("sort by a column, ascending or descending, ties in gold order", async () => {
-    expect(ids((await api.get("/fact_achats?sort=-montant")).body)).toEqual([5, 3, 1, 2, 4]);
-    expect(ids((await api.get("/fact_achats?sort=produit")).body)).toEqual([1, 5, 2, 4, 3]);
+    // 6 and 7 tie at 19.99; "Écran" sorts after "Phone" in byte order.
+    expect(ids((await api.get("/fact_achats?sort=-montant")).body)).toEqual([5, 3, 1, 2, 4, 6, 7, LARGEST_ID]);
+    expect(ids((await api.get("/fact_achats?sort=produit")).body)).toEqual([1, 5, 2, 4, 7, 3, LARGEST_ID, 6]);
     expect(ids((await api.get("/fact_achats?sort=-date_achat&pays=France")).body)).toEqual([3, 1]);
     const months = (await api.get("/agg_mois?sort=-ca_total")).body.data.map((r: { mois: string }) => r.mois);
     expect(months).toEqual(["2024-03", "2024-02", "2024-01"]);

@@ -11,10 +11,14 @@ import type { GoldTableName } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
-import { NOW, REFRESH, RUNS, TABLES } from "./fixture.ts";
+import { exportFixture, goldFixture } from "../support/gold-fixture.ts";
+import { NOW, REFRESH, RUNS } from "./fixture.ts";
 import { plainLines } from "./support.ts";
 
 type Tables = Partial<Record<GoldTableName, readonly Row[]>>;
+
+/** The gold tables the dashboard reads, as the pipeline made them of the shared fixture's sources. */
+const TABLES: Tables = (await goldFixture()).tables;
 
 /** Order keys of the tables a client may sort descending (the API accepts any column; these are the ones used). */
 const ORDER_KEY: Partial<Record<GoldTableName, string>> = { agg_jour: "date", agg_semaine: "semaine", agg_mois: "mois" };
@@ -69,14 +73,10 @@ function deadUrl(): string {
 let dir: string;
 let sqlite: ServingStore;
 
-async function* once(rows: readonly Row[]): AsyncIterable<Row[]> {
-  yield [...rows];
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "elt-dashboard-"));
   sqlite = openSqliteStore(join(dir, "serving.sqlite"));
-  for (const [table, rows] of Object.entries(TABLES)) await sqlite.replaceTable(table as GoldTableName, once(rows), "run-1");
+  await exportFixture(sqlite, "run-1");
 });
 
 afterAll(async () => {
@@ -90,31 +90,47 @@ describe("loadFromApi", () => {
     try {
       const served = await loadFromApi(api.url);
       expect(served.source).toEqual({ kind: "api", url: api.url });
+      // 8 purchases of 1,620.58 € in all, over 6 clients (the orphan included); March 1,240.08 € after February's 230 €.
       expect(served.kpis).toEqual({
-        ca_total: 1234567.891,
-        nb_achats_total: 4321,
-        panier_moyen: 285.71,
-        nb_clients_uniques: 987,
-        montant_moyen_par_client: 1250.83,
-        taux_croissance_mensuel: -12.345,
-        montant_median: 199.5,
+        ca_total: 1620.58,
+        nb_achats_total: 8,
+        panier_moyen: 202.5725,
+        nb_clients_uniques: 6,
+        montant_moyen_par_client: 270.09666666666664,
+        taux_croissance_mensuel: 439.1652173913043,
+        montant_median: 40.25,
       });
-      expect(served.series.day).toHaveLength(40);
-      expect(served.series.day[0]).toEqual({ key: "2024-02-01", ca: 1000, achats: 1 });
-      expect(served.series.day[39]).toEqual({ key: "2024-03-11", ca: 40000, achats: 40 });
-      expect(served.series.week.map((p) => p.key)).toEqual(["2024-W05", "2024-W06", "2024-W07"]);
-      expect(served.series.month).toEqual([
-        { key: "2024-02", ca: 435000, achats: 435 },
-        { key: "2024-03", ca: 385000, achats: 385 },
+      expect(served.kpis.montant_moyen_par_client).toBeCloseTo(1620.58 / 6, 12);
+      expect(served.kpis.taux_croissance_mensuel).toBeCloseTo(((1240.08 - 230) / 230) * 100, 12);
+      expect(served.series.day).toHaveLength(7);
+      expect(served.series.day[0]).toEqual({ key: "2024-01-15", ca: 100, achats: 1 });
+      expect(served.series.day[4]).toEqual({ key: "2024-03-01", ca: 1219.99, achats: 2 });
+      expect(served.series.day[6]).toEqual({ key: "2024-03-10", ca: 0.1, achats: 1 });
+      expect(served.series.week.map((p) => [p.key, p.achats])).toEqual([
+        ["2024-W03", 2],
+        ["2024-W05", 1],
+        ["2024-W06", 1],
+        ["2024-W09", 2],
+        ["2024-W10", 2],
       ]);
-      expect(served.products.map((p) => [p.name, p.ca, p.share])).toEqual([
-        ["Laptop", 800000, 64.8],
-        ["Phone", 400000, 32.4],
-        ["Mouse", 34567.891, 2.8],
+      expect(served.series.month.map((p) => [p.key, p.achats])).toEqual([
+        ["2024-01", 2],
+        ["2024-02", 2],
+        ["2024-03", 4],
       ]);
-      // A country's share is of the whole CA: 600,000 / 1,234,567.891 = 48.60000040… %.
-      expect(served.countries[0]!.name).toBe("France");
-      expect(served.countries[0]!.share).toBeCloseTo(48.6000004, 7);
+      expect(served.series.month.slice(0, 2).map((p) => p.ca)).toEqual([150.5, 230]);
+      expect(served.products.map((p) => [p.name, p.ca])).toEqual([
+        ["Laptop", 1300],
+        ["Phone", 200.1],
+        ["Mouse", 100.49],
+        ["Écran", 19.99],
+      ]);
+      // Shares are gold's part_ca, as served.
+      expect(served.products.map((p) => p.share)).toEqual([80.2181934862827, 12.347431166619359, 6.200866356489652, 1.2335089906083008]);
+      expect(served.products[0]!.share).toBeCloseTo((1300 / 1620.58) * 100, 12);
+      // A country's share is of the whole CA: 1,200 / 1,620.58 = 74.047563… %.
+      expect(served.countries.map((c) => c.name)).toEqual(["Germany", "France", "España", "日本"]);
+      expect(served.countries[0]!.share).toBeCloseTo((1200 / 1620.58) * 100, 12);
       expect(served.lastWrite).toEqual({ at: Date.parse("2024-03-11T10:00:00.000Z"), runId: "20240311T095900Z-all-ab12" });
     } finally {
       api.stop();
@@ -170,7 +186,7 @@ describe("loadFromApi", () => {
   test("sends the API key; a refused key is access_denied and never echoed", async () => {
     const api = fakeApi(TABLES, { apiKey: "s3cret-key" });
     try {
-      expect((await loadFromApi(api.url, "s3cret-key")).kpis.nb_achats_total).toBe(4321);
+      expect((await loadFromApi(api.url, "s3cret-key")).kpis.nb_achats_total).toBe(8);
       const err = await loadFromApi(api.url, "wrong-key").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
       expect((err as StoreError).kind).toBe("access_denied");
@@ -182,7 +198,7 @@ describe("loadFromApi", () => {
   });
 
   test("data of the wrong shape is a StoreError naming the table and the field", async () => {
-    const api = fakeApi({ ...TABLES, kpis: [{ ...TABLES.kpis[0], ca_total: "12" }] });
+    const api = fakeApi({ ...TABLES, kpis: [{ ...TABLES.kpis![0], ca_total: "12" }] });
     try {
       const err = await loadFromApi(api.url).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
@@ -326,6 +342,6 @@ describe("loadDashboard", () => {
     const failing = await loadDashboard(served, () => Promise.reject(new StoreError("unreachable", "cannot reach S3 at http://minio:9000")));
     expect(failing.runs).toEqual([]);
     expect(failing.runsError).toBe("cannot reach S3 at http://minio:9000");
-    expect(failing.kpis.ca_total).toBe(1234567.891);
+    expect(failing.kpis.ca_total).toBe(1620.58);
   });
 });

@@ -3,9 +3,12 @@ import type { RefreshMetadata } from "../../src/serving/serving-store.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 
 /**
- * Hand-made gold tables in SPEC's shape (columns and row order), small enough to check by
- * eye: 3 products, 3 countries, 40 days over two months. The figures need not add up across
- * tables: each test checks how one table is shown, not the pipeline's arithmetic.
+ * What the rendering tests draw: tables in SPEC's shape (columns and row order), written by
+ * hand on purpose, beside the pipeline-made gold fixture (test/support/gold-fixture.ts) that
+ * the loaders are tested on. A chart whose bars are checked to the eighth needs 40 days with
+ * 1…40 purchases, and the tiles need 7-digit figures and a negative growth: more than a few
+ * dozen source rows give. The figures need not add up across tables: each test checks how
+ * one table is shown, not the pipeline's arithmetic.
  */
 
 export const KPIS: Row = {

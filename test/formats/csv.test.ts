@@ -1,8 +1,13 @@
 import { describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
+import { ACHAT_COLUMNS, CLIENT_COLUMNS } from "../../src/contract/sources.ts";
 import { InputError } from "../../src/errors.ts";
 import { csvField, csvLine } from "../../src/formats/csv.ts";
-import { parseCsv, type CsvRecord, type CsvReadOptions } from "../../src/formats/csv-reader.ts";
+import { DEFAULT_MAX_RECORD_LENGTH, parseCsv, type CsvRecord, type CsvReadOptions } from "../../src/formats/csv-reader.ts";
+import { compiledElt } from "../support/compiled.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 
@@ -259,6 +264,16 @@ describe("parseCsv", () => {
       const err = await failure([encode("a\n0123"), encode("456789")], { maxRecordLength: 8 });
       expect(err.message).toBe("in.csv:2: record is longer than 8 bytes");
     });
+
+    // Each of its lines is under the cap: only the record as a whole, once its quote closes, is not.
+    test("a quoted record of short lines that closes within one chunk is held to the cap as a whole", async () => {
+      const record = `"${"0123456789\n".repeat(3)}",x`;
+      expect(await readText(`ok\n${record}\nlast\n`, { maxRecordLength: record.length })).toHaveLength(3);
+      for (const end of ["\n", ""]) {
+        const err = await failure([encode(`ok\n${record}${end}`)], { maxRecordLength: record.length - 1 });
+        expect(err.message).toBe(`in.csv:2: record is longer than ${record.length - 1} bytes`);
+      }
+    });
   });
 });
 
@@ -325,3 +340,30 @@ describe("the record length cap ignores a CRLF's CR", () => {
     }
   });
 });
+
+test("elt run silver: a quoted record of short lines one byte over the cap fails on its line, in one line", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "elt-csv-cap-"));
+  try {
+    // One byte over: no chunk can end with the record still open and already over the cap, so
+    // only the check made when its quote closes can stop it.
+    const start = '2,1,2024-01-01,10,"';
+    const lines = "0123456789abcde\n".repeat(Math.ceil(DEFAULT_MAX_RECORD_LENGTH / 16));
+    const record = `${start}${lines.slice(0, DEFAULT_MAX_RECORD_LENGTH - start.length)}"`;
+    expect(record.length).toBe(DEFAULT_MAX_RECORD_LENGTH + 1);
+    const sources = join(dir, "sources");
+    mkdirSync(sources);
+    writeFileSync(join(sources, "clients.csv"), `${CLIENT_COLUMNS.join(",")}\n1,Ada,ada@example.com,2024-01-01,France\n`);
+    writeFileSync(join(sources, "achats.csv"), `${ACHAT_COLUMNS.join(",")}\n1,1,2024-01-01,10,Phone\n${record}\n3,1,2024-01-02,20,Phone\n`);
+    const elt = await compiledElt();
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1", ELT_HOME: join(dir, "home") };
+    const run = (layer: string) => Bun.spawnSync([elt, "run", layer, "--sources", sources, "--as-of", "2026-11-01"], { env });
+    expect(run("bronze").exitCode).toBe(0);
+    const silver = run("silver");
+    expect(silver.exitCode).toBe(1);
+    const err = silver.stderr.toString().trimEnd();
+    expect(err.split("\n")).toHaveLength(1);
+    expect(err).toEndWith(`achats.csv:3: record is longer than ${DEFAULT_MAX_RECORD_LENGTH} bytes`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 180_000);

@@ -1,7 +1,11 @@
 import { expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, truncateSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { parseCsv } from "../../src/formats/csv-reader.ts";
-import { RecordCounter } from "../../src/pipeline/bronze.ts";
+import { RecordCounter, type BronzeManifest } from "../../src/pipeline/bronze.ts";
+import { compiledElt } from "../support/compiled.ts";
 
 /** Bronze's quick count must agree with what the CSV reader makes of the same bytes. */
 async function parsedRecords(text: string): Promise<number> {
@@ -60,3 +64,30 @@ test("agrees with the reader on random text cut into random chunks", async () =>
     { numRuns: 3000 },
   );
 });
+
+test("a bronze copy left truncated (a killed upload) is written again by the next ingest", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "elt-bronze-"));
+  try {
+    const elt = await compiledElt();
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1", ELT_HOME: join(dir, "home") };
+    const sources = join(dir, "sources");
+    const elt_ = (...args: string[]) => {
+      const p = Bun.spawnSync([elt, ...args], { cwd: dir, env });
+      if (p.exitCode !== 0) throw new Error(`elt ${args.join(" ")} exited ${p.exitCode}: ${p.stderr}`);
+    };
+    elt_("generate", "--out", sources, "--clients", "40", "--seed", "3", "--as-of", "2026-11-01");
+    elt_("run", "bronze", "--sources", sources);
+    const bronze = join(dir, "home", "lake", "bronze");
+    const manifest = (): BronzeManifest => JSON.parse(readFileSync(join(bronze, "_manifest", "achats.json"), "utf8"));
+    const copy = join(bronze, manifest().latest.key);
+    const source = readFileSync(join(sources, "achats.csv"));
+    expect(readFileSync(copy)).toEqual(source);
+
+    truncateSync(copy, Math.floor(source.length / 2));
+    elt_("run", "bronze", "--sources", sources);
+    expect(manifest().latest.already_present).toBe(true);
+    expect(readFileSync(copy)).toEqual(source);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 180_000);

@@ -70,7 +70,7 @@ describe("elt refresh-test", () => {
     expect(code).toBe(0);
     const lines = stdout.split("\n");
     expect(lines[0]).toMatch(/^refresh-test: 2 iteration\(s\) per collection through http:\/\/127\.0\.0\.1:\d+ \(sqlite /);
-    expect(lines.some((l) => /^gold_dim_produits\s+3(\s+\d+\.\d\d){6}$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^gold_dim_produits\s+4(\s+\d+\.\d\d){6}$/.test(l))).toBe(true);
     expect(lines.some((l) => /^gold_kpis\s+1(\s+\d+\.\d\d){6}$/.test(l))).toBe(true);
     expect(lines.some((l) => /^overall(\s+\d+\.\d\d){6}$/.test(l))).toBe(true);
     expect(stdout).toContain("gold_kpis: data age ");

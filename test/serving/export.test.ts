@@ -10,41 +10,10 @@ import { exportGold } from "../../src/serving/export.ts";
 import type { RefreshMetadata, ServingStore, TableBatch } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
-import { CA_PAR_PAYS, FACT } from "./fixtures.ts";
+import { goldFixture } from "../support/gold-fixture.ts";
 
-/** One small hand-written table per gold table (values typed as SPEC says, not recomputed). */
-const GOLD: Record<GoldTableName, Row[]> = {
-  fact_achats: FACT,
-  kpis: [
-    { ca_total: 1490.58, nb_achats_total: 5, panier_moyen: 298.116, nb_clients_uniques: 4, montant_moyen_par_client: 372.645, taux_croissance_mensuel: -99.99, montant_median: 19.99, montant_std: 519.5, montant_min: 0.1, montant_max: 1200.5 },
-  ],
-  dim_clients: [
-    { id_client: 10, nom: "Alice", email: "alice@example.com", date_inscription: "2023-05-01", pays: "France" },
-    { id_client: 12, nom: "Zoë", email: "zoe@example.com", date_inscription: "2024-01-20", pays: null },
-  ],
-  dim_produits: [
-    { id_produit: 1, produit: "Laptop" },
-    { id_produit: 2, produit: "Écran" },
-  ],
-  dim_dates: [
-    { id_date: 1, date: "2024-01-01", jour: 1, mois: 1, annee: 2024, jour_semaine: "Monday", semaine: 1, trimestre: 1 },
-    { id_date: 2, date: "2024-02-10", jour: 10, mois: 2, annee: 2024, jour_semaine: "Saturday", semaine: 6, trimestre: 1 },
-  ],
-  agg_jour: [
-    { date: "2024-01-01", ca_total: 1200.5, panier_moyen: 1200.5, nb_achats: 1, nb_clients: 1 },
-    { date: "2024-01-02", ca_total: 269.99, panier_moyen: 134.995, nb_achats: 2, nb_clients: 2 },
-  ],
-  agg_semaine: [{ semaine: "2024-W01", date_debut: "2024-01-01", ca_total: 1490.48, panier_moyen: 372.62, nb_achats: 4, nb_clients: 3 }],
-  agg_mois: [
-    { mois: "2024-01", ca_total: 1490.48, panier_moyen: 372.62, nb_achats: 4, nb_clients: 3 },
-    { mois: "2024-02", ca_total: 0.1, panier_moyen: 0.1, nb_achats: 1, nb_clients: 1 },
-  ],
-  ca_par_pays: CA_PAR_PAYS,
-  ca_par_produit: [
-    { produit: "Laptop", ca_total: 1200.5, panier_moyen: 1200.5, nb_achats: 1, nb_clients: 1, part_ca: 80.53916 },
-    { produit: "Écran", ca_total: 0.1, panier_moyen: 0.1, nb_achats: 1, nb_clients: 1, part_ca: null },
-  ],
-};
+/** The shared gold fixture's tables, written again here in row groups of 3 so a table spans several. */
+const GOLD: Record<GoldTableName, Row[]> = (await goldFixture()).tables;
 
 /** A Parquet file of the rows, one row group per `groupSize` rows. */
 function parquetOf(table: GoldTableName, rows: readonly Row[], groupSize = 3): Uint8Array {
@@ -105,14 +74,15 @@ describe("exportGold", () => {
       return serving.replaceTable(table, noted(), runId);
     };
     const written = await exportGold(objects, spy, "run-2", { tables: ["fact_achats"] });
-    expect(written.map((m: RefreshMetadata) => [m.collection, m.record_count])).toEqual([["gold_fact_achats", 5]]);
-    // Row groups of 3 and 2 rows, one array per column.
+    expect(written.map((m: RefreshMetadata) => [m.collection, m.record_count])).toEqual([["gold_fact_achats", 8]]);
+    // Row groups of 3, 3 and 2 rows, one array per column.
     const columns = GOLD_TABLES.fact_achats.columns;
     expect(batches.map((b) => (Array.isArray(b) ? "rows" : [b.rowCount, b.values.length]))).toEqual([
       [3, columns.length],
+      [3, columns.length],
       [2, columns.length],
     ]);
-    expect((await serving.read("fact_achats")).rows).toEqual(FACT);
+    expect((await serving.read("fact_achats")).rows).toEqual(GOLD.fact_achats);
   });
 
   test("a missing gold table stops the export before any table is replaced", async () => {

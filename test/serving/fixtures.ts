@@ -1,24 +1,17 @@
 import type { Row } from "../../src/contract/columns.ts";
+import { goldFixture } from "../support/gold-fixture.ts";
+
+const { tables } = await goldFixture();
 
 /**
- * Gold rows for the serving-store tests, written by hand in gold order (fact_achats by
- * id_achat). They cover an orphan (null client columns), a tie on montant, non-ASCII text and
- * the largest valid id.
+ * fact_achats of the shared gold fixture, in gold order (by id_achat: 1…7, then 2^53−1, the
+ * largest valid id): an orphan at index 3 (null client columns), a tie on montant (6 and 7),
+ * non-ASCII text (Zoé, Écran, España, 日本).
  */
-export const FACT: Row[] = [
-  { id_achat: 1, id_client: 10, date_achat: "2024-01-01", montant: 1200.5, produit: "Laptop", nom: "Alice", email: "alice@example.com", date_inscription: "2023-05-01", pays: "France" },
-  { id_achat: 2, id_client: 11, date_achat: "2024-01-02", montant: 19.99, produit: "Mouse", nom: "Bob", email: "bob@example.com", date_inscription: "2023-06-15", pays: "Germany" },
-  { id_achat: 3, id_client: 99, date_achat: "2024-01-02", montant: 250, produit: "Phone", nom: null, email: null, date_inscription: null, pays: null },
-  { id_achat: 5, id_client: 10, date_achat: "2024-01-03", montant: 19.99, produit: "Mouse", nom: "Alice", email: "alice@example.com", date_inscription: "2023-05-01", pays: "France" },
-  { id_achat: 9007199254740991, id_client: 12, date_achat: "2024-02-10", montant: 0.1, produit: "Écran", nom: "Zoë", email: "zoe@example.com", date_inscription: "2024-01-20", pays: "España" },
-];
+export const FACT: Row[] = tables.fact_achats;
 
-/** In ca_total descending order, which is not the alphabetical one: the store must keep it. */
-export const CA_PAR_PAYS: Row[] = [
-  { pays: "France", ca_total: 1220.49, panier_moyen: 610.245, nb_achats: 2, nb_clients: 1 },
-  { pays: "Germany", ca_total: 19.99, panier_moyen: 19.99, nb_achats: 1, nb_clients: 1 },
-  { pays: "España", ca_total: 0.1, panier_moyen: 0.1, nb_achats: 1, nb_clients: 1 },
-];
+/** In ca_total descending order (Germany, France, España, 日本), which is not the alphabetical one: the store must keep it. */
+export const CA_PAR_PAYS: Row[] = tables.ca_par_pays;
 
 /** SPEC's kpis row for a run that kept no purchase: nulls in double columns. */
 export const KPIS_EMPTY: Row[] = [

@@ -154,7 +154,7 @@ describe("sqlite serving store", () => {
     expect(err.message).toBe("id_achat must rise strictly in gold order: row 3 has 2 after 3");
     const repeated = await asyncStoreFailure(store.replaceTable("fact_achats", batchesOf([FACT[0]!, FACT[0]!], 10), "run-2"));
     expect(repeated.message).toBe("id_achat must rise strictly in gold order: row 2 has 1 after 1");
-    expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: 5 });
+    expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: 8 });
   });
 
   test("a load's pages reach the database file without waiting for the last connection to close", async () => {
@@ -184,11 +184,11 @@ describe("sqlite serving store", () => {
     for (const row of FACT) insert.run(...columns.map((c) => row[c]!));
     raw.run(`CREATE TABLE _refresh_metadata (collection TEXT PRIMARY KEY, write_start TEXT NOT NULL, write_end TEXT NOT NULL,
       duration_seconds REAL NOT NULL, record_count INTEGER NOT NULL, run_id TEXT NOT NULL)`);
-    raw.run("INSERT INTO _refresh_metadata VALUES ('gold_fact_achats', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:01.000Z', 1, 5, 'old')");
+    raw.run("INSERT INTO _refresh_metadata VALUES ('gold_fact_achats', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:01.000Z', 1, 8, 'old')");
     raw.close();
-    expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: 5 });
+    expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: 8 });
     expect(idsOf((await store.read("fact_achats", { sort: { column: "montant", direction: "asc" }, limit: 3 })).rows)).toEqual([
-      9007199254740991, 2, 5,
+      9007199254740991, 6, 7,
     ]);
   });
 
@@ -201,7 +201,7 @@ describe("sqlite serving store", () => {
     expect(err.kind).toBe("failed");
     expect(err.message).toBe(`serving store ${path}: locked by another process for more than 50 ms`);
     // Readers are not blocked by the lock.
-    expect((await store.read("fact_achats")).total).toBe(5);
+    expect((await store.read("fact_achats")).total).toBe(8);
     other.run("ROLLBACK");
     other.close();
     await store.replaceTable("fact_achats", batchesOf(FACT.slice(0, 1), 10), "run-2");

@@ -7,13 +7,27 @@ import { runFlow } from "../../src/runner/flow.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 
-export interface GeneratedLake {
+export interface BuiltLake {
   /** The lake's folder (one subfolder per bucket). */
   lake: string;
   store: FolderStore;
-  report: GenerateFilesReport;
   record: RunRecord;
+}
+
+export interface GeneratedLake extends BuiltLake {
+  report: GenerateFilesReport;
   dispose(): Promise<void>;
+}
+
+/** The sources in `sources` taken through bronze, silver and gold into a fresh lake under `home`. */
+export async function builtLake(sources: string, home: string, asOf: string): Promise<BuiltLake> {
+  const lake = join(home, "lake");
+  const store = new FolderStore(lake);
+  await store.ensureBuckets();
+  const config = { home, apiUrl: "http://localhost:8000" };
+  const flow = pipelineFlow({ layers: ["bronze", "silver", "gold"], sources, asOf, force: false, config, store });
+  const record = await runFlow(flow, { store, secrets: [] });
+  return { lake, store, record };
 }
 
 /** Generated sources taken through bronze, silver and gold in a fresh temporary lake. */
@@ -21,11 +35,6 @@ export async function generatedLake(options: GenerateOptions): Promise<Generated
   const dir = await mkdtemp(join(tmpdir(), "elt-generated-"));
   const sources = join(dir, "sources");
   const report = await generateFiles(options, sources);
-  const lake = join(dir, "home", "lake");
-  const store = new FolderStore(lake);
-  await store.ensureBuckets();
-  const config = { home: join(dir, "home"), apiUrl: "http://localhost:8000" };
-  const flow = pipelineFlow({ layers: ["bronze", "silver", "gold"], sources, asOf: options.asOf, force: false, config, store });
-  const record = await runFlow(flow, { store, secrets: [] });
-  return { lake, store, report, record, dispose: () => rm(dir, { recursive: true, force: true }) };
+  const built = await builtLake(sources, join(dir, "home"), options.asOf);
+  return { ...built, report, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
