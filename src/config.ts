@@ -30,20 +30,18 @@ const bool = z.preprocess(
     .optional(),
 );
 
-const httpUrl = z.preprocess(
-  blankToUndefined,
-  z
-    .string()
-    .trim()
-    .refine((v) => {
-      try {
-        return ["http:", "https:"].includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    }, "expected an http(s) URL such as http://localhost:8000")
-    .default("http://localhost:8000"),
-);
+const isHttpUrl = (v: string) => {
+  try {
+    return ["http:", "https:"].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+};
+const httpUrlText = (message: string) => z.string().trim().refine(isHttpUrl, message);
+
+const httpUrl = z.preprocess(blankToUndefined, httpUrlText("expected an http(s) URL such as http://localhost:8000").default("http://localhost:8000"));
+/** An http(s) URL that stays unset when absent: a webhook has no default. */
+const optionalUrl = z.preprocess(blankToUndefined, httpUrlText("expected an http(s) URL").optional());
 
 export const envSchema = z.object({
   MINIO_ENDPOINT: endpoint,
@@ -55,6 +53,7 @@ export const envSchema = z.object({
   ...SERVING_VARIABLES,
   API_URL: httpUrl,
   API_KEY: z.preprocess(blankToUndefined, z.string().optional()),
+  ELT_ALERT_WEBHOOK: optionalUrl,
   ELT_HOME: z.preprocess(blankToUndefined, z.string().default(".elt")),
 });
 
@@ -72,6 +71,8 @@ export interface Config extends ServingSettings {
   s3?: S3Config;
   apiUrl: string;
   apiKey?: string;
+  /** Where alerts are POSTed; a secret (its path usually is the credential). */
+  alertWebhook?: string;
 }
 
 /** KEY=VALUE lines; `export`, quotes and comments as shells and dotenv write them. */
@@ -104,7 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     throw new ConfigError(`${variable}: ${issue.message}`);
   }
   const e = parsed.data;
-  const config: Config = { home: resolve(e.ELT_HOME), apiUrl: e.API_URL.replace(/\/+$/, ""), apiKey: e.API_KEY };
+  const config: Config = { home: resolve(e.ELT_HOME), apiUrl: e.API_URL.replace(/\/+$/, ""), apiKey: e.API_KEY, alertWebhook: e.ELT_ALERT_WEBHOOK };
   if (e.MINIO_ENDPOINT) {
     if (!e.MINIO_ACCESS_KEY || !e.MINIO_SECRET_KEY) {
       throw new ConfigError(
@@ -128,6 +129,7 @@ export function secretsOf(config: Config): string[] {
   const out: string[] = [];
   if (config.s3) out.push(config.s3.secretKey, config.s3.accessKey);
   if (config.apiKey) out.push(config.apiKey);
+  if (config.alertWebhook) out.push(config.alertWebhook);
   out.push(...servingSecrets(config));
   return out.filter((s) => s.length >= 3);
 }

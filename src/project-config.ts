@@ -12,7 +12,14 @@ import { qualitySection } from "./quality/thresholds.ts";
 
 export const PROJECT_FILE = "elt.toml";
 
-const projectSchema = z.object({ quality: qualitySection.optional() }).strict();
+const alertsSection = z
+  .object({
+    webhook: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }),
+  })
+  .partial()
+  .strict();
+
+const projectSchema = z.object({ quality: qualitySection.optional(), alerts: alertsSection.optional() }).strict();
 export type ProjectConfig = z.output<typeof projectSchema>;
 
 export function loadProjectConfig(path = resolve(process.env.ELT_CONFIG ?? PROJECT_FILE)): ProjectConfig {

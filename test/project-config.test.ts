@@ -38,3 +38,8 @@ test("a bad value, an unknown key or broken TOML is a configuration error naming
   expect(bad("level.toml", "[quality.reject_rate]\nfail = 5\n").message).toBe(`${join(dir, "level.toml")}: quality.reject_rate.fail: unknown key`);
   expect(bad("toml.toml", "[quality\n").message).toStartWith(`${join(dir, "toml.toml")}: not valid TOML: `);
 });
+
+test("an [alerts] webhook is read; a value that is not an http(s) URL is refused", () => {
+  expect(loadProjectConfig(file("alerts.toml", '[alerts]\nwebhook = "https://hooks.example/T/abc"\n'))).toEqual({ alerts: { webhook: "https://hooks.example/T/abc" } });
+  expect(() => loadProjectConfig(file("bad-alerts.toml", '[alerts]\nwebhook = "ftp://x"\n'))).toThrow("alerts.webhook: expected an http(s) URL");
+});
