@@ -30,15 +30,32 @@ function barCell(eighths: number, row: number, rows: number): string {
   return VERTICAL[Math.max(0, Math.min(8, eighths - below))]!;
 }
 
-export function salesChart(series: readonly Period[], granularity: Granularity, width: number, height: number, p: Palette): string[] {
+/** How many periods a chart of this width shows at once. */
+export const periodsShown = (width: number) => Math.max(1, width - LABEL - 1);
+
+/** The periods shown: the last that fit, moved `pan` periods back (clamped to the first). */
+function window(series: readonly Period[], width: number, pan: number): Period[] {
+  const fit = periodsShown(width);
+  const end = series.length - Math.max(0, Math.min(pan, series.length - fit));
+  return series.slice(Math.max(0, end - fit), end);
+}
+
+/** Which periods are shown, in the title: the whole series, or a part of it with the keys that move it. */
+function rangeText(shown: readonly Period[], series: readonly Period[]): string {
+  if (shown.length === 0) return "";
+  const range = `${shown[0]!.key} to ${shown.at(-1)!.key}`;
+  return shown.length === series.length ? ` · ${range}` : ` · ${range}, ${shown.length} of ${series.length} (←/→)`;
+}
+
+export function salesChart(series: readonly Period[], granularity: Granularity, width: number, height: number, p: Palette, pan = 0): string[] {
   const pick = selector(granularity, p);
-  const heading = truncate(`CA (line) and achats (bars) per ${granularity}`, Math.max(0, width - pick.plain.length - 2));
+  const shown = window(series, width, pan);
+  const heading = truncate(`CA (line) and achats (bars) per ${granularity}${rangeText(shown, series)}`, Math.max(0, width - pick.plain.length - 2));
   const title = `${p.bold(heading)}${" ".repeat(Math.max(1, width - columns(heading) - pick.plain.length))}${pick.text}`;
   if (series.length === 0) return [title, p.dim("no purchases to chart yet")];
 
   const barRows = Math.max(2, Math.min(6, Math.round((height - 2) / 4)));
   const lineRows = height - 2 - barRows;
-  const shown = series.slice(-Math.max(1, width - LABEL - 1));
   // Few periods are widened to fill the width: a month is a step as wide as the room allows.
   const per = Math.max(1, Math.floor((width - LABEL - 1) / shown.length));
   const maxCa = Math.max(...shown.map((s) => s.ca));

@@ -60,8 +60,8 @@ export interface DashboardData extends Served {
   warning?: string;
 }
 
-/** More periods than any terminal has columns: the chart gives each period at least one column. */
-export const SERIES_LIMIT = 1000;
+/** Every period a lake can hold (silver keeps ten years of purchases: 3,651 days), so ←/→ reach the first. */
+export const SERIES_LIMIT = 4000;
 /** More bars than any terminal has lines. */
 const SHARES_LIMIT = 200;
 
@@ -98,7 +98,17 @@ const PERIOD_ROWS: Record<Granularity, z.ZodType<Period>> = {
   month: z.object({ mois: z.string(), ...measures }).transform((r) => period(r.mois, r)),
 };
 const productRow = z.object({ produit: z.string(), ca_total: z.number(), part_ca: nullableNumber });
-const countryRow = z.object({ pays: z.string(), ca_total: z.number() });
+const countryRow = z.object({ pays: z.string(), ca_total: z.number(), nb_achats: z.number() });
+
+/** The label of purchases without a country (orphans, clients with no pays): ca_par_pays has no row for them. */
+export const NO_COUNTRY = "(no country)";
+
+/** Countries as ca_par_pays has them, plus what kpis counts beyond their sum as its own row, so shares add to 100 %. */
+function withNoCountry<R extends { pays: string; ca_total: number; nb_achats: number }>(countries: R[], kpis: Kpis): { pays: string; ca_total: number }[] {
+  const achats = kpis.nb_achats_total - countries.reduce((n, c) => n + c.nb_achats, 0);
+  if (achats <= 0) return countries;
+  return [...countries, { pays: NO_COUNTRY, ca_total: kpis.ca_total - countries.reduce((n, c) => n + c.ca_total, 0) }];
+}
 const refreshRecord = refreshMetadataSchema.pick({ write_end: true, run_id: true });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
@@ -124,7 +134,7 @@ function toServed(source: Source, raw: RawTables, lastWrite: Served["lastWrite"]
     kpis,
     series,
     products: rows("ca_par_produit", productRow).map((r) => ({ name: r.produit, ca: r.ca_total, share: r.part_ca })),
-    countries: rows("ca_par_pays", countryRow).map((r) => ({
+    countries: withNoCountry(rows("ca_par_pays", countryRow), kpis).map((r) => ({
       name: r.pays,
       ca: r.ca_total,
       share: total === 0 ? null : (r.ca_total / total) * 100,

@@ -94,6 +94,7 @@ function footer(state: ViewState, width: number, p: Palette): string {
   );
   const keys = (text: string): Segment => [text, p.dim];
   return fitSegments(width, [
+    [...tabs, keys(`  d/w/m ${state.granularity}  ←/→ move  r refresh${auto}  q quit`)],
     [...tabs, keys(`  d/w/m ${state.granularity}  r refresh${auto}  q quit`)],
     [[`[${VIEWS.indexOf(state.view) + 1} ${state.view}]`, p.bold], keys(` 1-4 views  d/w/m  r refresh${auto}  q quit`)],
     [[`[${VIEWS.indexOf(state.view) + 1}]`, p.bold], keys(" 1-4 views  d/w/m  r refresh  q quit")],
@@ -149,12 +150,12 @@ const BODIES: Record<View, Body> = {
     }
     const extra = rest - MIN_CHART_HEIGHT - 1 - MIN_BREAKDOWN;
     const rows = MIN_BREAKDOWN + Math.min(extra, Math.max(0, breakdownWanted(data, width) - MIN_BREAKDOWN));
-    const chart = salesChart(data.series[state.granularity], state.granularity, width, rest - rows - 1, p);
+    const chart = salesChart(data.series[state.granularity], state.granularity, width, rest - rows - 1, p, state.pan);
     return [...tiles, "", ...chart, "", ...breakdown(data, width, rows, p)];
   },
   sales(data, state, width, height, p) {
     if (height < MIN_CHART_HEIGHT) return [p.dim(truncate("enlarge the terminal to see the chart", width))];
-    return salesChart(data.series[state.granularity], state.granularity, width, height, p);
+    return salesChart(data.series[state.granularity], state.granularity, width, height, p, state.pan);
   },
   breakdown: (data, _state, width, height, p) => breakdown(data, width, height, p),
   pipeline(data, state, width, height, p) {

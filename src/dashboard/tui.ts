@@ -3,6 +3,7 @@ import { formatTime } from "../ui/format.ts";
 import { columns } from "../ui/text.ts";
 import type { DashboardData } from "./data.ts";
 import { renderFrame } from "./render.ts";
+import { periodsShown } from "./chart.ts";
 import { onKey, splitKeys, type ViewState } from "./view.ts";
 
 /**
@@ -113,7 +114,8 @@ export function runTui(options: TuiOptions): Promise<number> {
     };
     const onData = (chunk: string) => {
       for (const key of splitKeys(chunk)) {
-        const action = onKey(key, state);
+        const page = periodsShown(output.columns ?? 80);
+        const action = onKey(key, state, { page, max: Math.max(0, data.series[state.granularity].length - page) });
         if (action.kind === "quit") return quit(0);
         if (action.kind === "refresh") void refresh();
         if (action.kind === "view") {

@@ -149,7 +149,7 @@ describe("overview", () => {
       const lines = plainLines(frame(data, "overview", w, h));
       const kpi = lines.findIndex((l) => l.includes("1,234,567.89 €"));
       const chart = lines.findIndex((l) => l.startsWith("CA (line) and achats (bars) per day"));
-      const axis = lines.findIndex((l) => l.includes("2024-02-01"));
+      const axis = lines.findLastIndex((l) => l.includes("2024-02-01"));
       const breakdown = lines.findIndex((l) => l.startsWith("CA par produit"));
       expect(kpi).toBeGreaterThan(0);
       expect(chart).toBeGreaterThan(kpi);
@@ -176,10 +176,12 @@ describe("products and countries", () => {
     expect(barAfter(row("Laptop"), "Laptop")).toBe(31 * 8);
     expect(barAfter(row("Phone"), "Phone")).toBe(124); // 400,000 / 800,000 × 248
     expect(barAfter(row("Mouse"), "Mouse")).toBe(11); // 34,567.891 / 800,000 × 248 = 10.7
-    // Right: name 7 ("Germany") + bar + 13 + 7 = 59 → 31 cells again.
-    expect(barAfter(row("France"), "France")).toBe(248);
-    expect(barAfter(row("Germany"), "Germany")).toBe(124);
-    expect(barAfter(row("日本"), "日本")).toBe(62); // 150,000 / 600,000 × 248
+    // Right: name 12 ("(no country)") + 1 + bar + 13 + 7 = 59 → 26 cells.
+    expect(barAfter(row("France"), "France")).toBe(208);
+    expect(barAfter(row("Germany"), "Germany")).toBe(104);
+    expect(barAfter(row("日本"), "日本")).toBe(52); // 150,000 / 600,000 × 208
+    // kpis counts 821 purchases and 184,567.891 € beyond the countries': 184,567.891 / 600,000 × 208 = 64.0
+    expect(barAfter(row("(no country)"), "(no country)")).toBe(64);
   });
 
   test("each bar shows its CA and its share of the total CA", () => {
@@ -188,6 +190,8 @@ describe("products and countries", () => {
     // Countries: share of kpis.ca_total 1,234,567.891 (orphans and unknown countries make up the rest).
     expect(row("France")).toContain("600,000.00 € 48.6 %");
     expect(row("日本")).toContain("150,000.00 € 12.2 %");
+    // The purchases without a country get their own row, so the shares add up to 100 %.
+    expect(row("(no country)")).toContain("184,567.89 € 14.9 %"); // 14.9499…: toFixed rounds the double down
   });
 
   test("side by side, the right block starts in one column on every line, wide names included", () => {
@@ -210,7 +214,7 @@ describe("products and countries", () => {
 
 describe("CA and purchases over time", () => {
   const lines = plainLines(frame(data, "sales", 120, 40));
-  const axis = lines.findIndex((l) => l.includes("2024-02-01"));
+  const axis = lines.findLastIndex((l) => l.includes("2024-02-01"));
   const first = columnOf(lines[axis]!, "2024-02-01");
 
   test("the x axis runs from the first to the last day, under the points", () => {
@@ -245,7 +249,8 @@ describe("CA and purchases over time", () => {
     expect(month).toContain("per month");
     expect(month).toContain("day week [month]");
     // Two months in 70 columns: 35 each, the keys under the first and the last.
-    const axisLine = month.split("\n").find((l) => l.includes("2024-02"))!;
+    expect(month).toContain("per month · 2024-02 to 2024-03 ");
+    const axisLine = month.split("\n").findLast((l) => l.includes("2024-02"))!;
     expect(axisLine).toBe(`${" ".repeat(9)}2024-02${" ".repeat(70 - 14)}2024-03`);
     const week = plainLines(frame(data, "sales", 80, 24, "week")).join("\n");
     expect(week).toContain("day [week] month");

@@ -185,7 +185,22 @@ describe("keys", () => {
     expect(splitKeys("\x1b[C4\x1b[Zq\x1bOD")).toEqual(["\x1b[C", "4", "\x1b[Z", "q", "\x1bOD"]);
   });
 
-  test("views by number, Tab and arrows (wrapping); d/w/m; r; q and Ctrl-C", () => {
+  test("←/→ move the chart half its width through the series, never past either end; d/w/m start again at the latest", () => {
+    const pan = (key: string, from: ViewState, max = 100) => {
+      const a = onKey(key, from, { page: 21, max });
+      return a.kind === "view" ? a.state.pan : a.kind;
+    };
+    expect(pan("\x1b[D", state)).toBe(10);
+    expect(pan("\x1bOD", { ...state, pan: 10 })).toBe(20);
+    expect(pan("\x1b[C", { ...state, pan: 20 })).toBe(10);
+    expect(pan("\x1b[C", { ...state, pan: 4 })).toBe(0);
+    expect(pan("\x1b[C", state)).toBe("none");
+    expect(pan("\x1b[D", { ...state, pan: 95 })).toBe(100);
+    expect(pan("\x1b[D", { ...state, pan: 100 })).toBe("none");
+    expect(onKey("w", { ...state, pan: 30 })).toEqual({ kind: "view", state: { ...state, granularity: "week", pan: 0 } });
+  });
+
+  test("views by number and Tab (wrapping); d/w/m; r; q and Ctrl-C", () => {
     const view = (key: string, from = state) => {
       const a = onKey(key, from);
       return a.kind === "view" ? a.state.view : a.kind;
@@ -193,10 +208,10 @@ describe("keys", () => {
     expect(view("3")).toBe("breakdown");
     expect(view("\t")).toBe("sales");
     expect(view("\x1b[Z")).toBe("pipeline");
-    expect(view("\x1b[C", { ...state, view: "pipeline" })).toBe("overview");
+    expect(view("\t", { ...state, view: "pipeline" })).toBe("overview");
     expect(view("5")).toBe("none");
-    expect(onKey("w", state)).toEqual({ kind: "view", state: { ...state, granularity: "week" } });
-    expect(onKey("M", state)).toEqual({ kind: "view", state: { ...state, granularity: "month" } });
+    expect(onKey("w", state)).toEqual({ kind: "view", state: { ...state, granularity: "week", pan: 0 } });
+    expect(onKey("M", state)).toEqual({ kind: "view", state: { ...state, granularity: "month", pan: 0 } });
     expect(onKey("r", state).kind).toBe("refresh");
     expect(onKey("q", state).kind).toBe("quit");
     expect(onKey("\x03", state).kind).toBe("quit");
