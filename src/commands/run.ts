@@ -1,19 +1,15 @@
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { loadConfig, secretsOf } from "../config.ts";
+import { loadConfig } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { DATASETS } from "../contract/sources.ts";
-import { pipelineFlow, LAYERS, type Layer } from "../pipeline/flows.ts";
-import { readState } from "../pipeline/layer-state.ts";
-import { silverSummary } from "../pipeline/silver/index.ts";
-import { runFlow } from "../runner/flow.ts";
-import { acquireLock } from "../runner/lock.ts";
-import { openObjectStore } from "../storage/open.ts";
+import { LAYERS, type Layer } from "../flows/layers.ts";
+import { runPipeline } from "../flows/run.ts";
 import { terminalObserver } from "../ui/progress.ts";
 import { renderSummary } from "../ui/summary.ts";
 import { generateCommand } from "./generate.ts";
+import { lockNotices } from "./lock-notices.ts";
 import { isoDate, parseOptions, todayUtc } from "./options.ts";
 
 const schema = z.object({
@@ -50,51 +46,37 @@ export async function runCommand(raw: RunOptions): Promise<number> {
     if (code !== 0) return code;
   }
 
-  const store = await openObjectStore(config);
-  try {
-    await store.ensureBuckets();
-    const lock = await acquireLock(store, `elt run ${opts.all ? "--all" : opts.layer}`, {
-      wait: opts.wait,
-      onWait: (holder) => process.stderr.write(`waiting for the lake's lock, held by ${holder}...\n`),
+  const { record, objectStore, summary } = await runPipeline({
+    layers,
+    sources: opts.sources,
+    asOf,
+    force: opts.force,
+    taskTimeoutMs: opts.taskTimeout * 60_000,
+    config,
+    holder: `elt run ${opts.all ? "--all" : opts.layer}`,
+    lock: {
+      ...lockNotices(opts.wait),
       onLost: (holder) => process.stderr.write(`warning: the lake's lock was taken over by ${holder}\n`),
-    });
-    // Holding the lock, no other run uses the staging area: what is there was left by a killed run.
-    await rm(join(config.home, "tmp"), { recursive: true, force: true });
-    const flow = pipelineFlow({
-      layers,
-      sources: opts.sources,
-      asOf,
-      force: opts.force,
-      config,
-      store,
-      taskTimeoutMs: opts.taskTimeout * 60_000,
-    });
-    const record = await runFlow(flow, {
-      store,
-      secrets: secretsOf(config),
-      observer: opts.json ? {} : terminalObserver(),
-    }).finally(() => lock.release());
-    if (opts.json) {
-      process.stdout.write(JSON.stringify(record, null, 2) + "\n");
-    } else {
-      const silver = await silverSummary(store);
-      const gold = await readState(store, "gold");
-      const exported = record.tasks.find((t) => t.name === "export")?.metrics?.store;
-      process.stdout.write(
-        "\n" +
-          renderSummary({
-            record,
-            silver: layers.some((l) => l !== "bronze") ? silver : null,
-            kpis: layers.some((l) => l === "gold" || l === "export") ? (gold?.summary.kpis as Record<string, unknown>) : null,
-            objectStore: store.location,
-            servingStore: typeof exported === "string" ? exported : undefined,
-          }),
-      );
-    }
-    if (record.state !== "succeeded") return 1;
-  } finally {
-    await store.close?.();
+    },
+    observer: opts.json ? {} : terminalObserver(),
+    withSummary: !opts.json,
+  });
+  if (summary) {
+    const exported = record.tasks.find((t) => t.name === "export")?.metrics?.store;
+    process.stdout.write(
+      "\n" +
+        renderSummary({
+          record,
+          silver: layers.some((l) => l !== "bronze") ? summary.silver : null,
+          kpis: layers.some((l) => l === "gold" || l === "export") ? (summary.gold?.summary.kpis as Record<string, unknown>) : null,
+          objectStore,
+          servingStore: typeof exported === "string" ? exported : undefined,
+        }),
+    );
+  } else {
+    process.stdout.write(JSON.stringify(record, null, 2) + "\n");
   }
+  if (record.state !== "succeeded") return 1;
   if (!opts.all && !opts.serve && !opts.dashboard) return 0;
   const { afterRun } = await import("./after-run.ts");
   const interactive = opts.all && !opts.json && process.stdin.isTTY === true && process.stdout.isTTY === true;
