@@ -33,7 +33,10 @@ const schema = z.object({
   seed: flag(
     // cac gives a bare `--seed` as true.
     z
-      .preprocess((v) => (v === true ? randomSeed() : v), numeric("expected an integer from 0 to 4294967295", (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff))
+      .preprocess(
+        (v) => (v === true ? randomSeed() : v),
+        numeric("expected an integer from 0 to 4294967295", (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff),
+      )
       .default(42),
     "Random seed: same seed and options give byte-identical files; a bare --seed draws a random one",
     "[n]",
@@ -61,7 +64,7 @@ export const generate = defineCommand({
   usage: "generate",
   description: "Write synthetic clients.csv and achats.csv (seeded, with realistic defects)",
   options: schema,
-  run: (options) => generateCommand(options),
+  run: generateCommand,
 });
 
 export async function generateCommand(
