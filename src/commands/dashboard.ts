@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { loadConfig } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { loadDashboard, loadServed, type SourceMode } from "../dashboard/data.ts";
-import { renderFrame, type Size } from "../dashboard/render.ts";
-import { runTui } from "../dashboard/tui.ts";
+import type { SourceMode } from "../dashboard/data.ts";
+import type { Size } from "../dashboard/render.ts";
 import { listRuns } from "../runner/run-store.ts";
 import { openServingStore } from "../serving/open.ts";
 import type { ServingStore } from "../serving/serving-store.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { wantsColor } from "../ui/color.ts";
+import { defineCommand, flag } from "./command.ts";
 import { parseOptions } from "./options.ts";
 
 const between = (min: number, max: number) =>
@@ -16,15 +16,30 @@ const between = (min: number, max: number) =>
 
 const schema = z
   .object({
-    api: z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as http://localhost:8000" }).optional(),
-    local: z.boolean().default(false),
-    once: z.boolean().default(false),
-    width: between(40, 1000).optional(),
-    height: between(15, 1000).optional(),
-    color: z.boolean().default(true),
-    refresh: z.coerce.number().min(1, "expected at least 1 second").max(86_400, "expected at most 86400 seconds (a day)").optional(),
+    api: flag(
+      z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as http://localhost:8000" }).optional(),
+      "Read this API (default: API_URL)",
+      "<url>",
+    ),
+    local: flag(z.boolean().default(false), "Read the embedded serving store directly"),
+    once: flag(z.boolean().default(false), "Print one frame and exit (the default when stdout is not a terminal)"),
+    width: flag(between(40, 1000).optional(), "Frame width with --once", "<cols>"),
+    height: flag(between(15, 1000).optional(), "Frame height with --once", "<rows>"),
+    refresh: flag(
+      z.coerce.number().min(1, "expected at least 1 second").max(86_400, "expected at most 86400 seconds (a day)").optional(),
+      "Reload the data every N seconds",
+      "<seconds>",
+    ),
+    color: flag(z.boolean().default(true), "No colours (NO_COLOR is honoured too)"),
   })
   .refine((o) => !(o.api && o.local), "--api and --local cannot be used together: --api reads an API, --local the serving store");
+
+export const dashboard = defineCommand({
+  usage: "dashboard",
+  description: "The business dashboard in the terminal",
+  options: schema,
+  run: dashboardCommand,
+});
 
 /** Run records shown in the pipeline view: more than a tall terminal has lines for. */
 const RUNS_SHOWN = 30;
@@ -37,6 +52,12 @@ export async function dashboardCommand(raw: z.input<typeof schema>): Promise<num
   if (interactive && (opts.width !== undefined || opts.height !== undefined)) {
     throw new UsageError("--width and --height apply to --once: the live dashboard follows the terminal's size");
   }
+  // Loaded when the command runs, not with the declaration.
+  const [{ loadDashboard, loadServed }, { renderFrame }, { runTui }] = await Promise.all([
+    import("../dashboard/data.ts"),
+    import("../dashboard/render.ts"),
+    import("../dashboard/tui.ts"),
+  ]);
   const config = loadConfig();
   const color = wantsColor({ flag: opts.color, isTTY: process.stdout.isTTY });
   const mode: SourceMode = opts.local

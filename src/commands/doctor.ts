@@ -1,10 +1,13 @@
 import { join } from "node:path";
+import { z } from "zod";
 import { loadConfig, readEnv, redact, secretsOf, type Config } from "../config.ts";
 import { ConfigError, errorLine } from "../errors.ts";
 import type { Setting } from "../serving/backend.ts";
 import { servingSettingLines, servingTarget } from "../serving/backends.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { palette, wantsColor } from "../ui/color.ts";
+import { defineCommand, flag } from "./command.ts";
+import { parseOptions } from "./options.ts";
 
 /**
  * `elt doctor`: the configuration as the program understands it (secrets masked), then one
@@ -29,6 +32,15 @@ interface Check {
 }
 
 const MASK = "****";
+
+const schema = z.object({ json: flag(z.boolean().default(false), "Print the checks as JSON") });
+
+export const doctor = defineCommand({
+  usage: "doctor",
+  description: "Show the effective configuration (secrets masked) and check every backend",
+  options: schema,
+  run: async (raw) => doctorCommand(parseOptions(schema, raw)),
+});
 
 export async function doctorCommand(opts: { json?: boolean }, io: DoctorIo = {}): Promise<number> {
   const write = io.write ?? ((text: string) => process.stdout.write(text));

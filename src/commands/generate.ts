@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AS_OF_RANGE, GENERATE_DEFAULTS, MAX_DIRTY_RATE, generateFiles, type GenerateFilesReport } from "../pipeline/generate/index.ts";
 import { palette, wantsColor, type Palette } from "../ui/color.ts";
 import { formatInt } from "../ui/format.ts";
+import { defineCommand, flag } from "./command.ts";
 import { isoDate, parseOptions, todayUtc } from "./options.ts";
 
 /** cac hands numbers over as numbers, but a caller may pass the text typed. */
@@ -10,27 +11,61 @@ const numeric = (message: string, ok: (n: number) => boolean) =>
     .union([z.number(), z.string().trim().regex(/^[+-]?(\d+\.?\d*|\.\d+)$/).transform(Number)], { error: message })
     .refine(ok, message);
 
+/** A seed drawn when a bare `--seed` asks for one; the report prints it so the files can be made again. */
+const randomSeed = () => crypto.getRandomValues(new Uint32Array(1))[0]!;
+
 const schema = z.object({
-  out: z.union([z.string().min(1), z.number().transform(String)], { error: "expected a folder" }).default("data/sources"),
-  clients: numeric("expected a positive integer", (n) => Number.isInteger(n) && n >= 1).default(GENERATE_DEFAULTS.clients),
-  avgPurchases: numeric("expected a positive number", (n) => n > 0).default(GENERATE_DEFAULTS.avgPurchases),
-  seed: numeric("expected an integer from 0 to 4294967295", (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff).optional(),
-  asOf: isoDate
-    .refine((d) => d >= AS_OF_RANGE[0] && d <= AS_OF_RANGE[1], `expected a date from ${AS_OF_RANGE[0]} to ${AS_OF_RANGE[1]}`)
-    .optional(),
-  dirtyRate: numeric(
-    `expected a number from 0 to ${MAX_DIRTY_RATE}`,
-    (n) => n >= 0 && n <= MAX_DIRTY_RATE,
-  ).default(GENERATE_DEFAULTS.dirtyRate),
-  json: z.boolean().default(false),
+  out: flag(
+    z.union([z.string().min(1), z.number().transform(String)], { error: "expected a folder" }).default("data/sources"),
+    "Folder to write to",
+    "<dir>",
+  ),
+  clients: flag(
+    numeric("expected a positive integer", (n) => Number.isInteger(n) && n >= 1).default(GENERATE_DEFAULTS.clients),
+    "Number of clients",
+    "<n>",
+  ),
+  avgPurchases: flag(
+    numeric("expected a positive number", (n) => n > 0).default(GENERATE_DEFAULTS.avgPurchases),
+    "Average purchases per client",
+    "<n>",
+  ),
+  seed: flag(
+    // cac gives a bare `--seed` as true.
+    z
+      .preprocess(
+        (v) => (v === true ? randomSeed() : v),
+        numeric("expected an integer from 0 to 4294967295", (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff),
+      )
+      .default(42),
+    "Random seed: same seed and options give byte-identical files; a bare --seed draws a random one",
+    "[n]",
+  ),
+  asOf: flag(
+    isoDate
+      .refine((d) => d >= AS_OF_RANGE[0] && d <= AS_OF_RANGE[1], `expected a date from ${AS_OF_RANGE[0]} to ${AS_OF_RANGE[1]}`)
+      .optional(),
+    "Reference date YYYY-MM-DD (default: today UTC)",
+    "<date>",
+  ),
+  dirtyRate: flag(
+    numeric(`expected a number from 0 to ${MAX_DIRTY_RATE}`, (n) => n >= 0 && n <= MAX_DIRTY_RATE).default(GENERATE_DEFAULTS.dirtyRate),
+    `Share of rows given a defect, 0 to ${MAX_DIRTY_RATE}`,
+    "<r>",
+  ),
+  json: flag(z.boolean().default(false), "Print the report as JSON"),
   /** Print nothing: `elt run --generate --json` keeps stdout for its own JSON. */
   quiet: z.boolean().default(false),
 });
 
 export type GenerateCommandOptions = z.input<typeof schema>;
 
-/** A seed drawn when none is given; the report prints it so the files can be made again. */
-const randomSeed = () => crypto.getRandomValues(new Uint32Array(1))[0]!;
+export const generate = defineCommand({
+  usage: "generate",
+  description: "Write synthetic clients.csv and achats.csv (seeded, with realistic defects)",
+  options: schema,
+  run: generateCommand,
+});
 
 export async function generateCommand(
   raw: GenerateCommandOptions,
@@ -41,7 +76,7 @@ export async function generateCommand(
     {
       clients: opts.clients,
       avgPurchases: opts.avgPurchases,
-      seed: opts.seed ?? randomSeed(),
+      seed: opts.seed,
       asOf: opts.asOf ?? todayUtc(),
       dirtyRate: opts.dirtyRate,
     },

@@ -5,11 +5,19 @@ import { EltError } from "../errors.ts";
 import type { LogLine } from "../runner/record.ts";
 import { readLogs, readRun, resolveRunId } from "../runner/run-store.ts";
 import { openObjectStore } from "../storage/open.ts";
+import { defineCommand, flag } from "./command.ts";
 import { parseOptions } from "./options.ts";
 
 const schema = z.object({
   run: z.string().min(1, "name a run (see `elt runs`)"),
-  json: z.boolean().default(false),
+  json: flag(z.boolean().default(false), "Print JSON lines"),
+});
+
+export const logs = defineCommand({
+  usage: "logs <run>",
+  description: "Print a run's logs (a run id, or a unique part of it)",
+  options: schema,
+  run: logsCommand,
 });
 
 const LEVEL: Record<LogLine["level"], (s: string) => string> = {

@@ -14,11 +14,14 @@ export const isoDate = z
 
 export const todayUtc = () => new Date().toISOString().slice(0, 10);
 
+/** An option's key as the command line spells it: `asOf` is `as-of`. */
+export const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
 /** Validates cac's raw options; the first problem becomes a UsageError naming the option. */
 export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const name = issue.path.map(String).join(".").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const name = kebab(issue.path.map(String).join("."));
   throw new UsageError(name ? `--${name}: ${issue.message}` : issue.message);
 }

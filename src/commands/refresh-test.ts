@@ -1,6 +1,5 @@
 import kleur from "kleur";
 import { z } from "zod";
-import { createApp } from "../api/app.ts";
 import { listen, type Listening } from "../api/listen.ts";
 import { tableOfCollection } from "../api/schemas.ts";
 import { loadConfig, secretsOf } from "../config.ts";
@@ -13,6 +12,7 @@ import { acquireLock } from "../runner/lock.ts";
 import { openServingStore } from "../serving/open.ts";
 import { openObjectStore } from "../storage/open.ts";
 import type { ServingStore } from "../serving/serving-store.ts";
+import { defineCommand, flag } from "./command.ts";
 import { parseOptions } from "./options.ts";
 
 /** Small tables that every run writes: quick to rewrite, so the figures are about propagation. */
@@ -22,13 +22,24 @@ const POLL_MS = 2;
 const ITERATIONS = "expected a whole number, 1 to 1000";
 
 const schema = z.object({
-  iterations: z.coerce.number({ error: ITERATIONS }).int(ITERATIONS).min(1, ITERATIONS).max(1000, ITERATIONS).default(10),
-  collections: z.string().optional(),
-  spawn: z.boolean().default(false),
-  json: z.boolean().default(false),
+  iterations: flag(
+    z.coerce.number({ error: ITERATIONS }).int(ITERATIONS).min(1, ITERATIONS).max(1000, ITERATIONS).default(10),
+    "Probes per collection",
+    "<n>",
+  ),
+  collections: flag(z.string().optional(), "Comma-separated gold tables to probe", "<list>"),
+  spawn: flag(z.boolean().default(false), "Start the API in this process instead of using API_URL"),
+  json: flag(z.boolean().default(false), "Print the figures as JSON"),
 });
 
 export type RefreshTestOptions = z.input<typeof schema>;
+
+export const refreshTest = defineCommand({
+  usage: "refresh-test",
+  description: "Measure how fast newly written data becomes visible through the API",
+  options: schema,
+  run: refreshTestCommand,
+});
 
 function tablesOf(list: string | undefined, prefix: string): GoldTableName[] {
   if (list === undefined) return DEFAULT_TABLES;
@@ -57,6 +68,8 @@ export async function refreshTestCommand(raw: RefreshTestOptions): Promise<numbe
     if (opts.spawn) {
       // Its own connection, as a separate `elt serve` would have: in-process sharing would flatter the figures.
       apiStore = await openServingStore(config);
+      // Loaded only to spawn an API: Elysia is the slowest module to load.
+      const { createApp } = await import("../api/app.ts");
       server = listen(createApp({ store: apiStore, apiKey: config.apiKey, secrets: secretsOf(config) }), "127.0.0.1", 0);
     }
     const api = new ApiClient(server?.url ?? config.apiUrl, config.apiKey);

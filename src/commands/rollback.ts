@@ -1,67 +1,36 @@
 import { z } from "zod";
 import { loadConfig } from "../config.ts";
-import { EltError } from "../errors.ts";
-import { goldVersions, publishVersion } from "../pipeline/gold/versions.ts";
-import { readState, writeState } from "../pipeline/layer-state.ts";
-import { acquireLock } from "../runner/lock.ts";
-import { exportGold } from "../serving/export.ts";
-import { openServingStore } from "../serving/open.ts";
-import { openObjectStore } from "../storage/open.ts";
+import { defineCommand, flag } from "./command.ts";
+import { lockNotices } from "./lock-notices.ts";
 import { parseOptions } from "./options.ts";
 
-const schema = z.object({ run: z.string().optional(), wait: z.boolean().default(false), json: z.boolean().default(false) });
+const schema = z.object({
+  run: z.string().optional(),
+  wait: flag(z.boolean().default(false), "Wait for a run on the same lake to finish instead of refusing"),
+  json: flag(z.boolean().default(false), "Print the result as JSON"),
+});
 
-/**
- * Brings back the gold tables of an earlier run: copied over the latest keys, then loaded
- * into the serving store, so the API serves them too. Holds the lake's lock like a run.
- */
+export const rollback = defineCommand({
+  usage: "rollback [run]",
+  description: "Publish again the gold tables of an earlier run (default: the one before the latest)",
+  options: schema,
+  run: rollbackCommand,
+});
+
 export async function rollbackCommand(raw: z.input<typeof schema>): Promise<number> {
   const opts = parseOptions(schema, raw);
-  const config = loadConfig();
-  const store = await openObjectStore(config);
-  const lock = await acquireLock(store, "elt rollback", {
-    wait: opts.wait,
-    onWait: (holder) => process.stderr.write(`waiting for the lake's lock, held by ${holder}...\n`),
+  // Loaded when the command runs: gold's versions and the export read Parquet.
+  const { rollbackGold } = await import("../flows/rollback.ts");
+  const result = await rollbackGold({
+    config: loadConfig(),
+    run: opts.run,
+    holder: "elt rollback",
+    lock: lockNotices(opts.wait),
   });
-  try {
-    const versions = await goldVersions(store);
-    const current = await readState(store, "gold");
-    const target = opts.run ? matching(versions, opts.run) : versions.find((v) => v < (current?.run_id ?? ""));
-    if (!target) throw new EltError("no earlier gold version to roll back to (see `elt runs`)");
-    // Written first: if the copy fails half-way, the next `elt run gold` rebuilds rather than
-    // trusting a state that no longer matches the tables.
-    await writeState(store, "gold", {
-      inputs: {},
-      run_id: target,
-      published_at: new Date().toISOString(),
-      outputs: [],
-      summary: { rolled_back_from: current?.run_id ?? null },
-    });
-    await publishVersion(store, target);
-    const serving = await openServingStore(config);
-    try {
-      const metas = await exportGold(store, serving, `rollback-${target}`);
-      const result = { restored: target, previous: current?.run_id ?? null, serving: serving.location, tables: metas.length };
-      process.stdout.write(
-        opts.json
-          ? JSON.stringify(result) + "\n"
-          : `gold tables of run ${target} published again and loaded into ${serving.location}\n`,
-      );
-      return 0;
-    } finally {
-      await serving.close();
-    }
-  } finally {
-    await lock.release();
-  }
-}
-
-function matching(versions: string[], ref: string): string {
-  const found = versions.filter((v) => v === ref || v.startsWith(ref) || v.endsWith(ref));
-  if (found.length === 1 || found.includes(ref)) return found.includes(ref) ? ref : found[0]!;
-  throw new EltError(
-    found.length
-      ? `"${ref}" matches several gold versions (${found.join(", ")}): give more of the run id`
-      : `no sealed gold version of run "${ref}" (kept: ${versions.join(", ") || "none"})`,
+  process.stdout.write(
+    opts.json
+      ? JSON.stringify(result) + "\n"
+      : `gold tables of run ${result.restored} published again and loaded into ${result.serving}\n`,
   );
+  return 0;
 }

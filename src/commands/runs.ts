@@ -5,12 +5,20 @@ import { listRuns } from "../runner/run-store.ts";
 import { rowsOf, type RunRecord } from "../runner/record.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { count, seconds } from "../ui/progress.ts";
+import { defineCommand, flag } from "./command.ts";
 import { parseOptions } from "./options.ts";
 
 const schema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(20),
-  flow: z.string().optional(),
-  json: z.boolean().default(false),
+  limit: flag(z.coerce.number().int().min(1).max(1000).default(20), "How many", "<n>"),
+  flow: flag(z.string().optional(), "Only runs of this flow (all, bronze, silver+gold, ...)", "<name>"),
+  json: flag(z.boolean().default(false), "Print the run records as JSON"),
+});
+
+export const runs = defineCommand({
+  usage: "runs",
+  description: "List recent runs",
+  options: schema,
+  run: runsCommand,
 });
 
 const STATE_COLOR: Record<RunRecord["state"], (s: string) => string> = {

@@ -1,27 +1,40 @@
 import { z } from "zod";
-import { createApp } from "../api/app.ts";
 import { listen } from "../api/listen.ts";
 import { loadConfig, redact, secretsOf } from "../config.ts";
 import { errorLine } from "../errors.ts";
 import { openServingStore } from "../serving/open.ts";
+import { defineCommand, flag } from "./command.ts";
 import { parseOptions } from "./options.ts";
 
 const PORT = "expected a port number, 0 to 65535 (0: any free port)";
 
 const schema = z.object({
-  port: z.coerce.number({ error: PORT }).int(PORT).min(0, PORT).max(65535, PORT).default(8000),
-  host: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9.:-]+$/, "expected an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0")
-    .default("127.0.0.1"),
+  port: flag(z.coerce.number({ error: PORT }).int(PORT).min(0, PORT).max(65535, PORT).default(8000), "Port", "<port>"),
+  host: flag(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9.:-]+$/, "expected an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0")
+      .default("127.0.0.1"),
+    "Interface to bind (0.0.0.0 for containers)",
+    "<host>",
+  ),
 });
 
 export type ServeOptions = z.input<typeof schema>;
 
+export const serve = defineCommand({
+  usage: "serve",
+  description: "Serve the gold tables over HTTP (OpenAPI docs at /docs)",
+  options: schema,
+  run: serveCommand,
+});
+
 /** Serves the API until SIGINT or SIGTERM, then closes the store and answers 0. */
 export async function serveCommand(raw: ServeOptions): Promise<number> {
   const opts = parseOptions(schema, raw);
+  // Loaded when the command runs: Elysia is the slowest module to load.
+  const { createApp } = await import("../api/app.ts");
   const config = loadConfig();
   const secrets = secretsOf(config);
   const store = await openServingStore(config);

@@ -4,6 +4,17 @@ import { join } from "node:path";
 import type { Bucket, ObjectStore } from "../storage/object-store.ts";
 import { fileChunks } from "../storage/file-chunks.ts";
 
+/** Every staging area of a lake lives in this folder of its home. */
+const stagingRoot = (home: string) => join(home, "tmp");
+
+/**
+ * Removes every staging area. Only for a holder of the lake's lock: then no other run is
+ * staging, so what is there was left by a killed run.
+ */
+export async function clearStaging(home: string): Promise<void> {
+  await rm(stagingRoot(home), { recursive: true, force: true });
+}
+
 /**
  * Outputs are written to local staging files first and published only when the whole layer
  * succeeded, so a failure half-way (bad bytes at line 900,000, a dead store) never leaves a
@@ -15,7 +26,7 @@ export class Staging {
   private constructor(readonly dir: string) {}
 
   static async create(home: string, runId: string, name: string): Promise<Staging> {
-    const dir = join(home, "tmp", `${runId}-${name}`);
+    const dir = join(stagingRoot(home), `${runId}-${name}`);
     await mkdir(dir, { recursive: true });
     return new Staging(dir);
   }

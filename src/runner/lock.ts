@@ -35,11 +35,15 @@ function stale(lock: LockBody, now = Date.now()): boolean {
   return now - Date.parse(lock.heartbeat_at) > STALE_AFTER_MS;
 }
 
-export async function acquireLock(
-  store: ObjectStore,
-  what: string,
-  options: { wait: boolean; onWait?: (holder: string) => void; onLost?: (holder: string) => void; pollMs?: number },
-): Promise<Lock> {
+export interface LockOptions {
+  /** Wait for the holder to finish instead of refusing. */
+  wait: boolean;
+  onWait?: (holder: string) => void;
+  onLost?: (holder: string) => void;
+  pollMs?: number;
+}
+
+export async function acquireLock(store: ObjectStore, what: string, options: LockOptions): Promise<Lock> {
   const token = crypto.randomUUID();
   const body = (): LockBody => ({
     token,

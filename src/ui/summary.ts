@@ -1,4 +1,5 @@
 import kleur from "kleur";
+import type { SilverSummary } from "../contract/silver-tables.ts";
 import type { RunRecord } from "../runner/record.ts";
 import { count, seconds } from "./progress.ts";
 import { formatEuro, formatInt, formatPercent } from "./format.ts";
@@ -7,10 +8,7 @@ import { formatEuro, formatInt, formatPercent } from "./format.ts";
 export interface SummaryInput {
   record: RunRecord;
   kpis?: Record<string, unknown> | null;
-  silver?: {
-    clients: { rows_in: number; kept: number; rejects: Record<string, number> };
-    achats: { rows_in: number; kept: number; rejects: Record<string, number>; orphans: number };
-  } | null;
+  silver?: SilverSummary | null;
   objectStore: string;
   servingStore?: string;
 }

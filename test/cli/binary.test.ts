@@ -3,6 +3,7 @@ import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
+import { COMMANDS } from "../../src/commands/index.ts";
 import { compiledElt } from "../support/compiled.ts";
 
 /** The compiled executable, copied alone into an empty folder, must do real work there. */
@@ -33,7 +34,7 @@ describe("the executable", () => {
   test("--help lists every command, each with its own --help", () => {
     const { code, out } = run(["--help"]);
     expect(code).toBe(0);
-    const commands = ["generate", "run", "serve", "dashboard", "refresh-test", "runs", "logs", "rollback", "doctor"];
+    const commands = COMMANDS.map((c) => c.usage.split(" ")[0]!);
     for (const c of commands) expect(out).toMatch(new RegExp(`^\\s+${c}\\b`, "m"));
     for (const c of commands) {
       const help = run([c, "--help"]);

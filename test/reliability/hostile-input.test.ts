@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseCsv } from "../../src/formats/csv-reader.ts";
 import { objectAsyncBuffer, readParquetRows } from "../../src/formats/parquet.ts";
-import { pipelineFlow } from "../../src/pipeline/flows.ts";
+import { pipelineFlow } from "../../src/flows/pipeline.ts";
 import type { ColumnDef } from "../../src/contract/columns.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../src/contract/silver-tables.ts";
 import type { RunRecord } from "../../src/runner/record.ts";

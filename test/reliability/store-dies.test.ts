@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Config } from "../../src/config.ts";
-import { pipelineFlow } from "../../src/pipeline/flows.ts";
+import { pipelineFlow } from "../../src/flows/pipeline.ts";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import { goldKeys } from "../../src/contract/lake.ts";
 import { GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
@@ -27,7 +27,7 @@ const AS_OF = "2026-06-30";
 const ROOT = resolve(import.meta.dir, "../..");
 const GOLD_KEYS = GOLD_TABLE_NAMES.flatMap(goldKeys.table);
 const SILVER_OUTPUTS = Object.values(SILVER_KEYS);
-/** flows.ts retries a task 3 times after its first attempt. */
+/** flows/pipeline.ts retries a task 3 times after its first attempt. */
 const ATTEMPTS = 4;
 const RETRY_BASE_MS = 5;
 /** Only against hangs: a busy machine can take seconds over a run. */

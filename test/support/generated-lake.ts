@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pipelineFlow } from "../../src/pipeline/flows.ts";
+import { pipelineFlow } from "../../src/flows/pipeline.ts";
 import { generateFiles, type GenerateFilesReport, type GenerateOptions } from "../../src/pipeline/generate/index.ts";
 import { runFlow } from "../../src/runner/flow.ts";
 import type { RunRecord } from "../../src/runner/record.ts";

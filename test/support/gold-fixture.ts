@@ -6,7 +6,7 @@ import { ACHAT_COLUMNS, CLIENT_COLUMNS } from "../../src/contract/sources.ts";
 import { GOLD_TABLE_NAMES, type GoldTableName } from "../../src/contract/gold-tables.ts";
 import type { Cell, Row } from "../../src/contract/columns.ts";
 import { goldKeys } from "../../src/contract/lake.ts";
-import { exportGold } from "../../src/serving/export.ts";
+import { exportGold } from "../../src/pipeline/export.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { builtLake, type BuiltLake } from "./generated-lake.ts";
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pipelineFlow } from "../../../src/pipeline/flows.ts";
+import { pipelineFlow } from "../../../src/flows/pipeline.ts";
 import { generateFiles } from "../../../src/pipeline/generate/index.ts";
 import { runGold } from "../../../src/pipeline/gold/index.ts";
 import { runFlow } from "../../../src/runner/flow.ts";

@@ -7,7 +7,7 @@ import type { Config } from "../../../src/config.ts";
 import { csvLine } from "../../../src/formats/csv.ts";
 import { parseCsv } from "../../../src/formats/csv-reader.ts";
 import { objectAsyncBuffer, readParquetRows } from "../../../src/formats/parquet.ts";
-import { pipelineFlow } from "../../../src/pipeline/flows.ts";
+import { pipelineFlow } from "../../../src/flows/pipeline.ts";
 import type { ColumnDef } from "../../../src/contract/columns.ts";
 import { isValidEmail } from "../../../src/pipeline/silver/rules.ts";
 import { checkClient, parseAmount, parseDate, parseId, trimField } from "../../support/silver-rules.ts";

@@ -1,18 +1,20 @@
 import type { Config } from "../config.ts";
-import { EltError } from "../errors.ts";
-import type { Flow, Task } from "../runner/flow.ts";
-import { alreadyExported, exportGold, markExported } from "../serving/export.ts";
-import { openServingStore } from "../serving/open.ts";
-import type { ObjectStore } from "../storage/object-store.ts";
-import { ingest } from "./bronze.ts";
 import { DATASET_NAMES } from "../contract/sources.ts";
-import { runGold } from "./gold/index.ts";
-import { readState } from "./layer-state.ts";
-import { runSilver, silverSummary } from "./silver/index.ts";
+import { EltError } from "../errors.ts";
+import { ingest } from "../pipeline/bronze.ts";
+import { alreadyExported, exportGold, markExported } from "../pipeline/export.ts";
+import { runGold } from "../pipeline/gold/index.ts";
+import { readState } from "../pipeline/layer-state.ts";
+import { runSilver, silverSummary } from "../pipeline/silver/index.ts";
+import type { Flow, Task } from "../runner/flow.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
+import { LAYERS, type Layer } from "./layers.ts";
+import { withServingStore } from "./serving.ts";
 
-/** The layers a run can hold, in pipeline order. */
-export const LAYERS = ["bronze", "silver", "gold", "export"] as const;
-export type Layer = (typeof LAYERS)[number];
+/**
+ * The pipeline as a flow of the task runner: each layer's work as tasks, with the stores the
+ * configuration names.
+ */
 
 export interface FlowOptions {
   layers: readonly Layer[];
@@ -97,8 +99,7 @@ function tasksOf(layer: Layer, o: FlowOptions): Task[] {
           async run(ctx) {
             const gold = await readState(store, "gold");
             if (!gold) throw new EltError("no gold tables yet: run `elt run gold` first");
-            const serving = await openServingStore(config);
-            try {
+            await withServingStore(config, async (serving) => {
               if (!o.force && (await alreadyExported(store, serving, gold.run_id))) {
                 return ctx.skip(`serving store already holds the gold of run ${gold.run_id} (use --force to reload)`);
               }
@@ -112,9 +113,7 @@ function tasksOf(layer: Layer, o: FlowOptions): Task[] {
                 rows_out: rows,
                 metrics: { store: serving.location, collections: Object.fromEntries(metas.map((m) => [m.collection, m.record_count])) },
               });
-            } finally {
-              await serving.close();
-            }
+            });
           },
         },
       ];

@@ -6,7 +6,7 @@ import { StoreError } from "../../src/errors.ts";
 import { ParquetStreamWriter } from "../../src/formats/parquet.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
-import { exportGold } from "../../src/serving/export.ts";
+import { exportGold } from "../../src/pipeline/export.ts";
 import type { RefreshMetadata, ServingStore, TableBatch } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { FolderStore } from "../../src/storage/folder.ts";

@@ -3,7 +3,7 @@ import { StoreError, isNotFound } from "../errors.ts";
 import { objectAsyncBuffer, readParquetColumns } from "../formats/parquet.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../contract/gold-tables.ts";
 import { readJsonOrNull, type ObjectStore } from "../storage/object-store.ts";
-import { collectionName, type RefreshMetadata, type ServingStore } from "./serving-store.ts";
+import { collectionName, type RefreshMetadata, type ServingStore } from "../serving/serving-store.ts";
 
 export interface ExportOptions {
   /** Defaults to every gold table, in SPEC's order. */

@@ -1,0 +1,69 @@
+import type { Config } from "../config.ts";
+import { EltError } from "../errors.ts";
+import { exportGold } from "../pipeline/export.ts";
+import { goldVersions, publishVersion } from "../pipeline/gold/versions.ts";
+import { readState, writeState } from "../pipeline/layer-state.ts";
+import { acquireLock, type LockOptions } from "../runner/lock.ts";
+import { openObjectStore } from "../storage/open.ts";
+import { withServingStore } from "./serving.ts";
+
+export interface Rollback {
+  config: Config;
+  /** A run id or a unique part of it; by default the version before the one published. */
+  run?: string;
+  /** Who holds the lake's lock meanwhile. */
+  holder: string;
+  lock: LockOptions;
+}
+
+export interface RollbackResult {
+  restored: string;
+  previous: string | null;
+  serving: string;
+  tables: number;
+}
+
+/**
+ * Brings back the gold tables of an earlier run: copied over the latest keys, then loaded
+ * into the serving store, so the API serves them too. Holds the lake's lock like a run.
+ */
+export async function rollbackGold(o: Rollback): Promise<RollbackResult> {
+  const store = await openObjectStore(o.config);
+  try {
+    const lock = await acquireLock(store, o.holder, o.lock);
+    try {
+      const versions = await goldVersions(store);
+      const current = await readState(store, "gold");
+      const target = o.run ? matching(versions, o.run) : versions.find((v) => v < (current?.run_id ?? ""));
+      if (!target) throw new EltError("no earlier gold version to roll back to (see `elt runs`)");
+      // Written first: if the copy fails half-way, the next `elt run gold` rebuilds rather than
+      // trusting a state that no longer matches the tables.
+      await writeState(store, "gold", {
+        inputs: {},
+        run_id: target,
+        published_at: new Date().toISOString(),
+        outputs: [],
+        summary: { rolled_back_from: current?.run_id ?? null },
+      });
+      await publishVersion(store, target);
+      return await withServingStore(o.config, async (serving) => {
+        const metas = await exportGold(store, serving, `rollback-${target}`);
+        return { restored: target, previous: current?.run_id ?? null, serving: serving.location, tables: metas.length };
+      });
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await store.close?.();
+  }
+}
+
+function matching(versions: string[], ref: string): string {
+  const found = versions.filter((v) => v === ref || v.startsWith(ref) || v.endsWith(ref));
+  if (found.length === 1 || found.includes(ref)) return found.includes(ref) ? ref : found[0]!;
+  throw new EltError(
+    found.length
+      ? `"${ref}" matches several gold versions (${found.join(", ")}): give more of the run id`
+      : `no sealed gold version of run "${ref}" (kept: ${versions.join(", ") || "none"})`,
+  );
+}
