@@ -7,6 +7,7 @@ import { StoreError, UsageError } from "../../src/errors.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { BUCKETS, listAll, readBytes, readText, type ListPage, type ObjectStore } from "../../src/storage/object-store.ts";
 import { S3Store } from "../../src/storage/s3.ts";
+import { RGW_MISSING, startRgw } from "../support/rgw.ts";
 import { startS3rver } from "../support/s3rver.ts";
 
 /**
@@ -51,6 +52,22 @@ backends.push({
     return { store: new S3Store(s3rver.config, S3_OPTIONS), close: async () => {} };
   },
 });
+
+if (RGW_MISSING) {
+  console.log(RGW_MISSING);
+} else {
+  const rgw = await startRgw();
+  afterAll(() => rgw.stop());
+  backends.push({
+    name: "s3 (Ceph RGW)",
+    fresh: true,
+    exactOrder: true,
+    s3: rgw.config,
+    async open() {
+      return { store: new S3Store(rgw.config, S3_OPTIONS), close: async () => {} };
+    },
+  });
+}
 
 const real = {
   MINIO_ENDPOINT: process.env.ELT_TEST_S3_ENDPOINT,
