@@ -371,6 +371,18 @@ for (const backend of backends) {
       }
     });
 
+    test.if(backend.s3 !== undefined)("the etag a put returns, whole or in parts, is the one stat reports", async () => {
+      const whole = await store.put("bronze", k("etag/whole.txt"), "x");
+      // One byte over a part, so it goes up in two.
+      const body = pseudoRandom(S3_OPTIONS.partSize + 1, 64 * 1024, 11, new Bun.CryptoHasher("sha256"));
+      const parts = await store.put("bronze", k("etag/parts.bin"), body);
+      for (const info of [whole, parts]) {
+        const stat = await store.stat("bronze", info.key);
+        // Absent is honest when the store did not say; a different one is not.
+        expect([info.key, info.etag ?? stat?.etag]).toEqual([info.key, stat?.etag]);
+      }
+    });
+
     test.if(backend.s3 !== undefined)("wrong credentials are access_denied, and the secret is never shown", async () => {
       const secret = "wrong-secret-value-123";
       const wrong = new S3Store({ ...backend.s3!, accessKey: "NO-SUCH-KEY", secretKey: secret }, { retries: 0 });
