@@ -53,9 +53,7 @@ backends.push({
   },
 });
 
-if (RGW_MISSING) {
-  console.log(RGW_MISSING);
-} else {
+if (!RGW_MISSING) {
   const rgw = await startRgw();
   afterAll(() => rgw.stop());
   backends.push({

@@ -19,6 +19,8 @@ export const RGW_MISSING: string | undefined =
   missing.length === 0
     ? undefined
     : `RGW suites skipped: ${missing.join(", ")} not found (Debian: apt-get install radosgw ceph-mon ceph-osd ceph-common)`;
+// Said once per test process, however many suites skip for it.
+if (RGW_MISSING) console.log(RGW_MISSING);
 
 export interface RunningRgw {
   /** Client settings for this user. */
