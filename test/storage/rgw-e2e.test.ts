@@ -41,7 +41,8 @@ test.skipIf(RGW_MISSING !== undefined)(
     const dir = await mkdtemp(join(tmpdir(), "elt-rgw-e2e-"));
     try {
       const sources = join(dir, "sources");
-      const generated = await run(elt, dir, ["generate", "--clients", "20000", "--avg-purchases", "5", "--as-of", AS_OF, "--out", sources]);
+      const purchases = ["--clients", "20000", "--avg-purchases", "5", "--as-of", AS_OF];
+      const generated = await run(elt, dir, ["generate", ...purchases, "--out", sources]);
       expect(generated.slice(0, 2)).toEqual([0, ""]);
 
       const all = ["run", "--all", "--sources", sources, "--as-of", AS_OF, "--json"];

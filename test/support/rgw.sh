@@ -63,7 +63,7 @@ ceph-mon -c "$conf" -f -i a >"$dir/log/mon.out" 2>&1 &
 
 osd_uuid=$(cat /proc/sys/kernel/random/uuid)
 osd_id=$(ceph -c "$conf" --connect-timeout 30 osd new "$osd_uuid")
-ceph-osd -c "$conf" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" >"$dir/log/mkfs.out" 2>&1
+ceph-osd -c "$conf" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" >/dev/null
 ceph-osd -c "$conf" -f -i "$osd_id" >"$dir/log/osd.out" 2>&1 &
 radosgw -c "$conf" -n client.rgw -f >"$dir/log/rgw.out" 2>&1 &
 

@@ -46,7 +46,8 @@ export async function startRgw(): Promise<RunningRgw> {
   const accessKey = `${tenant}-${crypto.randomUUID()}`;
   const secretKey = crypto.randomUUID();
   const who = ["--tenant", tenant, "--uid", "elt"];
-  await admin(conf, ["user", "create", ...who, "--display-name", tenant, "--access-key", accessKey, "--secret-key", secretKey]);
+  const keys = ["--access-key", accessKey, "--secret-key", secretKey];
+  await admin(conf, ["user", "create", ...who, "--display-name", tenant, ...keys]);
   let stopped = false;
   return {
     config: { endPoint: "127.0.0.1", port, useSSL: false, accessKey, secretKey },
@@ -65,7 +66,8 @@ async function startCluster(): Promise<Cluster> {
   // The script watches this process and takes the cluster down when it is gone, however it
   // ends: bun test runs no exit handlers. In its own process group, so a signal sent to the
   // test run's group does not cut that cleanup short.
-  const script = Bun.spawn(["bash", join(import.meta.dir, "rgw.sh"), dir, String(monPort), String(port), String(process.pid)], {
+  const args = [dir, String(monPort), String(port), String(process.pid)];
+  const script = Bun.spawn(["bash", join(import.meta.dir, "rgw.sh"), ...args], {
     stdout: "pipe",
     stderr: "pipe",
     detached: true,
@@ -91,7 +93,9 @@ async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
 
 async function admin(conf: string, args: string[]): Promise<void> {
   const p = Bun.spawn(["radosgw-admin", "-c", conf, ...args], { stdout: "ignore", stderr: "pipe" });
-  if ((await p.exited) !== 0) throw new Error(`radosgw-admin ${args.slice(0, 2).join(" ")} failed: ${await new Response(p.stderr).text()}`);
+  if ((await p.exited) !== 0) {
+    throw new Error(`radosgw-admin ${args.slice(0, 2).join(" ")} failed: ${await new Response(p.stderr).text()}`);
+  }
 }
 
 function freePort(): Promise<number> {
