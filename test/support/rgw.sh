@@ -17,7 +17,26 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+# What went wrong, with the last words of the daemons, which go with DIR.
+fail() {
+  echo "$1: $(tail -qn 2 "$dir"/log/*.out 2>/dev/null | tr '\n' ' ')" >&2
+  exit 1
+}
 trap 'exit 1' TERM INT HUP
+
+# Waits for PORT to accept connections while every daemon runs: a minute at most (about
+# 20 s on a fresh cluster).
+until_open() {
+  for _ in $(seq 600); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return; fi
+    kill -0 "$watched" 2>/dev/null || exit 1
+    for pid in $(jobs -p); do
+      kill -0 "$pid" 2>/dev/null || fail "a ceph daemon exited"
+    done
+    sleep 0.1
+  done
+  fail "$2 did not open port $1 within a minute"
+}
 
 fsid=$(cat /proc/sys/kernel/random/uuid)
 cat >"$conf" <<EOF
@@ -62,21 +81,13 @@ ceph-mon -c "$conf" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/mon.keyri
 ceph-mon -c "$conf" -f -i a >"$dir/log/mon.out" 2>&1 &
 
 osd_uuid=$(cat /proc/sys/kernel/random/uuid)
-osd_id=$(ceph -c "$conf" --connect-timeout 30 osd new "$osd_uuid")
+# Waits for the monitor to come up.
+osd_id=$(ceph -c "$conf" --connect-timeout 30 osd new "$osd_uuid" 2>/dev/null) || fail "the monitor did not answer"
 ceph-osd -c "$conf" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" >/dev/null
 ceph-osd -c "$conf" -f -i "$osd_id" >"$dir/log/osd.out" 2>&1 &
 radosgw -c "$conf" -n client.rgw -f >"$dir/log/rgw.out" 2>&1 &
 
-# About 20 s on a fresh cluster; a minute means something is wrong.
-for _ in $(seq 600); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$rgw_port") 2>/dev/null; then break; fi
-  kill -0 "$watched" 2>/dev/null || exit 1
-  for pid in $(jobs -p); do
-    kill -0 "$pid" 2>/dev/null || { echo "a ceph daemon exited: $(tail -qn 2 "$dir"/log/*.out)" >&2; exit 1; }
-  done
-  sleep 0.1
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$rgw_port") 2>/dev/null || { echo "the gateway did not open port $rgw_port within a minute" >&2; exit 1; }
+until_open "$rgw_port" "the gateway"
 echo ready
 # Nobody reads on after that line.
 exec >/dev/null
