@@ -97,7 +97,8 @@ export class S3Store implements ObjectStore {
         size += bytes.byteLength;
       }
       const done = await this.call("write", subject, () => this.client.completeMultipartUpload(bucket, key, uploadId, etags));
-      return { key, size, modified: Date.now(), etag: done.etag };
+      // Ceph RGW 16 completes an upload with an empty ETag: no etag beats a wrong one.
+      return { key, size, modified: Date.now(), ...(done.etag ? { etag: done.etag } : {}) };
     } catch (err) {
       // Best effort: an upload left behind is invisible to readers and expires on the store.
       await this.client.abortMultipartUpload(bucket, key, uploadId).catch(() => {});

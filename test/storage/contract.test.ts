@@ -7,6 +7,7 @@ import { StoreError, UsageError } from "../../src/errors.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { BUCKETS, listAll, readBytes, readText, type ListPage, type ObjectStore } from "../../src/storage/object-store.ts";
 import { S3Store } from "../../src/storage/s3.ts";
+import { RGW_MISSING, startRgw } from "../support/rgw.ts";
 import { startS3rver } from "../support/s3rver.ts";
 
 /**
@@ -51,6 +52,20 @@ backends.push({
     return { store: new S3Store(s3rver.config, S3_OPTIONS), close: async () => {} };
   },
 });
+
+if (!RGW_MISSING) {
+  const rgw = await startRgw();
+  afterAll(() => rgw.stop());
+  backends.push({
+    name: "s3 (Ceph RGW)",
+    fresh: true,
+    exactOrder: true,
+    s3: rgw.config,
+    async open() {
+      return { store: new S3Store(rgw.config, S3_OPTIONS), close: async () => {} };
+    },
+  });
+}
 
 const real = {
   MINIO_ENDPOINT: process.env.ELT_TEST_S3_ENDPOINT,
@@ -351,6 +366,18 @@ for (const backend of backends) {
       for (const key of ["../escape.csv", "/etc/passwd", "a//b", "a/./b", "a/..", "", "trailing/"]) {
         expect(await caught(store.put("gold", key, "x"))).toBeInstanceOf(UsageError);
         expect(await caught(store.get("gold", key))).toBeInstanceOf(UsageError);
+      }
+    });
+
+    test.if(backend.s3 !== undefined)("the etag a put returns, whole or in parts, is the one stat reports", async () => {
+      const whole = await store.put("bronze", k("etag/whole.txt"), "x");
+      // One byte over a part, so it goes up in two.
+      const body = pseudoRandom(S3_OPTIONS.partSize + 1, 64 * 1024, 11, new Bun.CryptoHasher("sha256"));
+      const parts = await store.put("bronze", k("etag/parts.bin"), body);
+      for (const info of [whole, parts]) {
+        const stat = await store.stat("bronze", info.key);
+        // Absent is honest when the store did not say; a different one is not.
+        expect([info.key, info.etag ?? stat?.etag]).toEqual([info.key, stat?.etag]);
       }
     });
 
