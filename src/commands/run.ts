@@ -2,6 +2,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { loadConfig } from "../config.ts";
+import type { RunRecord } from "../runner/record.ts";
+import { loadProjectConfig } from "../project-config.ts";
+import { resolveThresholds } from "../quality/thresholds.ts";
 import { UsageError } from "../errors.ts";
 import { DATASETS } from "../contract/sources.ts";
 import { LAYERS, type Layer } from "../flows/layers.ts";
@@ -25,6 +28,15 @@ const schema = z.object({
     "Fail a task that runs longer than this",
     "<minutes>",
   ),
+  check: flag(
+    z
+      .union([z.string(), z.array(z.string())])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .optional(),
+    "Change a quality check for this run, e.g. reject_rate.error=60 or freshness.enabled=false (repeatable)",
+    "<name.level=value>",
+  ),
+  gate: flag(z.boolean().default(true), "Publish even when an error check fails (the record says it was forced)"),
   json: flag(z.boolean().default(false), "Print the run record as JSON instead of the summary"),
   serve: flag(z.boolean().default(false), "Afterwards: measure the refresh time and keep the API serving"),
   dashboard: flag(z.boolean().default(false), "Afterwards: measure the refresh time and open the dashboard on the API"),
@@ -40,6 +52,8 @@ export const run = defineCommand({
   run: runCommand,
 });
 
+const produced = (record: RunRecord, task: string) => record.tasks.some((t) => t.name === task && t.state === "succeeded");
+
 export async function runCommand(raw: RunOptions): Promise<number> {
   const opts = parseOptions(schema, raw);
   if (!opts.all && !opts.layer) throw new UsageError(`name a layer (${LAYERS.join(", ")}) or use --all`);
@@ -47,6 +61,8 @@ export async function runCommand(raw: RunOptions): Promise<number> {
   const layers: readonly Layer[] = opts.all ? LAYERS : [opts.layer!];
   const asOf = opts.asOf ?? todayUtc();
   const config = loadConfig();
+  // Read before anything runs: a bad threshold is a configuration error, not a failed run.
+  const thresholds = resolveThresholds(loadProjectConfig().quality, opts.check);
 
   const missing = Object.values(DATASETS).filter((d) => !existsSync(join(opts.sources, d.file)));
   if (opts.generate && missing.length === 1) {
@@ -66,6 +82,7 @@ export async function runCommand(raw: RunOptions): Promise<number> {
     asOf,
     force: opts.force,
     taskTimeoutMs: opts.taskTimeout * 60_000,
+    quality: { thresholds, enforce: opts.gate },
     config,
     holder: `elt run ${opts.all ? "--all" : opts.layer}`,
     lock: {
@@ -81,8 +98,9 @@ export async function runCommand(raw: RunOptions): Promise<number> {
       "\n" +
         renderSummary({
           record,
-          silver: layers.some((l) => l !== "bronze") ? summary.silver : null,
-          kpis: layers.some((l) => l === "gold" || l === "export") ? (summary.gold?.summary.kpis as Record<string, unknown>) : null,
+          // Only what this run produced: a failed or skipped layer's figures are an earlier run's.
+          silver: produced(record, "silver") ? summary.silver : null,
+          kpis: produced(record, "gold") ? (summary.gold?.summary.kpis as Record<string, unknown>) : null,
           objectStore,
           servingStore: typeof exported === "string" ? exported : undefined,
         }),

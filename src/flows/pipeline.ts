@@ -6,7 +6,9 @@ import { alreadyExported, exportGold, markExported } from "../pipeline/export.ts
 import { runGold } from "../pipeline/gold/index.ts";
 import { readState } from "../pipeline/layer-state.ts";
 import { runSilver, silverSummary } from "../pipeline/silver/index.ts";
-import type { Flow, Task } from "../runner/flow.ts";
+import type { Flow, Task, TaskContext } from "../runner/flow.ts";
+import type { Gate } from "../quality/gate.ts";
+import { DEFAULT_THRESHOLDS, type Thresholds } from "../quality/thresholds.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { LAYERS, type Layer } from "./layers.ts";
 import { withServingStore } from "./serving.ts";
@@ -25,12 +27,29 @@ export interface FlowOptions {
   store: ObjectStore;
   /** A task still running after this long fails (default two hours). */
   taskTimeoutMs?: number;
+  /** Default: the built-in thresholds, enforced. */
+  quality?: Quality;
+}
+
+/** How the run audits what it is about to publish. */
+export interface Quality {
+  thresholds: Thresholds;
+  /** false with --no-gate: failed checks are recorded, and the outputs published all the same. */
+  enforce: boolean;
+}
+
+/** The gate of one task: its results go to the task's metrics, so the run record holds them. */
+function gateOf(quality: Quality, ctx: TaskContext): Gate {
+  return {
+    ...quality,
+    record: (checks) => ctx.report({ metrics: quality.enforce ? { checks } : { checks, gate: "forced" } }),
+  };
 }
 
 /** Transient store failures are retried this many times with backoff. */
 const RETRIES = 3;
 
-function tasksOf(layer: Layer, o: FlowOptions): Task[] {
+function tasksOf(layer: Layer, o: FlowOptions & { quality: Quality }): Task[] {
   const { store, config } = o;
   switch (layer) {
     case "bronze":
@@ -79,7 +98,14 @@ function tasksOf(layer: Layer, o: FlowOptions): Task[] {
           retries: RETRIES,
           async run(ctx) {
             const silver = await silverSummary(store);
-            const outcome = await runGold(store, { home: config.home, runId: ctx.runId, force: o.force, progress: ctx.progress });
+            const outcome = await runGold(store, {
+              home: config.home,
+              runId: ctx.runId,
+              force: o.force,
+              asOf: o.asOf,
+              gate: gateOf(o.quality, ctx),
+              progress: ctx.progress,
+            });
             if ("skipped" in outcome) return ctx.skip(outcome.skipped);
             const rows = Object.values(outcome.summary.rows).reduce((a, b) => a + b, 0);
             ctx.report({
@@ -120,7 +146,10 @@ function tasksOf(layer: Layer, o: FlowOptions): Task[] {
   }
 }
 
-export function pipelineFlow(o: FlowOptions): Flow {
+const BUILT_IN: Quality = { thresholds: DEFAULT_THRESHOLDS, enforce: true };
+
+export function pipelineFlow(options: FlowOptions): Flow {
+  const o = { ...options, quality: options.quality ?? BUILT_IN };
   const tasks = o.layers.flatMap((layer) => tasksOf(layer, o));
   const present = new Set(tasks.map((t) => t.name));
   for (const t of tasks) {
@@ -132,6 +161,6 @@ export function pipelineFlow(o: FlowOptions): Flow {
     name,
     tasks,
     asOf: o.asOf,
-    parameters: { layers: o.layers, sources: o.sources, as_of: o.asOf, force: o.force },
+    parameters: { layers: o.layers, sources: o.sources, as_of: o.asOf, force: o.force, gate: o.quality.enforce ? "on" : "off (--no-gate)" },
   };
 }

@@ -8,7 +8,7 @@ import { acquireLock, type LockOptions } from "../runner/lock.ts";
 import type { RunRecord } from "../runner/record.ts";
 import { openObjectStore } from "../storage/open.ts";
 import type { Layer } from "./layers.ts";
-import { pipelineFlow } from "./pipeline.ts";
+import { pipelineFlow, type Quality } from "./pipeline.ts";
 
 export interface PipelineRun {
   layers: readonly Layer[];
@@ -16,6 +16,7 @@ export interface PipelineRun {
   asOf: string;
   force: boolean;
   taskTimeoutMs: number;
+  quality: Quality;
   config: Config;
   /** Who holds the lake's lock while the run lasts, as `elt runs` and a waiting run show it. */
   holder: string;
@@ -47,6 +48,7 @@ export async function runPipeline(o: PipelineRun): Promise<PipelineOutcome> {
       config,
       store,
       taskTimeoutMs: o.taskTimeoutMs,
+      quality: o.quality,
     });
     const record = await runFlow(flow, { store, secrets: secretsOf(config), observer: o.observer }).finally(() => lock.release());
     const summary = o.withSummary ? { silver: await silverSummary(store), gold: await readState(store, "gold") } : undefined;

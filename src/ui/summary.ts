@@ -3,6 +3,8 @@ import type { SilverSummary } from "../contract/silver-tables.ts";
 import type { RunRecord } from "../runner/record.ts";
 import { count, seconds } from "./progress.ts";
 import { formatEuro, formatInt, formatPercent } from "./format.ts";
+import { checkLine } from "../quality/describe.ts";
+import { checksOf } from "../quality/gate.ts";
 
 /** What a user wants after `elt run` (the task lines were shown live): the KPIs, rows per layer, rejects per reason, and where things are. */
 export interface SummaryInput {
@@ -35,6 +37,21 @@ function rejectsLine(rejects: Record<string, number>): string {
   return parts.length ? parts.join(", ") : "none";
 }
 
+/** The run's checks: the passed ones counted on one line, each warned or failed one on its own. */
+function qualityLines(record: RunRecord): string[] {
+  const checks = checksOf(record);
+  if (checks.length === 0) return [];
+  const n = (o: string) => checks.filter((c) => c.outcome === o).length;
+  const head = [`${n("passed")} passed`, n("warned") ? `${n("warned")} warned` : "", n("failed") ? `${n("failed")} failed` : "", n("skipped") ? `${n("skipped")} skipped` : ""];
+  const lines = ["", `${kleur.bold("Quality")}  ${head.filter(Boolean).join(", ")}`];
+  for (const c of checks) {
+    if (c.outcome === "failed") lines.push(`  ${kleur.red("✖")} ${checkLine(c)}`);
+    if (c.outcome === "warned") lines.push(`  ${kleur.yellow("⚠")} ${checkLine(c)}`);
+  }
+  if (record.tasks.some((t) => t.metrics?.gate === "forced") && n("failed") > 0) lines.push(`  ${kleur.yellow("published despite the failed checks (--no-gate)")}`);
+  return lines;
+}
+
 export function renderSummary(s: SummaryInput): string {
   const { record } = s;
   const lines: string[] = [];
@@ -48,6 +65,7 @@ export function renderSummary(s: SummaryInput): string {
     lines.push(`  achats   ${count(achats.rows_in)} read, ${count(achats.kept)} kept; rejects: ${rejectsLine(achats.rejects)}`);
     lines.push(`  orphan purchases (client not kept): ${count(achats.orphans)}`);
   }
+  lines.push(...qualityLines(record));
   if (s.kpis) {
     lines.push("", kleur.bold("KPIs"));
     for (const [key, label, kind] of KPI_LABELS) lines.push(`  ${label.padEnd(24)} ${formatKpi(s.kpis[key], kind)}`);

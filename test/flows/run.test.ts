@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { DEFAULT_THRESHOLDS } from "../../src/quality/thresholds.ts";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -34,6 +35,7 @@ const run = (o: Partial<PipelineRun>) =>
     lock: { wait: false },
     observer: {},
     withSummary: true,
+    quality: { thresholds: DEFAULT_THRESHOLDS, enforce: true },
     ...o,
   });
 

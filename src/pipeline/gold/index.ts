@@ -19,6 +19,8 @@ import { GOLD_TABLE_NAMES } from "../../contract/gold-tables.ts";
 import type { ColumnDef, Row } from "../../contract/columns.ts";
 import { goldKeys } from "../../contract/lake.ts";
 import { ALL_GOLD_KEYS, publishVersion, pruneVersions, sealVersion } from "./versions.ts";
+import { goldChecks, type GoldFigures } from "../../quality/checks.ts";
+import { audit, type Gate } from "../../quality/gate.ts";
 
 /**
  * Gold: SPEC's ten tables from silver, each written as Parquet and CSV. Every run's tables are
@@ -33,6 +35,10 @@ export interface GoldOptions {
   home: string;
   runId: string;
   force: boolean;
+  /** The run's reference date: freshness is judged against it. */
+  asOf: string;
+  /** The audit the tables must pass before they are published. */
+  gate: Gate;
   progress: (step: Progress) => void;
 }
 
@@ -109,6 +115,9 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
     await csvFiles.stop();
     await staging?.dispose();
   }
+  // Audited after its version is written and before it is sealed: a refused version stays
+  // under _versions/ for inspection, and only sealed versions are ever published or rolled back to.
+  audit(options.gate, goldChecks(goldFigures(tables, options.asOf), options.gate.thresholds));
   await sealVersion(store, options.runId, rows);
   await publishVersion(store, options.runId);
   const kpis = rowsOf(tables.kpis, 0, 1)[0]!;
@@ -121,6 +130,22 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
   });
   await pruneVersions(store, options.runId);
   return { summary: { rows, kpis } };
+}
+
+/** What gold's checks read: kpis and the aggregates' totals, from tables already built (the aggregates are small). */
+function goldFigures(tables: GoldTables, asOf: string): GoldFigures {
+  const kpis = rowsOf(tables.kpis, 0, 1)[0]!;
+  const totals: GoldFigures["totals"] = {};
+  for (const name of ["agg_jour", "agg_semaine", "agg_mois", "ca_par_produit"] as const) {
+    const rows = rowsOf(tables[name], 0, tables[name].rowCount);
+    totals[name] = {
+      ca_total: rows.reduce((n, r) => n + (r.ca_total as number), 0),
+      nb_achats: rows.reduce((n, r) => n + (r.nb_achats as number), 0),
+    };
+  }
+  const days = tables.agg_jour;
+  const latest = days.rowCount > 0 ? (rowsOf(days, days.rowCount - 1, days.rowCount)[0]!.date as string) : null;
+  return { kpis: { ca_total: kpis.ca_total as number, nb_achats_total: kpis.nb_achats_total as number }, totals, latestPurchase: latest, asOf };
 }
 
 /** A lazily produced body: the next chunk is encoded only when the store asks for it. */

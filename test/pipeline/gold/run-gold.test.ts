@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { DEFAULT_THRESHOLDS } from "../../../src/quality/thresholds.ts";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,7 +37,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const options = (runId: string) => ({ home, runId, force: true, progress: () => {} });
+const gate = { thresholds: DEFAULT_THRESHOLDS, enforce: true, record: () => {} };
+const options = (runId: string) => ({ home, runId, force: true, asOf: AS_OF, gate, progress: () => {} });
 
 test("a store failing while the worker writes: the error, no staging left, nothing published", async () => {
   // Fails the fact table's Parquet file, which is written while the worker writes the CSV files.
