@@ -36,24 +36,19 @@ export async function outlierBound(chunks: AsyncIterable<Uint8Array>, expectedRo
 }
 
 /**
- * The outlier bound, computed on another core while the caller cleans the clients when the
- * store keeps the bronze copy as a local file (the worker reads it itself: fed from this
- * thread, busy with the clients, it starved). Otherwise, or when the data stopped the worker,
+ * The outlier bound, computed on another core while the caller cleans the clients: the worker
+ * opens the store again from its handle and reads the bronze copy itself (fed from this
+ * thread, busy with the clients, it starved). When the data or the store stopped the worker,
  * `result()` makes the pass on this thread, so an error reads as it always did.
  */
 export class OutlierBoundTask {
-  private readonly worker?: Worker;
+  private readonly worker: Worker;
   private readonly answer: Promise<OutlierBound | null>;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly entry: BronzeEntry,
   ) {
-    const path = store.localPath?.("bronze", entry.key);
-    if (path === undefined) {
-      this.answer = Promise.resolve(null);
-      return;
-    }
     const worker = new Worker(workerUrl("pipeline/silver/bound-worker.ts"));
     this.worker = worker;
     this.answer = new Promise((resolve, reject) => {
@@ -66,7 +61,7 @@ export class OutlierBoundTask {
     });
     // Awaited in result(); a failure before then (the clients failed first) is not unhandled.
     this.answer.catch(() => {});
-    worker.postMessage({ path, rows: entry.rows });
+    worker.postMessage({ store: store.handle, key: entry.key, rows: entry.rows });
   }
 
   async result(): Promise<OutlierBound> {
@@ -78,6 +73,6 @@ export class OutlierBoundTask {
   }
 
   stop(): void {
-    this.worker?.terminate();
+    this.worker.terminate();
   }
 }
