@@ -56,6 +56,7 @@ export class S3Store implements ObjectStore {
     const port = config.port ?? (config.useSSL ? 443 : 80);
     this.endpoint = `${config.endPoint}:${port}`;
     this.location = `s3 ${scheme}://${this.endpoint}`;
+    // Without the options: a worker that opens it again only reads, with the default timeouts.
     this.handle = { backend: "s3", config };
     this.secret = config.secretKey;
     this.retries = options.retries ?? 2;
