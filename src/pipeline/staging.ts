@@ -29,7 +29,7 @@ export class Staging {
     return file;
   }
 
-  /** Publishes a closed staged file under a key (moved in when the store can, else streamed). */
+  /** Publishes a closed staged file under a key: moved in when the store can, else streamed. */
   async publish(name: string, store: ObjectStore, bucket: Bucket, key: string): Promise<void> {
     await store.putFile(bucket, key, this.path(name));
   }

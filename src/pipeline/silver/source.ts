@@ -4,7 +4,10 @@ import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
 import { DATASETS, type Dataset } from "../../contract/sources.ts";
 
-/** A bronze copy read back as batches of data records, after the header check below. */
+/**
+ * A bronze copy read back as batches of data records, after the header check below. The CSV
+ * reader copies what it keeps, so the store may read through one reused buffer.
+ */
 export async function* bronzeRecords(store: ObjectStore, entry: BronzeEntry): AsyncIterable<CsvBatch> {
   yield* datasetRecords(await store.get("bronze", entry.key), entry.dataset);
 }
