@@ -13,9 +13,8 @@
  * are in parquet-writer.ts, the reader's fast path for such files in parquet-flat.ts.
  */
 import { parquetMetadataAsync, parquetScan, type AsyncBuffer, type FileMetaData, type SchemaElement } from "hyparquet";
-import { EltError, InputError, StoreError, errorLine } from "../errors.ts";
+import { EltError, InputError, StoreError } from "../errors.ts";
 import type { Cell, ColumnDef, ColumnType, Row } from "../contract/columns.ts";
-import { closeSync, openSync, readSync } from "node:fs";
 import type { Bucket, ObjectStore } from "../storage/object-store.ts";
 import { indexedOf, isIndexed, type Column } from "../columnar/columns.ts";
 import {
@@ -245,91 +244,33 @@ function cellsOf(type: ColumnType, raw: ArrayLike<unknown>, dates: Map<number, s
 const WHOLE_FILE_BYTES = 1 << 20;
 
 /**
- * A ranged reader over a stored object, so a reader fetches the footer and the column chunks
- * it needs rather than the whole file. Nothing is fetched until the first read.
+ * A stored object as hyparquet's AsyncBuffer, through the store's range reader, so a reader
+ * fetches the footer and the column chunks it needs rather than the whole file. Nothing is
+ * fetched until the first read; `readInto` lets the flat reader reuse its buffers.
  */
 export async function objectAsyncBuffer(
   store: ObjectStore,
   bucket: Bucket,
   key: string,
-): Promise<AsyncBuffer & { name: string; readInto?: ReadInto }> {
+): Promise<AsyncBuffer & { name: string; readInto: ReadInto }> {
   const name = `${bucket}/${key}`;
-  const info = await store.stat(bucket, key);
-  if (!info) throw new StoreError("not_found", `${name}: no such object`);
-  const byteLength = info.size;
-  const path = store.localPath?.(bucket, key);
-  const fetch = path === undefined ? storeRange(store, bucket, key, name) : fileRange(path, name);
+  const reader = await store.openReader(bucket, key);
+  const byteLength = reader.size;
+  const direct: ReadInto = async (start, target) => {
+    if ((await reader.read(start, target)) < target.length) throw new StoreError("failed", `${name}: object changed while being read`);
+  };
+  const fetch = async (start: number, end: number) => {
+    const bytes = new Uint8Array(Math.max(0, end - start));
+    await direct(start, bytes);
+    return bytes.buffer;
+  };
   let whole: Promise<ArrayBuffer> | undefined;
+  const wholeFile = () => (whole ??= fetch(0, byteLength));
+  if (byteLength > WHOLE_FILE_BYTES) return { name, byteLength, slice: (start, end = byteLength) => fetch(start, end), readInto: direct };
   return {
     name,
     byteLength,
-    slice(start, end = byteLength) {
-      if (byteLength > WHOLE_FILE_BYTES) return fetch(start, end);
-      whole ??= fetch(0, byteLength);
-      return whole.then((bytes) => bytes.slice(start, end));
-    },
-    readInto: path === undefined ? undefined : fileReadInto(path, name),
-  };
-}
-
-type RangeReader = (start: number, end: number) => Promise<ArrayBuffer>;
-
-/**
- * A local file's ranges, each in one native read: the store's streamed get takes several turns
- * of the event loop, which a busy reader (the serving store's inserts) held up for as long.
- */
-function fileRange(path: string, name: string): RangeReader {
-  return async (start, end) => {
-    const bytes = await Bun.file(path)
-      .slice(start, end)
-      .arrayBuffer()
-      .catch((err: unknown) => {
-        throw fileError(err, name);
-      });
-    if (bytes.byteLength < Math.max(0, end - start)) throw new StoreError("failed", `${name}: object changed while being read`);
-    return bytes;
-  };
-}
-
-/**
- * A local file's ranges read into the caller's buffer, synchronously: a copy from the page
- * cache, where an asynchronous read waited for turns of an event loop the caller keeps busy.
- */
-function fileReadInto(path: string, name: string): ReadInto {
-  return async (start, target) => {
-    let fd: number | undefined;
-    let read: number;
-    try {
-      fd = openSync(path, "r");
-      read = readSync(fd, target, 0, target.length, start);
-    } catch (err) {
-      throw fileError(err, name);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
-    if (read < target.length) throw new StoreError("failed", `${name}: object changed while being read`);
-  };
-}
-
-function fileError(err: unknown, name: string): StoreError {
-  const missing = (err as { code?: string }).code === "ENOENT";
-  return new StoreError(missing ? "not_found" : "failed", `${name}: ${missing ? "no such object" : errorLine(err)}`, { cause: err });
-}
-
-function storeRange(store: ObjectStore, bucket: Bucket, key: string, name: string): RangeReader {
-  return async (start, end) => {
-    const length = Math.max(0, end - start);
-    const pieces: Uint8Array[] = [];
-    let at = 0;
-    if (length > 0) {
-      for await (const chunk of await store.get(bucket, key, { offset: start, length })) {
-        const piece = chunk.subarray(0, length - at);
-        pieces.push(piece);
-        at += piece.length;
-        if (at === length) break;
-      }
-    }
-    if (at < length) throw new StoreError("failed", `${name}: object changed while being read`);
-    return Bun.concatArrayBuffers(pieces);
+    slice: async (start, end = byteLength) => (await wholeFile()).slice(start, end),
+    readInto: async (start, target) => target.set(new Uint8Array(await wholeFile(), start, target.length)),
   };
 }

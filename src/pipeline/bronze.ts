@@ -5,7 +5,6 @@ import type { ObjectStore } from "../storage/object-store.ts";
 import { readJsonOrNull } from "../storage/object-store.ts";
 import { bronzeKeys } from "../contract/lake.ts";
 import { DATASETS, type Dataset } from "../contract/sources.ts";
-import { fileChunks } from "../storage/file-chunks.ts";
 import { Staging } from "./staging.ts";
 
 /**
@@ -182,7 +181,7 @@ export async function ingest(
     const hasher = new Bun.CryptoHasher("sha256");
     const counter = new RecordCounter();
     let size = 0;
-    for await (const chunk of fileChunks(path)) {
+    for await (const chunk of Bun.file(path).stream()) {
       hasher.update(chunk);
       counter.push(chunk);
       copy.write(chunk);

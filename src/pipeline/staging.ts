@@ -2,7 +2,6 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Bucket, ObjectStore } from "../storage/object-store.ts";
-import { fileChunks } from "../storage/file-chunks.ts";
 
 /** Every staging area of a lake lives in this folder of its home. */
 const stagingRoot = (home: string) => join(home, "tmp");
@@ -43,9 +42,7 @@ export class Staging {
 
   /** Publishes a closed staged file under a key: moved in when the store can, else streamed. */
   async publish(name: string, store: ObjectStore, bucket: Bucket, key: string): Promise<void> {
-    const path = this.path(name);
-    if (store.putFile) await store.putFile(bucket, key, path);
-    else await store.put(bucket, key, fileChunks(path));
+    await store.putFile(bucket, key, this.path(name));
   }
 
   /** Removes the staging folder, closing what a failure left open. */

@@ -7,10 +7,10 @@ import { STALE_AFTER_MS, processAlive } from "./run-store.ts";
 
 /**
  * One writer at a time per lake: a lock object `runs/_lock.json`, kept alive by a heartbeat.
- * A store that can create an object atomically (the folder store) takes a free lock at once.
- * Otherwise, and to break a stale lock, a writer puts its token, waits a moment and reads it
- * back (not every S3 server has a compare-and-swap): of two writers racing, only the last one
- * to write keeps the lock and the other sees it is not its own and waits.
+ * A free lock is created only if absent; a stale one is deleted first. A store that creates
+ * atomically (the folder store) gives the lock at once. Otherwise (not every S3 server has a
+ * compare-and-swap) a writer waits a moment and reads its token back: of two writers racing,
+ * only the last one to write keeps the lock and the other sees it is not its own and waits.
  */
 
 const KEY = runKeys.lock;
@@ -67,19 +67,16 @@ export async function acquireLock(store: ObjectStore, what: string, options: Loc
       await Bun.sleep(options.pollMs ?? 1000);
       continue;
     }
-    if (store.putIfAbsent) {
-      // The store can create atomically: a stale lock is removed (unless it changed since it
-      // was read), never written over, and a free one is taken with no race to settle.
-      if (held) {
-        const again = await readJsonOrNull<LockBody>(store, "runs", KEY);
-        if (again?.token === held.token) await store.delete("runs", KEY);
-        continue;
-      }
-      if (await store.putIfAbsent("runs", KEY, JSON.stringify(body()))) break;
+    if (held) {
+      // A stale lock is removed (unless it changed since it was read), never written over.
+      const again = await readJsonOrNull<LockBody>(store, "runs", KEY);
+      if (again?.token === held.token) await store.delete("runs", KEY);
       continue;
     }
-    // A store without atomic create: write our token and make sure it stuck.
-    await store.put("runs", KEY, JSON.stringify(body()));
+    if (!(await store.putIfAbsent("runs", KEY, JSON.stringify(body())))) continue;
+    if (store.capabilities.atomicCreate) break;
+    // Two writers may both have found the key free: the last one's write stays, so each waits
+    // a moment and reads it back.
     await Bun.sleep(SETTLE_MS);
     const now = await readJsonOrNull<LockBody>(store, "runs", KEY);
     if (now?.token === token) break;

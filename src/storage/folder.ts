@@ -4,8 +4,20 @@ import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink } from "node:f
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
 import { compareCodePoints } from "../text-order.ts";
-import { fileChunks } from "./file-chunks.ts";
-import { BUCKETS, checkKey, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectStore } from "./object-store.ts";
+import { readAt, reusedChunks } from "./folder/file-reads.ts";
+import {
+  BUCKETS,
+  checkKey,
+  putLocalFile,
+  type Body,
+  type Bucket,
+  type ListPage,
+  type ObjectInfo,
+  type ObjectReader,
+  type ObjectStore,
+  type StoreCapabilities,
+  type StoreHandle,
+} from "./object-store.ts";
 
 /** Partial writes carry this suffix until they are renamed into place; listings skip them. */
 const TEMP_SUFFIX = ".elt-tmp";
@@ -18,9 +30,12 @@ const DEFAULT_LIMIT = 1000;
  */
 export class FolderStore implements ObjectStore {
   readonly location: string;
+  readonly capabilities: StoreCapabilities = { atomicCreate: true };
+  readonly handle: StoreHandle;
 
   constructor(readonly root: string) {
     this.location = `folder ${root}`;
+    this.handle = { backend: "folder", root };
   }
 
   async ensureBuckets(buckets: readonly Bucket[] = BUCKETS): Promise<void> {
@@ -66,15 +81,8 @@ export class FolderStore implements ObjectStore {
         throw err;
       }
     });
-    if (moved) return this.infoOf(bucket, key, path);
     // Another file system (a staging folder elsewhere): the bytes are copied after all.
-    const info = await this.put(bucket, key, fileChunks(file));
-    await rm(file, { force: true });
-    return info;
-  }
-
-  localPath(bucket: Bucket, key: string): string {
-    return this.path(bucket, key);
+    return moved ? this.infoOf(bucket, key, path) : putLocalFile(this, bucket, key, file);
   }
 
   async putIfAbsent(bucket: Bucket, key: string, body: string): Promise<boolean> {
@@ -96,11 +104,19 @@ export class FolderStore implements ObjectStore {
     });
   }
 
-  async get(bucket: Bucket, key: string, range?: { offset: number; length: number }): Promise<AsyncIterable<Uint8Array>> {
+  async get(bucket: Bucket, key: string): Promise<AsyncIterable<Uint8Array>> {
     const path = this.path(bucket, key);
     const info = await this.io(`read ${bucket}/${key}`, () => statOrNull(path));
     if (!info?.isFile()) throw this.notFound(bucket, key);
-    return this.guard(`read ${bucket}/${key}`, fileChunks(path, range));
+    return this.guard(`read ${bucket}/${key}`, reusedChunks(path));
+  }
+
+  async openReader(bucket: Bucket, key: string): Promise<ObjectReader> {
+    const path = this.path(bucket, key);
+    const what = `read ${bucket}/${key}`;
+    const info = await this.io(what, () => statOrNull(path));
+    if (!info?.isFile()) throw this.notFound(bucket, key);
+    return { size: info.size, read: (offset, target) => this.io(what, async () => readAt(path, offset, target)) };
   }
 
   async stat(bucket: Bucket, key: string): Promise<ObjectInfo | null> {

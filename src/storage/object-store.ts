@@ -1,3 +1,5 @@
+import { rm } from "node:fs/promises";
+import type { S3Config } from "../config.ts";
 import { UsageError, isNotFound } from "../errors.ts";
 
 /**
@@ -29,9 +31,34 @@ export interface ListPage {
  */
 export type Body = Uint8Array | string | AsyncIterable<Uint8Array>;
 
+/**
+ * Random access to one object: what a Parquet reader needs (a footer, then column chunks).
+ * Opening checks the object exists; each read then goes to the store.
+ */
+export interface ObjectReader {
+  /** The object's size when it was opened. */
+  readonly size: number;
+  /**
+   * Fills `target` with the bytes from `offset` on and says how many there were: fewer than
+   * `target.length` only where the object ends. Throws StoreError "not_found" once it is gone.
+   */
+  read(offset: number, target: Uint8Array): Promise<number>;
+}
+
+/** What a store can promise beyond the interface, for callers whose algorithm depends on it. */
+export interface StoreCapabilities {
+  /** putIfAbsent is atomic against any other writer (S3 servers differ, so S3 says no). */
+  readonly atomicCreate: boolean;
+}
+
+/** The store as plain data, from which another thread (a worker) opens it again: see open.ts. */
+export type StoreHandle = { readonly backend: "folder"; readonly root: string } | { readonly backend: "s3"; readonly config: S3Config };
+
 export interface ObjectStore {
   /** "folder /abs/path" or "s3 http://host:9000": what a user sees in summaries. */
   readonly location: string;
+  readonly capabilities: StoreCapabilities;
+  readonly handle: StoreHandle;
   /** Creates the buckets that do not exist yet. */
   ensureBuckets(buckets?: readonly Bucket[]): Promise<void>;
   /** The buckets that do not exist yet; throws StoreError when the store cannot answer. */
@@ -39,19 +66,24 @@ export interface ObjectStore {
   /** Writes a whole object: a reader sees the previous object or this one, never a partial one. */
   put(bucket: Bucket, key: string, body: Body): Promise<ObjectInfo>;
   /**
-   * Writes a small object only if the key has none, atomically against any other writer;
-   * false when one exists. Left out by stores that cannot promise it (S3 servers differ).
+   * Writes a small object only if the key has none; false when one exists. Atomic against any
+   * other writer only where `capabilities.atomicCreate` says so: otherwise a check then a put,
+   * which two writers can both pass.
    */
-  putIfAbsent?(bucket: Bucket, key: string, body: string): Promise<boolean>;
+  putIfAbsent(bucket: Bucket, key: string, body: string): Promise<boolean>;
   /**
-   * Moves a local file in as an object (the file is gone afterwards), for stores that can do it
-   * without copying the bytes; others take the file as a body with put.
+   * Takes a local file in as an object; the file is gone afterwards. A store that can move it
+   * without copying the bytes does; the others stream it with `putLocalFile`.
    */
-  putFile?(bucket: Bucket, key: string, path: string): Promise<ObjectInfo>;
-  /** Where an object lies on this machine, for stores that keep objects as local files. */
-  localPath?(bucket: Bucket, key: string): string;
-  /** Streams an object (optionally a byte range). Throws StoreError "not_found". */
-  get(bucket: Bucket, key: string, range?: { offset: number; length: number }): Promise<AsyncIterable<Uint8Array>>;
+  putFile(bucket: Bucket, key: string, path: string): Promise<ObjectInfo>;
+  /**
+   * Streams a whole object. As a Body's, a chunk is only valid until the next one is asked for
+   * (a store may read into one buffer): a reader keeps a copy of what it keeps. Throws
+   * StoreError "not_found".
+   */
+  get(bucket: Bucket, key: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Opens an object for reads at any offset. Throws StoreError "not_found". */
+  openReader(bucket: Bucket, key: string): Promise<ObjectReader>;
   /** Metadata of an object, or null when there is none. */
   stat(bucket: Bucket, key: string): Promise<ObjectInfo | null>;
   /** One page of keys under a prefix, in key order. */
@@ -60,6 +92,13 @@ export interface ObjectStore {
   /** Deleting a missing key is not an error. */
   delete(bucket: Bucket, key: string): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** putFile for a store that cannot move a file in: the file is streamed as a body, then removed. */
+export async function putLocalFile(store: ObjectStore, bucket: Bucket, key: string, path: string): Promise<ObjectInfo> {
+  const info = await store.put(bucket, key, Bun.file(path).stream());
+  await rm(path, { force: true });
+  return info;
 }
 
 /**
@@ -88,7 +127,7 @@ export async function readBytes(store: ObjectStore, bucket: Bucket, key: string)
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of await store.get(bucket, key)) {
-    chunks.push(chunk);
+    chunks.push(chunk.slice());
     size += chunk.byteLength;
   }
   const out = new Uint8Array(size);

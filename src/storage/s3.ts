@@ -4,7 +4,19 @@ import { Client, CopyDestinationOptions, CopySourceOptions } from "minio";
 import { redact, type S3Config } from "../config.ts";
 import { StoreError, errorLine } from "../errors.ts";
 import { withRetry } from "../retry.ts";
-import { BUCKETS, checkKey, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectStore } from "./object-store.ts";
+import {
+  BUCKETS,
+  checkKey,
+  putLocalFile,
+  type Body,
+  type Bucket,
+  type ListPage,
+  type ObjectInfo,
+  type ObjectReader,
+  type ObjectStore,
+  type StoreCapabilities,
+  type StoreHandle,
+} from "./object-store.ts";
 
 export interface S3StoreOptions {
   /** Further attempts after a transient failure (unreachable endpoint, server error). */
@@ -29,6 +41,9 @@ const DENIED = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotM
  */
 export class S3Store implements ObjectStore {
   readonly location: string;
+  // Conditional writes (If-None-Match) are recent and not on every server this talks to.
+  readonly capabilities: StoreCapabilities = { atomicCreate: false };
+  readonly handle: StoreHandle;
   private readonly client: Client;
   private readonly endpoint: string;
   private readonly secret: string;
@@ -41,6 +56,8 @@ export class S3Store implements ObjectStore {
     const port = config.port ?? (config.useSSL ? 443 : 80);
     this.endpoint = `${config.endPoint}:${port}`;
     this.location = `s3 ${scheme}://${this.endpoint}`;
+    // Without the options: a worker that opens it again only reads, with the default timeouts.
+    this.handle = { backend: "s3", config };
     this.secret = config.secretKey;
     this.retries = options.retries ?? 2;
     this.retryBaseMs = options.retryBaseMs ?? 250;
@@ -106,24 +123,49 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async get(bucket: Bucket, key: string, range?: { offset: number; length: number }): Promise<AsyncIterable<Uint8Array>> {
+  async putIfAbsent(bucket: Bucket, key: string, body: string): Promise<boolean> {
+    if (await this.stat(bucket, key)) return false;
+    await this.put(bucket, key, body);
+    return true;
+  }
+
+  putFile(bucket: Bucket, key: string, path: string): Promise<ObjectInfo> {
+    return putLocalFile(this, bucket, key, path);
+  }
+
+  async get(bucket: Bucket, key: string): Promise<AsyncIterable<Uint8Array>> {
     checkKey(key);
     const subject = `${bucket}/${key}`;
-    if (range?.length === 0) {
-      // The client reads "length 0" as "to the end", so an empty range only needs the object to exist.
-      if (!(await this.stat(bucket, key))) throw new StoreError("not_found", `${subject} does not exist in ${this.location}`);
-      return empty();
-    }
+    return this.guard(subject, await this.call("read", subject, () => this.client.getObject(bucket, key)));
+  }
+
+  /** Each read is one ranged GET. */
+  async openReader(bucket: Bucket, key: string): Promise<ObjectReader> {
+    const info = await this.stat(bucket, key);
+    if (!info) throw new StoreError("not_found", `${bucket}/${key} does not exist in ${this.location}`);
+    return { size: info.size, read: (offset, target) => this.readAt(bucket, key, offset, target) };
+  }
+
+  private async readAt(bucket: Bucket, key: string, offset: number, target: Uint8Array): Promise<number> {
+    // The client reads "length 0" as "to the end".
+    if (target.length === 0) return 0;
+    const subject = `${bucket}/${key}`;
+    let stream: AsyncIterable<Uint8Array>;
     try {
-      const stream = await this.call("read", subject, () =>
-        range ? this.client.getPartialObject(bucket, key, range.offset, range.length) : this.client.getObject(bucket, key),
-      );
-      return this.guard(subject, stream);
+      stream = await this.call("read", subject, () => this.client.getPartialObject(bucket, key, offset, target.length));
     } catch (err) {
-      // A range that starts past the end holds no bytes, as a file slice would not.
-      if (err instanceof StoreError && codeOf(err.cause) === "InvalidRange") return empty();
+      // A range that starts past the end holds no bytes, as a file's would not.
+      if (err instanceof StoreError && codeOf(err.cause) === "InvalidRange") return 0;
       throw err;
     }
+    let at = 0;
+    for await (const chunk of this.guard(subject, stream)) {
+      const piece = chunk.subarray(0, target.length - at);
+      target.set(piece, at);
+      at += piece.length;
+      if (at === target.length) break;
+    }
+    return at;
   }
 
   async stat(bucket: Bucket, key: string): Promise<ObjectInfo | null> {
@@ -291,8 +333,6 @@ async function* cut(body: AsyncIterable<Uint8Array>, size: number): AsyncIterabl
   }
   if (filled > 0) yield { bytes: part.subarray(0, filled), full: false };
 }
-
-async function* empty(): AsyncIterable<Uint8Array> {}
 
 /** An S3 or system error code; the client reports 5xx, 408 and 429 answers only in a message. */
 function codeOf(err: unknown): string | undefined {

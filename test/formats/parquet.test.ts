@@ -143,25 +143,31 @@ describe("bad files", () => {
   });
 });
 
-/** A folder store that records every read, so a test can see what was fetched. */
+/** A folder store that records every read of its range readers, so a test can see what was fetched. */
 class RecordingStore extends FolderStore {
   readonly reads: { offset: number; length: number }[] = [];
-  override async get(bucket: Bucket, key: string, range?: { offset: number; length: number }) {
-    const info = await this.stat(bucket, key);
-    this.reads.push(range ?? { offset: 0, length: info?.size ?? 0 });
-    return super.get(bucket, key, range);
+  /** The buffers read into, in order: a reader that reuses its buffers reads into the same ones. */
+  readonly targets: ArrayBufferLike[] = [];
+  override async openReader(bucket: Bucket, key: string) {
+    const reader = await super.openReader(bucket, key);
+    return {
+      size: reader.size,
+      read: (offset: number, target: Uint8Array) => {
+        this.reads.push({ offset, length: target.length });
+        this.targets.push(target.buffer);
+        return reader.read(offset, target);
+      },
+    };
   }
 }
 
 const roots: string[] = [];
 afterAll(() => Promise.all(roots.map((root) => rm(root, { recursive: true, force: true }))));
 
-/** `local` false: seen as a remote store is (S3: no local path), so every read goes through get. */
-async function recordingStore({ local = false } = {}): Promise<RecordingStore> {
+async function recordingStore(): Promise<RecordingStore> {
   const root = await mkdtemp(join(tmpdir(), "elt-parquet-"));
   roots.push(root);
   const store = new RecordingStore(root);
-  if (!local) Object.defineProperty(store, "localPath", { value: undefined });
   await store.ensureBuckets();
   return store;
 }
@@ -202,7 +208,7 @@ describe("objectAsyncBuffer", () => {
     expect(store.reads).toEqual([{ offset: 0, length: file.byteLength }]);
   });
 
-  test("a local file is read straight from disk, into buffers reused from group to group", async () => {
+  test("a large file is read into buffers reused from group to group", async () => {
     const columns: ColumnDef[] = [
       { name: "a", type: "double" },
       { name: "b", type: "string" },
@@ -213,17 +219,32 @@ describe("objectAsyncBuffer", () => {
       const rows = Array.from({ length: 100_000 }, (_, i) => g * 100_000 + i);
       return [rows.map((r) => r / 7), rows.map((r) => `value ${r % 1000}`), rows.map((r) => `é${r}`)];
     });
-    const store = await recordingStore({ local: true });
+    const store = await recordingStore();
     await store.put("gold", "t.parquet", fileOf(columns, groups));
     const read = await collect(readParquetColumns(await objectAsyncBuffer(store, "gold", "t.parquet"), columns));
     expect(read.map((g) => g.values.map((v) => Array.from(v)))).toEqual(groups);
-    expect(store.reads).toEqual([]);
-    // Removed between opening and reading: said as a store would say it, whichever way it is read.
+    // The footer, then one read per group into two buffers used in turn (the first group is
+    // smaller: its buffer grows for the third).
+    expect(store.reads).toHaveLength(6);
+    const [, , ...later] = store.targets;
+    expect(new Set(later).size).toBe(2);
+    expect(later[2]).toBe(later[0]!);
+    expect(later[3]).toBe(later[1]!);
+    // Removed between opening and reading: said as the store says it, whichever way it is read.
     const opened = await objectAsyncBuffer(store, "gold", "t.parquet");
     await store.delete("gold", "t.parquet");
-    const gone = new StoreError("not_found", "gold/t.parquet: no such object");
-    await expect(opened.slice(0, 100)).rejects.toThrow(gone);
-    await expect(opened.readInto!(0, new Uint8Array(100))).rejects.toThrow(gone);
+    await expect(opened.slice(0, 100)).rejects.toMatchObject({ kind: "not_found" });
+    await expect(opened.readInto(0, new Uint8Array(100))).rejects.toMatchObject({ kind: "not_found" });
+  });
+
+  test("an object cut short after it was opened is said to have changed", async () => {
+    const store = await recordingStore();
+    const file = fileOf(COLUMNS, [[Array.from({ length: 200_000 }, (_, i) => i), Array(200_000).fill(0.5), Array(200_000).fill("x"), Array(200_000).fill(null)]]);
+    await store.put("gold", "t.parquet", file);
+    const opened = await objectAsyncBuffer(store, "gold", "t.parquet");
+    expect(opened.byteLength).toBeGreaterThan(1 << 20);
+    await store.put("gold", "t.parquet", file.subarray(0, 1000));
+    await expect(opened.slice(500, 1500)).rejects.toThrow(new StoreError("failed", "gold/t.parquet: object changed while being read"));
   });
 
   test("a missing object is a not_found StoreError; errors name the object", async () => {

@@ -60,13 +60,3 @@ test("putIfAbsent creates an object once: of many racing writers exactly one win
   expect(await store.putIfAbsent("runs", "_lock.json", "late")).toBe(false);
   expect(await readdir(join(dir, "runs"))).toEqual(["_lock.json"]);
 });
-
-test("putFile moves a local file in as the object, replacing the one there", async () => {
-  const file = join(dir, "staged.csv");
-  await writeFile(file, "id\n2\n");
-  await store.put("silver", "t/a.csv", "id\n1\n");
-  const info = await store.putFile("silver", "t/a.csv", file);
-  expect(info.size).toBe(5);
-  expect(await Bun.file(join(dir, "silver", "t", "a.csv")).text()).toBe("id\n2\n");
-  expect(await Bun.file(file).exists()).toBe(false);
-});

@@ -35,30 +35,25 @@ export async function outlierBound(chunks: AsyncIterable<Uint8Array>, expectedRo
 }
 
 /**
- * The outlier bound, computed on another core while the caller cleans the clients when the
- * store keeps the bronze copy as a local file (the worker reads it itself: fed from this
- * thread, busy with the clients, it starved). Otherwise, or when the data stopped the worker,
+ * The outlier bound, computed on another core while the caller cleans the clients: the worker
+ * opens the store again from its handle and reads the bronze copy itself (fed from this
+ * thread, busy with the clients, it starved). When the data or the store stopped the worker,
  * `result()` makes the pass on this thread, so an error reads as it always did.
  */
 export class OutlierBoundTask {
-  private readonly worker?: WorkerTask<{ bound?: OutlierBound }>;
+  private readonly worker: WorkerTask<{ bound?: OutlierBound }>;
   private readonly answer: Promise<OutlierBound | null>;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly entry: BronzeEntry,
   ) {
-    const path = store.localPath?.("bronze", entry.key);
-    if (path === undefined) {
-      this.answer = Promise.resolve(null);
-      return;
-    }
     const worker = new WorkerTask<{ bound?: OutlierBound }>("pipeline/silver/bound-worker.ts", "silver's worker");
     this.worker = worker;
     this.answer = worker.answer.then((answer) => answer.bound ?? null);
     // Awaited in result(); a failure before then (the clients failed first) is not unhandled.
     this.answer.catch(() => {});
-    worker.post({ path, rows: entry.rows });
+    worker.post({ store: store.handle, key: entry.key, rows: entry.rows });
   }
 
   async result(): Promise<OutlierBound> {
@@ -70,6 +65,6 @@ export class OutlierBoundTask {
   }
 
   stop(): void {
-    this.worker?.terminate();
+    this.worker.terminate();
   }
 }

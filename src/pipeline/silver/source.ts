@@ -1,17 +1,15 @@
 import { InputError } from "../../errors.ts";
 import { csvBatches, type CsvBatch } from "../../formats/csv-reader.ts";
-import { localFileChunks } from "../../storage/file-chunks.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
 import { DATASETS, type Dataset } from "../../contract/sources.ts";
 
 /**
- * A bronze copy read back as batches of data records, after the header check below. A copy
- * that is a local file is read through one reused buffer (the CSV reader copies what it keeps).
+ * A bronze copy read back as batches of data records, after the header check below. The CSV
+ * reader copies what it keeps, so the store may read through one reused buffer.
  */
 export async function* bronzeRecords(store: ObjectStore, entry: BronzeEntry): AsyncIterable<CsvBatch> {
-  const path = store.localPath?.("bronze", entry.key);
-  yield* datasetRecords(path === undefined ? await store.get("bronze", entry.key) : localFileChunks(path), entry.dataset);
+  yield* datasetRecords(await store.get("bronze", entry.key), entry.dataset);
 }
 
 /**
