@@ -225,10 +225,11 @@ export const refreshTimeJson: JsonSchema = (() => {
 export const healthSchema: JsonSchema = {
   type: "object",
   properties: {
-    status: { type: "string", enum: ["ok", "unavailable"] },
+    status: { type: "string", enum: ["ok", "empty", "unavailable"] },
     store: { type: "string", enum: SERVING_BACKENDS.map((b) => b.kind) },
-    tables: { type: "integer", description: "Gold tables with a recorded write." },
+    tables: { type: "integer", description: "Gold tables of this API's collection prefix with a recorded write." },
     last_write_end: { type: ["string", "null"], format: "date-time" },
+    hint: { type: "string", description: "With `empty`: what to run to fill the store." },
     error: { type: "string" },
   },
   required: ["status", "store"],

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { GOLD_TABLES, GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { GOLD, batches, loadedStore, serve, type Running } from "./fixture.ts";
 
 let store: ServingStore;
@@ -307,6 +309,60 @@ describe("paging defaults (SPEC: fact_achats and dim_clients page, every other t
         expect(limit.description).toBe("Rows per page, 1 to 10000 (default: the whole table).");
       }
       expect(limit.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 10000 });
+    }
+  });
+});
+
+describe("/health counts this store's prefix only", () => {
+  test("tables of another prefix in the same database are not this API's tables", async () => {
+    const { store: mine, dir, cleanup: remove } = await loadedStore("run-1");
+    const other = openSqliteStore(join(dir, "serving.sqlite"), { prefix: "other_" });
+    const mineApi = serve({ store: mine });
+    const otherApi = serve({ store: other });
+    try {
+      const before = await mineApi.get("/health");
+      await Bun.sleep(2);
+      await other.replaceTable("kpis", batches(GOLD.kpis), "run-other");
+      const otherMeta = await other.replaceTable("agg_mois", batches(GOLD.agg_mois), "run-other");
+      expect((await mine.refreshMetadata()).length).toBe(12);
+      expect((await mineApi.get("/health")).body).toEqual(before.body);
+      expect(before.body).toMatchObject({ status: "ok", tables: 10 });
+      expect((await otherApi.get("/health")).body).toEqual({
+        status: "ok",
+        store: "sqlite",
+        tables: 2,
+        last_write_end: otherMeta.write_end,
+      });
+    } finally {
+      await mineApi.stop();
+      await otherApi.stop();
+      await other.close();
+      await mine.close();
+      remove();
+    }
+  });
+
+  test("a store holding only another prefix's tables is empty, with what to run", async () => {
+    const { store: others, dir, cleanup: remove } = await loadedStore("run-1");
+    const mine = openSqliteStore(join(dir, "serving.sqlite"), { prefix: "mine_" });
+    const mineApi = serve({ store: mine });
+    try {
+      const { status, body } = await mineApi.get("/health");
+      expect(status).toBe(200);
+      expect(body).toEqual({
+        status: "empty",
+        store: "sqlite",
+        tables: 0,
+        last_write_end: null,
+        hint: "no gold table has been exported to this store yet: run `elt run --all` first",
+      });
+      await mine.replaceTable("kpis", batches(GOLD.kpis), "run-2");
+      expect((await mineApi.get("/health")).body).toMatchObject({ status: "ok", tables: 1 });
+    } finally {
+      await mineApi.stop();
+      await mine.close();
+      await others.close();
+      remove();
     }
   });
 });
