@@ -30,7 +30,7 @@ export interface MongoOptions extends MongoSettings {
 }
 
 const METADATA = "_refresh_metadata";
-/** What a find meets when the collection is renamed over mid-read: worth one more try. */
+/** What a find meets when the collection is renamed over mid-read: a swap, to read again like any other. */
 const SWAPPED_UNDER_US = new Set([26, 43, 175]);
 /** Reads that each met a swap before one is given up as a failure (a swap takes far longer than a read). */
 const READ_ATTEMPTS = 5;
@@ -138,7 +138,7 @@ export class MongoStore implements ServingStore {
     // The page and the count are two commands: a swap landing between them would pair the old
     // rows with the new count. Each answer is kept only if the collection's version was the
     // same before and after both.
-    const docs = await this.guard(async () => {
+    const answer = await this.guard(async () => {
       for (let attempt = 1; ; attempt++) {
         const version = await this.versionOf(name);
         if (version === undefined) throw notServedYet(name);
@@ -161,12 +161,12 @@ export class MongoStore implements ServingStore {
       }
     });
     // Rows carry exactly the gold columns in order, whatever else a document holds.
-    const rows = docs.page.map((doc) => {
+    const rows = answer.page.map((doc) => {
       const row: Row = {};
       for (const c of columns) row[c.name] = c.type === "date" ? isoDate(doc[c.name]) : (doc[c.name] ?? null);
       return row;
     });
-    return { rows, total: docs.total };
+    return { rows, total: answer.total };
   }
 
   async refreshMetadata(collection?: string): Promise<RefreshMetadata[]> {
