@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadConfig, parseDotenv, readEnv, redact, secretsOf } from "../src/config.ts";
+import { mongoBackend } from "../src/serving/mongo/backend.ts";
 import { maskUri } from "../src/serving/mongo/settings.ts";
 import { ConfigError } from "../src/errors.ts";
 
@@ -86,5 +87,65 @@ describe("secrets", () => {
     const config = loadConfig({ ...S3, MONGODB_URI: "mongodb://elt:p%40ss@db:27017", API_KEY: "k3y-123" });
     const secrets = secretsOf(config);
     expect(redact("key minio-secret, uri p%40ss and p@ss, api k3y-123", secrets)).toBe("key ****, uri **** and ****, api ****");
+  });
+});
+
+describe("MongoDB connection strings", () => {
+  test.each([
+    "mongodb://h1:27017,h2:27017/?replicaSet=rs0",
+    "mongodb://elt:pw@h1:27017,h2:27017,h3/analytics?replicaSet=rs0&authSource=admin&readPreference=secondaryPreferred",
+    "mongodb+srv://elt:p%40ss@cluster0.abcde.mongodb.net/?retryWrites=true&w=majority",
+    "mongodb://[::1]:27017",
+    "mongodb://db?directConnection=true",
+  ])("%s is taken as the driver takes it", (uri) => {
+    expect(loadConfig({ MONGODB_URI: uri }).mongo?.uri).toBe(uri);
+  });
+
+  test.each([
+    ["mongodb://", "Protocol and host list are required in the uri"],
+    ["mongodb+srv://h1,h2/", "mongodb+srv URI cannot have multiple service names"],
+    ["mongodb+srv://cluster0.example.net:27017/", "mongodb+srv URI cannot have port number"],
+    ["mongodb://elt:p/ss@db/", "Password contains unescaped characters"],
+    ["mongodb://us/er:pw@db/", "the user name has unescaped characters (percent-encode them)"],
+  ])("%s is refused with the driver's reason", (uri, reason) => {
+    const err = configError({ MONGODB_URI: uri });
+    expect(err.message).toStartWith("MONGODB_URI: expected a MongoDB connection string, mongodb://");
+    expect(err.message).toEndWith(`: ${reason}`);
+  });
+
+  test("a refused URI's message never repeats its password, whatever layer refused it", () => {
+    for (const uri of ["mongodb://hunter2/x:pw@db/", "mongodb://elt:hunter2%zz@db/", "mongodb://elt:hunter2/@db/", "hunter2@db"]) {
+      const err = configError({ MONGODB_URI: uri });
+      expect(err.message).toStartWith("MONGODB_URI: expected a MongoDB connection string");
+      expect(err.message).not.toContain("hunter2");
+    }
+  });
+
+  test("passwords are masked and scrubbed with several hosts, +srv and password options", () => {
+    const uris: [string, string, string[]][] = [
+      ["mongodb://elt:s3cret@h1:27017,h2:27017/db?replicaSet=rs0", "mongodb://elt:****@h1:27017,h2:27017/db?replicaSet=rs0", ["s3cret"]],
+      ["mongodb+srv://elt:p%40ss@cluster0.abcde.mongodb.net/?w=majority", "mongodb+srv://elt:****@cluster0.abcde.mongodb.net/?w=majority", ["p%40ss", "p@ss"]],
+      ["mongodb://h1:27017,h2:27017/?replicaSet=rs0", "mongodb://h1:27017,h2:27017/?replicaSet=rs0", []],
+      [
+        "mongodb://db/?tls=true&tlsCertificateKeyFilePassword=k3y&proxyHost=p&proxyPassword=pr0xy",
+        "mongodb://db/?tls=true&tlsCertificateKeyFilePassword=****&proxyHost=p&proxyPassword=****",
+        ["k3y", "pr0xy"],
+      ],
+    ];
+    for (const [uri, masked, passwords] of uris) {
+      expect(maskUri(uri)).toBe(masked);
+      const secrets = secretsOf(loadConfig({ MONGODB_URI: uri }));
+      expect(new Set(secrets)).toEqual(new Set(passwords));
+      expect(redact(uri, secrets)).not.toMatch(/s3cret|p%40ss|k3y|pr0xy/);
+    }
+  });
+
+  test("doctor says credentials were accepted only when the URI has some", () => {
+    const verdict = (uri: string) => mongoBackend.target({ uri, database: "analytics", prefix: "gold_" }, "/tmp").reachable;
+    expect(verdict("mongodb://elt:pw@db:27017")).toBe("reachable, credentials accepted");
+    expect(verdict("mongodb+srv://elt:pw@cluster0.example.net/")).toBe("reachable, credentials accepted");
+    expect(verdict("mongodb://db/?authMechanism=MONGODB-X509&tls=true")).toBe("reachable, credentials accepted");
+    expect(verdict("mongodb://h1:27017,h2:27017/?replicaSet=rs0")).toBe("reachable, no credentials in MONGODB_URI (not authenticated)");
+    expect(verdict("mongodb://db:27017/?appName=a@b")).toBe("reachable, no credentials in MONGODB_URI (not authenticated)");
   });
 });

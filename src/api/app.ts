@@ -49,6 +49,7 @@ class HttpError extends Error {
 }
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const EMPTY_HINT = "no gold table has been exported to this store yet: run `elt run --all` first";
 const PUBLIC_PATHS = new Set(["/health", "/docs", "/docs/json"]);
 
 const json = (schema: object, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -67,6 +68,7 @@ export function createApp(options: AppOptions) {
 
   const metadataOf = async (table: GoldTableName): Promise<RefreshMetadata | undefined> =>
     (await store.refreshMetadata(collectionName(table, store.prefix)))[0];
+  const servedCollections = new Set(GOLD_TABLE_NAMES.map((t) => collectionName(t, store.prefix)));
 
   const app = new Elysia({ serve: { routes: consoleRoutes } })
     .onRequest(({ request }) => {
@@ -180,9 +182,11 @@ export function createApp(options: AppOptions) {
       async ({ set }) => {
         try {
           await store.ping();
-          const metas = await store.refreshMetadata();
+          // The metadata is shared with every other prefix written to the same database.
+          const metas = (await store.refreshMetadata()).filter((m) => servedCollections.has(m.collection));
           const last = metas.reduce<string | null>((max, m) => (max === null || m.write_end > max ? m.write_end : max), null);
-          return { status: "ok", store: store.kind, tables: metas.length, last_write_end: last };
+          const state = { store: store.kind, tables: metas.length, last_write_end: last };
+          return metas.length > 0 ? { status: "ok", ...state } : { status: "empty", ...state, hint: EMPTY_HINT };
         } catch (err) {
           set.status = 503;
           return { status: "unavailable", store: store.kind, error: redact(errorLine(err), secrets) };
@@ -191,9 +195,14 @@ export function createApp(options: AppOptions) {
       {
         detail: {
           summary: "State of the serving store",
-          description: "200 when the store answers, 503 with the reason when it does not. Never needs the API key.",
+          description:
+            "200 when the store answers: status `ok` once gold tables of this API's prefix were exported, `empty` " +
+            "with a hint before that. 503 with the reason when the store does not answer. Never needs the API key.",
           security: [],
-          responses: { 200: json(healthSchema, "The store answers."), 503: json(healthSchema, "The store does not answer.") },
+          responses: {
+            200: json(healthSchema, "The store answers (`ok`, or `empty` before any export)."),
+            503: json(healthSchema, "The store does not answer."),
+          },
         },
       },
     )

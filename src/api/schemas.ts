@@ -14,8 +14,15 @@ import { refreshMetadataSchema, type ReadOptions } from "../serving/serving-stor
 export const LIMIT_DEFAULT = 1000;
 export const LIMIT_MAX = 10000;
 
+/**
+ * SPEC: the tables that grow with the purchases come a page at a time (LIMIT_DEFAULT rows
+ * unless `limit` says otherwise); every other one, a row per day, product or country, comes
+ * whole unless `limit` is given.
+ */
+export const PAGED_TABLES: ReadonlySet<GoldTableName> = new Set(["fact_achats", "dim_clients"]);
+
 /** A page of a table, filtered and sorted: what a table endpoint hands to the serving store. */
-export type TableQuery = ReadOptions & { limit: number; skip: number };
+export type TableQuery = ReadOptions & { skip: number };
 
 /** A table named as itself (`kpis`) or as its served collection (`gold_kpis`); anything else is not served. */
 export function tableOfCollection(name: string, prefix: string): GoldTableName | undefined {
@@ -49,14 +56,18 @@ const text = (name: string, reference: readonly string[]) =>
     .max(200, `${name} must be at most 200 characters`)
     .overwrite(referenceSpelling(reference));
 
-const pageShape = {
-  limit: integer("limit", 1, LIMIT_MAX)
-    .default(LIMIT_DEFAULT)
-    .meta({ description: `Rows per page, 1 to ${LIMIT_MAX} (default ${LIMIT_DEFAULT}).` }),
+const pageShape = (table: GoldTableName) => ({
+  limit: PAGED_TABLES.has(table)
+    ? integer("limit", 1, LIMIT_MAX)
+        .default(LIMIT_DEFAULT)
+        .meta({ description: `Rows per page, 1 to ${LIMIT_MAX} (default ${LIMIT_DEFAULT}).` })
+    : integer("limit", 1, LIMIT_MAX)
+        .optional()
+        .meta({ description: `Rows per page, 1 to ${LIMIT_MAX} (default: the whole table).` }),
   skip: integer("skip", 0, Number.MAX_SAFE_INTEGER)
     .default(0)
     .meta({ description: "Rows to skip before the page starts (default 0)." }),
-};
+});
 
 const sortParam = (table: GoldTableName) => {
   const columns = GOLD_TABLES[table].columns.map((c) => c.name);
@@ -82,7 +93,7 @@ type Where = NonNullable<ReadOptions["where"]>;
 
 /** A query as parsed, before it becomes ReadOptions; tables other than fact_achats have no filters. */
 interface ParsedQuery {
-  limit: number;
+  limit?: number;
   skip: number;
   sort?: string;
   date_from?: string;
@@ -99,7 +110,8 @@ function toTableQuery(q: ParsedQuery): TableQuery {
   if (q.pays) where.push({ column: "pays", op: "eq", value: q.pays });
   if (q.produit) where.push({ column: "produit", op: "eq", value: q.produit });
   if (q.id_client) where.push({ column: "id_client", op: "eq", value: q.id_client });
-  const out: TableQuery = { limit: q.limit, skip: q.skip };
+  const out: TableQuery = { skip: q.skip };
+  if (q.limit !== undefined) out.limit = q.limit;
   if (where.length > 0) out.where = where;
   if (q.sort) {
     const desc = q.sort.startsWith("-");
@@ -125,7 +137,7 @@ export interface TableQuerySchema {
 
 /** The query schema of a table endpoint and its OpenAPI parameters. */
 export function tableQuerySchema(table: GoldTableName): TableQuerySchema {
-  const base = { ...pageShape, sort: sortParam(table) };
+  const base = { ...pageShape(table), sort: sortParam(table) };
   const shape: Record<string, z.ZodType> = table === "fact_achats" ? { ...base, ...factFilterShape } : base;
   const names = Object.keys(shape);
   const unknown = (issue: { code?: string; keys?: string[] }) =>
@@ -213,10 +225,11 @@ export const refreshTimeJson: JsonSchema = (() => {
 export const healthSchema: JsonSchema = {
   type: "object",
   properties: {
-    status: { type: "string", enum: ["ok", "unavailable"] },
+    status: { type: "string", enum: ["ok", "empty", "unavailable"] },
     store: { type: "string", enum: SERVING_BACKENDS.map((b) => b.kind) },
-    tables: { type: "integer", description: "Gold tables with a recorded write." },
+    tables: { type: "integer", description: "Gold tables of this API's collection prefix with a recorded write." },
     last_write_end: { type: ["string", "null"], format: "date-time" },
+    hint: { type: "string", description: "With `empty`: what to run to fill the store." },
     error: { type: "string" },
   },
   required: ["status", "store"],

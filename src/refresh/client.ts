@@ -24,7 +24,8 @@ export class ApiClient {
     }
     const health = healthSchema.safeParse(await response.json().catch(() => null));
     if (!health.success) throw new EltError(`${this.baseUrl}/health did not answer like the elt API (HTTP ${response.status})`);
-    if (health.data.status !== "ok") {
+    // An empty store answers too: the probe then names the table it cannot find.
+    if (health.data.status !== "ok" && health.data.status !== "empty") {
       throw new EltError(`the API at ${this.baseUrl} cannot read its serving store: ${health.data.error ?? health.data.status}`);
     }
   }

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { GOLD_TABLES, GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
+import type { Row } from "../../src/contract/columns.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
+import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { GOLD, batches, loadedStore, serve, type Running } from "./fixture.ts";
 
 let store: ServingStore;
@@ -243,5 +246,125 @@ describe("ETag", () => {
     expect(rewritten.status).toBe(200);
     expect(rewritten.headers.get("etag")).not.toBe(etag);
     expect(((await rewritten.json()) as { data: unknown }).data).toEqual(GOLD.agg_jour.slice(0, 2));
+  });
+});
+
+describe("paging defaults (SPEC: fact_achats and dim_clients page, every other table comes whole)", () => {
+  /** `n` consecutive days from 2020-01-01, one purchase of `day number` euros each. */
+  const days = (n: number): Row[] =>
+    Array.from({ length: n }, (_, i) => ({
+      date: new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10),
+      ca_total: i + 1,
+      panier_moyen: i + 1,
+      nb_achats: 1,
+      nb_clients: 1,
+    }));
+  const DAYS = 1500;
+
+  test("/agg_jour answers every day of a lake with more than 1000 days, unless limit is given", async () => {
+    const { store: big, cleanup: remove } = await loadedStore("run-big");
+    const bigApi = serve({ store: big });
+    try {
+      const daily = days(DAYS);
+      await big.replaceTable("agg_jour", batches(daily, 400), "run-big");
+      const whole = await bigApi.get("/agg_jour");
+      expect(whole.status).toBe(200);
+      expect(whole.body).toEqual({ data: daily, count: DAYS });
+      expect((await bigApi.get("/agg_jour?limit=3&skip=1200")).body).toEqual({ data: daily.slice(1200, 1203), count: DAYS });
+      expect((await bigApi.get("/agg_jour?skip=1499")).body).toEqual({ data: daily.slice(1499), count: DAYS });
+      expect((await bigApi.get("/agg_jour?limit=10001")).status).toBe(400);
+    } finally {
+      await bigApi.stop();
+      await big.close();
+      remove();
+    }
+  });
+
+  test("/fact_achats and /dim_clients still come 1000 rows at a time by default", async () => {
+    const { store: big, cleanup: remove } = await loadedStore("run-big");
+    const bigApi = serve({ store: big });
+    try {
+      const clients = Array.from({ length: 1200 }, (_, i) => ({ ...GOLD.dim_clients[0]!, id_client: i + 1 }));
+      const purchases = Array.from({ length: 1200 }, (_, i) => ({ ...GOLD.fact_achats[0]!, id_achat: i + 1 }));
+      await big.replaceTable("dim_clients", batches(clients, 500), "run-big");
+      await big.replaceTable("fact_achats", batches(purchases, 500), "run-big");
+      for (const [table, rows] of [["dim_clients", clients], ["fact_achats", purchases]] as const) {
+        expect((await bigApi.get(`/${table}`)).body).toEqual({ data: rows.slice(0, 1000), count: 1200 });
+        expect((await bigApi.get(`/${table}?limit=1200`)).body).toEqual({ data: rows, count: 1200 });
+      }
+    } finally {
+      await bigApi.stop();
+      await big.close();
+      remove();
+    }
+  });
+
+  test("the OpenAPI document says which tables page and which come whole", async () => {
+    const doc = (await api.get("/docs/json")).body;
+    for (const table of GOLD_TABLE_NAMES) {
+      const limit = doc.paths[`/${table}`].get.parameters.find((p: { name: string }) => p.name === "limit");
+      if (table === "fact_achats" || table === "dim_clients") {
+        expect(limit.schema.default).toBe(1000);
+        expect(limit.description).toBe("Rows per page, 1 to 10000 (default 1000).");
+      } else {
+        expect(limit.schema.default).toBeUndefined();
+        expect(limit.description).toBe("Rows per page, 1 to 10000 (default: the whole table).");
+      }
+      expect(limit.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 10000 });
+    }
+  });
+});
+
+describe("/health counts this store's prefix only", () => {
+  test("tables of another prefix in the same database are not this API's tables", async () => {
+    const { store: mine, dir, cleanup: remove } = await loadedStore("run-1");
+    const other = openSqliteStore(join(dir, "serving.sqlite"), { prefix: "other_" });
+    const mineApi = serve({ store: mine });
+    const otherApi = serve({ store: other });
+    try {
+      const before = await mineApi.get("/health");
+      await Bun.sleep(2);
+      await other.replaceTable("kpis", batches(GOLD.kpis), "run-other");
+      const otherMeta = await other.replaceTable("agg_mois", batches(GOLD.agg_mois), "run-other");
+      expect((await mine.refreshMetadata()).length).toBe(12);
+      expect((await mineApi.get("/health")).body).toEqual(before.body);
+      expect(before.body).toMatchObject({ status: "ok", tables: 10 });
+      expect((await otherApi.get("/health")).body).toEqual({
+        status: "ok",
+        store: "sqlite",
+        tables: 2,
+        last_write_end: otherMeta.write_end,
+      });
+    } finally {
+      await mineApi.stop();
+      await otherApi.stop();
+      await other.close();
+      await mine.close();
+      remove();
+    }
+  });
+
+  test("a store holding only another prefix's tables is empty, with what to run", async () => {
+    const { store: others, dir, cleanup: remove } = await loadedStore("run-1");
+    const mine = openSqliteStore(join(dir, "serving.sqlite"), { prefix: "mine_" });
+    const mineApi = serve({ store: mine });
+    try {
+      const { status, body } = await mineApi.get("/health");
+      expect(status).toBe(200);
+      expect(body).toEqual({
+        status: "empty",
+        store: "sqlite",
+        tables: 0,
+        last_write_end: null,
+        hint: "no gold table has been exported to this store yet: run `elt run --all` first",
+      });
+      await mine.replaceTable("kpis", batches(GOLD.kpis), "run-2");
+      expect((await mineApi.get("/health")).body).toMatchObject({ status: "ok", tables: 1 });
+    } finally {
+      await mineApi.stop();
+      await mine.close();
+      await others.close();
+      remove();
+    }
   });
 });

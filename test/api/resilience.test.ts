@@ -91,7 +91,13 @@ describe("a failing serving store", () => {
       const refresh = await api.get("/refresh_time/kpis");
       expect(refresh.status).toBe(404);
       expect(refresh.body).toEqual({ error: "gold_kpis has not been written yet: run `elt run` first" });
-      expect((await api.get("/health")).body).toEqual({ status: "ok", store: "sqlite", tables: 0, last_write_end: null });
+      expect((await api.get("/health")).body).toEqual({
+        status: "empty",
+        store: "sqlite",
+        tables: 0,
+        last_write_end: null,
+        hint: "no gold table has been exported to this store yet: run `elt run --all` first",
+      });
     } finally {
       await api.stop();
       await empty.close();

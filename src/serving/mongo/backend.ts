@@ -1,5 +1,5 @@
 import type { ServingBackend } from "../backend.ts";
-import { MONGO_VARIABLES, maskUri, uriSecrets, type MongoSettings } from "./settings.ts";
+import { MONGO_VARIABLES, hasCredentials, maskUri, uriSecrets, type MongoSettings } from "./settings.ts";
 
 /** MongoDB, selected by `MONGODB_URI`. */
 export const mongoBackend: ServingBackend<"mongo", typeof MONGO_VARIABLES, MongoSettings> = {
@@ -9,7 +9,8 @@ export const mongoBackend: ServingBackend<"mongo", typeof MONGO_VARIABLES, Mongo
     env.MONGODB_URI ? { uri: env.MONGODB_URI, database: env.MONGODB_DATABASE, prefix: env.MONGODB_COLLECTION_PREFIX } : undefined,
   target: (settings) => ({
     location: maskUri(settings.uri),
-    reachable: "reachable, credentials accepted",
+    // Without credentials nothing was authenticated: the server answered, reading may still be refused.
+    reachable: hasCredentials(settings.uri) ? "reachable, credentials accepted" : "reachable, no credentials in MONGODB_URI (not authenticated)",
     open: async () => (await import("./mongo.ts")).openMongoStore(settings),
   }),
   settingLines: (settings, fallback) => [

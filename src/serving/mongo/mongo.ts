@@ -11,9 +11,9 @@ import {
 } from "mongodb";
 import { ConfigError, StoreError } from "../../errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
-import type { ColumnDef, Row } from "../../contract/columns.ts";
+import type { Cell, ColumnDef, Row } from "../../contract/columns.ts";
 import { collectionName, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";
-import { INDEXED_COLUMNS, checkRead, columnsOf, notServedYet } from "../table-access.ts";
+import { INDEXED_COLUMNS, checkRead, columnsOf, notServedYet, type CheckedRead } from "../table-access.ts";
 import { maskUri, type MongoSettings } from "./settings.ts";
 
 /**
@@ -30,8 +30,10 @@ export interface MongoOptions extends MongoSettings {
 }
 
 const METADATA = "_refresh_metadata";
-/** What a find meets when the collection is renamed over mid-read: worth one more try. */
+/** What a find meets when the collection is renamed over mid-read: a swap, to read again like any other. */
 const SWAPPED_UNDER_US = new Set([26, 43, 175]);
+/** Reads that each met a swap before one is given up as a failure (a swap takes far longer than a read). */
+const READ_ATTEMPTS = 5;
 /** Unauthorized, AuthenticationFailed, and Atlas's "bad auth". */
 const AUTH_CODES = new Set([13, 18, 8000]);
 
@@ -53,7 +55,8 @@ export async function openMongoStore(options: MongoOptions): Promise<ServingStor
   }
 }
 
-class MongoStore implements ServingStore {
+/** Exported for tests that put a double around the driver; everything else opens it with openMongoStore. */
+export class MongoStore implements ServingStore {
   readonly kind = "mongo";
   readonly location: string;
   readonly prefix: string;
@@ -127,47 +130,43 @@ class MongoStore implements ServingStore {
     const query = checkRead(table, options);
     const name = collectionName(table, this.prefix);
     const collection = this.db.collection(name);
-    const filter: Document = {};
-    for (const w of query.where) filter[w.column] = { ...filter[w.column], [`$${w.op}`]: w.value };
+    const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
+    const filter = filterOf(query.where, columns);
     const sort: Document = query.sort
       ? { [query.sort.column]: query.sort.direction === "desc" ? -1 : 1, _row: 1 }
       : { _row: 1 };
-    const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
-    const attempt = async () => {
-      // Mongo reads a limit of 0 as "no limit".
-      const docs =
-        query.limit === 0
-          ? []
-          : await collection
-              .find(filter, {
-                projection: { _id: 0, _row: 0 },
-                sort,
-                skip: query.skip,
-                limit: query.limit,
-                allowDiskUse: true,
-              })
-              .toArray();
-      const total = query.where.length ? await collection.countDocuments(filter) : await collection.estimatedDocumentCount();
-      return { docs, total };
-    };
-    const { docs, total } = await this.guard(async () => {
-      try {
-        return await attempt();
-      } catch (err) {
-        if (err instanceof MongoServerError && SWAPPED_UNDER_US.has(Number(err.code))) return attempt();
-        throw err;
+    // The page and the count are two commands: a swap landing between them would pair the old
+    // rows with the new count. Each answer is kept only if the collection's version was the
+    // same before and after both.
+    const answer = await this.guard(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const version = await this.versionOf(name);
+        if (version === undefined) throw notServedYet(name);
+        try {
+          // Mongo reads a limit of 0 as "no limit".
+          const page =
+            query.limit === 0
+              ? []
+              : await collection
+                  .find(filter, { projection: { _id: 0, _row: 0 }, sort, skip: query.skip, limit: query.limit, allowDiskUse: true })
+                  .toArray();
+          const total = query.where.length ? await collection.countDocuments(filter) : await collection.estimatedDocumentCount();
+          if ((await this.versionOf(name)) === version) return { page, total };
+        } catch (err) {
+          if (!(err instanceof MongoServerError && SWAPPED_UNDER_US.has(Number(err.code)))) throw err;
+        }
+        if (attempt === READ_ATTEMPTS) {
+          throw new StoreError("failed", `MongoDB at ${this.location}: ${name} was replaced during ${READ_ATTEMPTS} reads in a row; try again`);
+        }
       }
     });
-    if (docs.length === 0 && total === 0 && !(await this.exists(name))) {
-      throw notServedYet(name);
-    }
     // Rows carry exactly the gold columns in order, whatever else a document holds.
-    const rows = docs.map((doc) => {
+    const rows = answer.page.map((doc) => {
       const row: Row = {};
-      for (const c of columns) row[c.name] = doc[c.name] ?? null;
+      for (const c of columns) row[c.name] = c.type === "date" ? isoDate(doc[c.name]) : (doc[c.name] ?? null);
       return row;
     });
-    return { rows, total };
+    return { rows, total: answer.total };
   }
 
   async refreshMetadata(collection?: string): Promise<RefreshMetadata[]> {
@@ -196,8 +195,17 @@ class MongoStore implements ServingStore {
     await this.client.close();
   }
 
-  private async exists(name: string): Promise<boolean> {
-    return this.guard(() => this.db.listCollections({ name }, { nameOnly: true }).hasNext());
+  /**
+   * The served collection's version: its UUID, which a rename carries over from the staging
+   * collection, so one UUID before and after a read means every part of it met one collection.
+   * Undefined when there is no such collection. The name is checked here too, since some
+   * servers ignore listCollections' filter. A server that lists no UUID gives one constant
+   * version, and its reads cannot tell a swap from none.
+   */
+  private async versionOf(name: string): Promise<string | undefined> {
+    const listed = await this.db.listCollections({ name }, { nameOnly: false }).toArray();
+    const entry = listed.find((c) => c.name === name);
+    return entry === undefined ? undefined : JSON.stringify(entry.info?.uuid ?? null);
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -219,6 +227,39 @@ class MongoStore implements ServingStore {
     }
     return new StoreError("failed", `MongoDB at ${this.location}: ${err.message}`, { cause: err });
   }
+}
+
+/**
+ * A read's filter. Dates are BSON dates in a store exported by this version and strings in one
+ * exported before, and Mongo compares a date only with dates: a condition on a date column
+ * matches either form.
+ */
+function filterOf(where: CheckedRead["where"], columns: readonly ColumnDef[]): Document {
+  const conditions = new Map<string, Document>();
+  for (const w of where) conditions.set(w.column, { ...conditions.get(w.column), [`$${w.op}`]: w.value });
+  const filter: Document = {};
+  const either: Document[] = [];
+  for (const [column, condition] of conditions) {
+    if (columns.find((c) => c.name === column)?.type !== "date") {
+      filter[column] = condition;
+      continue;
+    }
+    const asDates = Object.entries(condition).map(([op, v]) => [op, ISO_DAY.test(String(v)) ? new Date(`${v}T00:00:00Z`) : v]);
+    either.push({ $or: [{ [column]: condition }, { [column]: Object.fromEntries(asDates) }] });
+  }
+  if (either.length > 0) filter.$and = either;
+  return filter;
+}
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A date cell as the API answers it, `YYYY-MM-DD`: a BSON date (the calendar day at 00:00 UTC)
+ * or the string a store written before dates were stored as BSON holds.
+ */
+function isoDate(value: unknown): Cell {
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return value === undefined || value === null ? null : String(value);
 }
 
 /** Wrong credentials or missing privileges, wherever the driver wrapped the server's answer. */

@@ -1,0 +1,109 @@
+import { describe, expect, test } from "bun:test";
+import type { Document } from "mongodb";
+import { StoreError } from "../../src/errors.ts";
+import { MongoStore } from "../../src/serving/mongo/mongo.ts";
+import { FACT, idsOf } from "./fixtures.ts";
+import { FakeMongo } from "./fake-mongo.ts";
+
+/**
+ * The MongoDB store's read path against a double of the driver (./fake-mongo.ts), for what a
+ * real server does not let a test arrange. The same behaviours on a real server are in the
+ * serving contract suite and read-consistency.test.ts when ELT_TEST_MONGODB_URI is set.
+ */
+
+const storeOn = (fake: FakeMongo) => new MongoStore(fake.client(), { uri: "mongodb://elt:pw@db:27017", database: "analytics", prefix: "gold_" });
+
+/** `n` agg_mois rows all marked with `version` in nb_achats, so an answer tells its version by its rows. */
+const months = (n: number, version: number): Document[] =>
+  Array.from({ length: n }, (_, i) => ({ mois: `2024-${String(i + 1).padStart(2, "0")}`, ca_total: i, panier_moyen: i, nb_achats: version, nb_clients: 1 }));
+
+describe("mongo read: a page and its count come from one version of the table", () => {
+  test("a swap landing between the page and the count is read again, from the new version", async () => {
+    const fake = new FakeMongo();
+    fake.swap("gold_agg_mois", months(3, 1));
+    let swapped = false;
+    fake.afterCommand = (command) => {
+      if (command === "find" && !swapped) {
+        swapped = true;
+        fake.swap("gold_agg_mois", months(7, 2));
+      }
+    };
+    const { rows, total } = await storeOn(fake).read("agg_mois", { limit: 2 });
+    expect(swapped).toBe(true);
+    expect(rows.map((r) => r.nb_achats)).toEqual([2, 2]);
+    expect(total).toBe(7);
+  });
+
+  test("the same with a filter, whose count is counted", async () => {
+    const fake = new FakeMongo();
+    fake.swap("gold_fact_achats", FACT);
+    let swapped = false;
+    fake.afterCommand = (command) => {
+      if (command === "find" && !swapped) {
+        swapped = true;
+        fake.swap("gold_fact_achats", FACT.slice(0, 2));
+      }
+    };
+    const { rows, total } = await storeOn(fake).read("fact_achats", { where: [{ column: "montant", op: "lte", value: 100 }] });
+    expect(idsOf(rows)).toEqual([2]);
+    expect(total).toBe(1);
+  });
+
+  test("a reader meeting a swap at every attempt gives up with a StoreError, not a mixed answer", async () => {
+    const fake = new FakeMongo();
+    fake.swap("gold_agg_mois", months(3, 0));
+    let swaps = 0;
+    fake.afterCommand = (command) => {
+      if (command === "count") fake.swap("gold_agg_mois", months(3 + ++swaps, swaps));
+    };
+    const err = await storeOn(fake).read("agg_mois").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).kind).toBe("failed");
+    expect((err as StoreError).message).toBe(
+      "MongoDB at mongodb://elt:****@db:27017: gold_agg_mois was replaced during 5 reads in a row; try again",
+    );
+    expect(swaps).toBe(5);
+  });
+
+  test("a table never written is not_found, even from a server that ignores listCollections' filter", async () => {
+    const fake = new FakeMongo();
+    fake.ignoreListFilter = true;
+    fake.swap("gold_kpis", [{ ca_total: 1 }]);
+    const err = await storeOn(fake).read("agg_mois").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).kind).toBe("not_found");
+    expect((await storeOn(fake).read("kpis")).total).toBe(1);
+  });
+});
+
+describe("mongo read: dates", () => {
+  /** FACT as a store keeps it: dates as BSON dates (this version's exports) or strings (earlier ones). */
+  const stored = (asDates: boolean): Document[] =>
+    FACT.map((r) => ({
+      ...r,
+      date_achat: asDates ? new Date(`${r.date_achat}T00:00:00Z`) : r.date_achat,
+      date_inscription: asDates && r.date_inscription ? new Date(`${r.date_inscription}T00:00:00Z`) : r.date_inscription,
+    }));
+
+  test.each([
+    ["BSON dates", true],
+    ["strings", false],
+  ])("dates stored as %s are answered YYYY-MM-DD, and date filters match them", async (_, asDates) => {
+    const fake = new FakeMongo();
+    fake.swap("gold_fact_achats", stored(asDates));
+    const store = storeOn(fake);
+    expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: 5 });
+    const range = await store.read("fact_achats", {
+      where: [
+        { column: "date_achat", op: "gte", value: "2024-01-02" },
+        { column: "date_achat", op: "lte", value: "2024-01-03" },
+        { column: "pays", op: "eq", value: "France" },
+      ],
+    });
+    expect(range).toEqual({ rows: [FACT[3]!], total: 1 });
+    const day = await store.read("fact_achats", { where: [{ column: "date_inscription", op: "eq", value: "2023-05-01" }] });
+    expect(idsOf(day.rows)).toEqual([1, 5]);
+    const latest = await store.read("fact_achats", { sort: { column: "date_achat", direction: "desc" }, limit: 1 });
+    expect(latest.rows[0]!.date_achat).toBe("2024-02-10");
+  });
+});
