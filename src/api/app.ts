@@ -1,6 +1,7 @@
 import { cors } from "@elysiajs/cors";
 import { openapi } from "@elysiajs/openapi";
 import { consoleRoutes } from "./console.ts";
+import { runRoutes, type RunHistory } from "./runs.ts";
 import { DOCS_ASSETS_PATH, docsAssets, swaggerPageOptions } from "./docs-assets.ts";
 import { Elysia } from "elysia";
 import pkg from "../../package.json" with { type: "json" };
@@ -36,6 +37,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** Values never to let out in an error body or a log line (see secretsOf). */
   secrets?: readonly string[];
+  /** The run history, served at /runs and /checks when given. */
+  runs?: RunHistory;
 }
 
 /** A refusal with its status and the one line the client reads. */
@@ -149,6 +152,7 @@ export function createApp(options: AppOptions) {
       }),
     )
     .use(docsAssets)
+    .use(options.runs ? runRoutes(options.runs) : new Elysia())
     .onBeforeHandle(({ request, path, set }) => {
       if (request.method === "OPTIONS" || PUBLIC_PATHS.has(path) || path.startsWith(`${DOCS_ASSETS_PATH}/`) || keyMatches(request.headers)) return;
       set.headers["www-authenticate"] = 'Bearer realm="elt"';

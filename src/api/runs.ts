@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
-import type { CheckResult } from "../quality/checks.ts";
+import { checksOf } from "../quality/gate.ts";
 import type { LogLine, RunRecord, RunState } from "../runner/record.ts";
 
 /**
@@ -16,9 +16,6 @@ export interface RunHistory {
   logs(id: string): Promise<LogLine[]>;
 }
 
-/** A run record as the API answers it: the record, with its checks where the run recorded any. */
-type Recorded = RunRecord & { checks?: CheckResult[] };
-
 export interface CheckHistory {
   check: string;
   subject: string;
@@ -28,10 +25,10 @@ export interface CheckHistory {
 }
 
 /** Each check (per subject) across runs, oldest run first, from the records' check results. */
-export function checkHistory(records: readonly Recorded[]): CheckHistory[] {
+export function checkHistory(records: readonly RunRecord[]): CheckHistory[] {
   const byKey = new Map<string, CheckHistory>();
   for (const record of [...records].sort((a, b) => a.started_at.localeCompare(b.started_at))) {
-    for (const c of record.checks ?? []) {
+    for (const c of checksOf(record)) {
       const key = `${c.check}|${c.subject}`;
       let history = byKey.get(key);
       if (!history) byKey.set(key, (history = { check: c.check, subject: c.subject, unit: c.unit, runs: [] }));
@@ -111,7 +108,7 @@ export function runRoutes(history: RunHistory) {
         const q = parsed(checksQuery, query, set);
         if ("error" in q) return q;
         const { runs } = await history.list({ limit: q.limit, skip: 0 });
-        const data = checkHistory(runs as Recorded[]);
+        const data = checkHistory(runs);
         return { data, count: data.length };
       },
       { detail: { summary: "Quality checks across runs", description: "Each check's value, bounds and outcome over the last `limit` runs (default 30), oldest first.", tags: ["runs"] } },

@@ -38,14 +38,17 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
   const config = loadConfig();
   const secrets = secretsOf(config);
   const store = await openServingStore(config);
+  const { openObjectStore } = await import("../storage/open.ts");
+  const { runHistory } = await import("../flows/run-history.ts");
+  const objects = await openObjectStore(config);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const server = listen(
-      createApp({ store, apiKey: config.apiKey, secrets, log: (line) => out(`${new Date().toISOString()} ${line}`) }),
+      createApp({ store, apiKey: config.apiKey, secrets, runs: runHistory(objects), log: (line) => out(`${new Date().toISOString()} ${line}`) }),
       opts.host,
       opts.port,
     );
-    out(`elt API on ${server.url} (docs: ${server.url}/docs), serving ${store.kind} ${store.location}`);
+    out(`elt API on ${server.url} (docs: ${server.url}/docs, console: ${server.url}/ui), serving ${store.kind} ${store.location}`);
     if (config.apiKey) out("an API key is required (x-api-key or Authorization: Bearer) on every endpoint but /health and /docs");
     out("press Ctrl-C to stop");
     // Not fatal: the API answers 503 until the store is back, and recovers on its own.
@@ -61,5 +64,6 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
     return 0;
   } finally {
     await store.close();
+    await objects.close?.();
   }
 }

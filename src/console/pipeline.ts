@@ -39,9 +39,11 @@ export interface Run {
   duration_ms?: number;
   tasks: Task[];
   error?: string;
-  checks?: Check[];
   parameters?: Record<string, unknown>;
 }
+
+/** A run's checks: each task records its own in its metrics. */
+const checksOf = (run: Run): Check[] => run.tasks.flatMap((t) => (Array.isArray(t.metrics?.checks) ? (t.metrics.checks as Check[]) : []));
 
 const num = (v: unknown) => (typeof v === "number" ? v : undefined);
 const sum = (xs: (number | undefined)[]) => (xs.some((x) => x !== undefined) ? xs.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined);
@@ -101,7 +103,7 @@ export async function runsCard(): Promise<HTMLElement> {
             cell(rows.read),
             cell(rows.kept),
             cell(rows.published),
-            h("td", {}, checksSummary(r.checks)),
+            h("td", {}, checksSummary(checksOf(r))),
           );
         }),
       ),
@@ -262,7 +264,7 @@ function rejectsTable(run: Run): HTMLElement | null {
 export async function runPage(id: string): Promise<HTMLElement[]> {
   const run = await getJson<Run>(`/runs/${encodeURIComponent(id)}`);
   const logs = await getJson<{ data: { ts: string; level: string; task?: string; msg: string }[] }>(`/runs/${encodeURIComponent(id)}/logs`).catch(() => ({ data: [] }));
-  const checks = run.checks ?? [];
+  const checks = checksOf(run);
   return [
     h("p", {}, h("a", { href: "#/pipeline" }, "← all runs")),
     h(

@@ -13,7 +13,7 @@ const check = (value: number, outcome: CheckResult["outcome"]): CheckResult => (
   fails: "above",
   outcome,
 });
-const run = (id: string, started_at: string, state: RunRecord["state"], checks?: CheckResult[]): RunRecord & { checks?: CheckResult[] } => ({
+const run = (id: string, started_at: string, state: RunRecord["state"], checks?: CheckResult[]): RunRecord => ({
   id,
   flow: "all",
   state,
@@ -22,8 +22,7 @@ const run = (id: string, started_at: string, state: RunRecord["state"], checks?:
   heartbeat_at: started_at,
   host: "h",
   pid: 1,
-  tasks: [],
-  ...(checks ? { checks } : {}),
+  tasks: checks ? [{ name: "silver", state: "succeeded", attempts: 1, metrics: { checks } }] : [],
 });
 const RUNS = [
   run("r3", "2026-01-03T00:00:00Z", "failed", [check(94.1, "failed")]),

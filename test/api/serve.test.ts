@@ -54,7 +54,7 @@ describe("elt serve", () => {
   test("serves the store until SIGTERM, then exits 0", async () => {
     const proc = elt(["serve", "--port", "0"]);
     try {
-      const { match, rest } = await waitForLine(proc.stdout, /elt API on (http:\/\/127\.0\.0\.1:\d+) \(docs: \1\/docs\)/);
+      const { match, rest } = await waitForLine(proc.stdout, /elt API on (http:\/\/127\.0\.0\.1:\d+) \(docs: \1\/docs, console: \1\/ui\)/);
       const url = match[1]!;
       const response = await fetch(`${url}/kpis`);
       expect(response.status).toBe(200);
