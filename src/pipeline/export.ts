@@ -8,14 +8,14 @@ import { collectionName, type RefreshMetadata, type ServingStore } from "../serv
 export interface ExportOptions {
   /** Defaults to every gold table, in SPEC's order. */
   tables?: readonly GoldTableName[];
-  /** Called as each table goes live, for progress output. */
+  /** Called as each table is loaded (they go live together at the end), for progress output. */
   onTable?: (meta: RefreshMetadata) => void;
 }
 
 /**
  * Copies the published gold tables (`gold/<table>.parquet`) into the serving store, one table
- * at a time and streamed a row group at a time, as columns; each table is swapped in whole by
- * the store.
+ * at a time and streamed a row group at a time, as columns, in one export session: the tables
+ * are swapped in together at the end, so the store never serves two runs' tables at once.
  */
 export async function exportGold(
   objects: ObjectStore,
@@ -29,14 +29,18 @@ export async function exportGold(
   for (const table of tables) {
     if (!(await objects.stat("gold", keyOf(table)))) throw missing(table);
   }
-  const written: RefreshMetadata[] = [];
-  for (const table of tables) {
-    const batches = readParquetColumns(await goldFile(objects, table), GOLD_TABLES[table].columns);
-    const meta = await serving.replaceTable(table, batches, runId);
-    options.onTable?.(meta);
-    written.push(meta);
+  const session = await serving.beginExport(runId);
+  try {
+    for (const table of tables) {
+      const batches = readParquetColumns(await goldFile(objects, table), GOLD_TABLES[table].columns);
+      const meta = await session.load(table, batches);
+      options.onTable?.(meta);
+    }
+    return await session.commit();
+  } catch (err) {
+    await session.abort();
+    throw err;
   }
-  return written;
 }
 
 const keyOf = (table: GoldTableName) => goldKeys.parquet(table);

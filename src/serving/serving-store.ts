@@ -10,9 +10,10 @@ import type { Row } from "../contract/columns.ts";
  */
 
 /**
- * One collection's last write, as SPEC's `_refresh_metadata` records it. Written once: the
- * stores return it, the API answers it and documents it from this schema, and the refresh
- * client and the dashboard parse it with it.
+ * One write of a collection, as SPEC's `_refresh_metadata` records it (one record per write;
+ * the latest per collection is the current one). Written once: the stores return it, the API
+ * answers it and documents it from this schema, and the refresh client and the dashboard parse
+ * it with it.
  */
 export const refreshMetadataSchema = z.object({
   collection: z.string(),
@@ -35,7 +36,7 @@ export interface ReadOptions {
 }
 
 /**
- * Rows handed to `replaceTable`: objects keyed by column name, or columns as the Parquet reader
+ * Rows handed to `load` or `replaceTable`: objects keyed by column name, or columns as the Parquet reader
  * yields them (one array per column of the table, in GOLD_TABLES order), which spares building
  * an object per row.
  */
@@ -49,20 +50,54 @@ export interface ServingStore {
   /** Prepended to a table's name to name its collection (see `collectionName`). */
   readonly prefix: string;
   /**
-   * Replaces a table whole from batches of rows: readers see the old table or the new one,
-   * never a partial or empty one. Records and returns the refresh metadata.
+   * Starts loading one run's tables; none is served until the session's `commit`. Staging that
+   * a killed export left behind is dropped here (writers hold the lake's lock, so no other
+   * export is using it).
    */
+  beginExport(runId: string): Promise<ExportSession>;
+  /** One table replaced whole, as an export session of that table alone. */
   replaceTable(table: GoldTableName, batches: AsyncIterable<TableBatch>, runId: string): Promise<RefreshMetadata>;
   /**
    * Rows in gold row order (or `sort`), and the number of rows matching `where`.
    * A table never written throws StoreError "not_found".
    */
   read(table: GoldTableName, options?: ReadOptions): Promise<{ rows: Row[]; total: number }>;
-  /** Refresh metadata of one collection (by its served name), or of all. */
+  /** The latest refresh metadata of one collection (by its served name), or of each. */
   refreshMetadata(collection?: string): Promise<RefreshMetadata[]>;
   /** Reachable and readable; throws StoreError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * One run's tables loaded aside, then swapped in together: readers see the old set of tables
+ * or the new one, never a mix, and `_refresh_metadata` is written last.
+ */
+export interface ExportSession {
+  /** Loads a table aside (not served yet); answers its metadata as `commit` will record it. */
+  load(table: GoldTableName, batches: AsyncIterable<TableBatch>): Promise<RefreshMetadata>;
+  /** Swaps every loaded table in at once and records their metadata; answers it in load order. */
+  commit(): Promise<RefreshMetadata[]>;
+  /** Drops what was loaded; the served tables stay as they were. Never throws. */
+  abort(): Promise<void>;
+}
+
+/** `replaceTable` through an export session, for every backend. */
+export async function replaceInSession(
+  store: ServingStore,
+  table: GoldTableName,
+  batches: AsyncIterable<TableBatch>,
+  runId: string,
+): Promise<RefreshMetadata> {
+  const session = await store.beginExport(runId);
+  try {
+    await session.load(table, batches);
+    const [meta] = await session.commit();
+    return meta!;
+  } catch (err) {
+    await session.abort();
+    throw err;
+  }
 }
 
 /** SPEC's default collection prefix; the SQLite store always uses it. */

@@ -21,6 +21,10 @@ class SwitchableStore implements ServingStore {
   private check() {
     if (this.down) throw new StoreError("unreachable", "serving store mongodb://elt:hunter22@db.example:27017: connection refused");
   }
+  async beginExport(runId: string) {
+    this.check();
+    return this.inner.beginExport(runId);
+  }
   async replaceTable(table: GoldTableName, rows: AsyncIterable<Row[]>, runId: string) {
     this.check();
     return this.inner.replaceTable(table, rows, runId);

@@ -24,6 +24,9 @@ export function memoryStore(tables: Partial<Record<GoldTableName, Row[]>> = TABL
     async refreshMetadata() {
       return [REFRESH];
     },
+    async beginExport() {
+      throw new Error("read-only");
+    },
     async replaceTable() {
       throw new Error("read-only");
     },

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import type { Row } from "../../src/contract/columns.ts";
 import { exportGold } from "../../src/pipeline/export.ts";
 import type { RefreshMetadata, ServingStore, TableBatch } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
+import { latestMetadata } from "../../src/serving/sqlite/sqlite-metadata.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { goldFixture } from "../support/gold-fixture.ts";
 
@@ -62,16 +64,23 @@ describe("exportGold", () => {
 
   test("hands the store the row groups as columns, for the tables asked", async () => {
     const batches: TableBatch[] = [];
-    // The real store, seen through a replaceTable that notes each batch.
+    // The real store, seen through a session whose load notes each batch.
     const spy: ServingStore = Object.create(serving);
-    spy.replaceTable = (table, given, runId) => {
-      async function* noted() {
-        for await (const batch of given) {
-          batches.push(batch);
-          yield batch;
-        }
-      }
-      return serving.replaceTable(table, noted(), runId);
+    spy.beginExport = async (runId) => {
+      const session = await serving.beginExport(runId);
+      return {
+        load(table, given) {
+          async function* noted() {
+            for await (const batch of given) {
+              batches.push(batch);
+              yield batch;
+            }
+          }
+          return session.load(table, noted());
+        },
+        commit: () => session.commit(),
+        abort: () => session.abort(),
+      };
     };
     const written = await exportGold(objects, spy, "run-2", { tables: ["fact_achats"] });
     expect(written.map((m: RefreshMetadata) => [m.collection, m.record_count])).toEqual([["gold_fact_achats", 8]]);
@@ -83,6 +92,45 @@ describe("exportGold", () => {
       [2, columns.length],
     ]);
     expect((await serving.read("fact_achats")).rows).toEqual(GOLD.fact_achats);
+  });
+
+  test("the tables go live together at the end: until then a reader sees the previous run's, all of them", async () => {
+    await exportGold(objects, serving, "run-1");
+    await objects.put("gold", "kpis.parquet", parquetOf("kpis", [{ ...GOLD.kpis[0]!, nb_achats_total: 6 }]));
+    // Another connection, read synchronously as each table is loaded.
+    const reader = new Database(join(dir, "serving.sqlite"), { readonly: true });
+    const seen: { runs: string[]; orders: number }[] = [];
+    try {
+      await exportGold(objects, serving, "run-2", {
+        onTable: () => {
+          const runs = latestMetadata(reader).map((m) => m.run_id);
+          const kpis = reader.query<{ n: number }, []>("SELECT nb_achats_total AS n FROM gold_kpis").get()!;
+          seen.push({ runs, orders: kpis.n });
+        },
+      });
+      expect(seen).toEqual(Array(10).fill({ runs: Array(10).fill("run-1"), orders: GOLD.kpis[0]!.nb_achats_total }));
+      expect(latestMetadata(reader).map((m) => m.run_id)).toEqual(Array(10).fill("run-2"));
+      expect(reader.query("SELECT nb_achats_total AS n FROM gold_kpis").get()).toEqual({ n: 6 });
+    } finally {
+      reader.close();
+    }
+  });
+
+  test("a table that fails to load leaves the previous run's tables served, whole, and no staging behind", async () => {
+    await exportGold(objects, serving, "run-1");
+    await objects.put("gold", "fact_achats.parquet", parquetOf("fact_achats", [...GOLD.fact_achats].reverse()));
+    const err = await exportGold(objects, serving, "run-2").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).message).toStartWith("id_achat must rise strictly in gold order");
+    expect((await serving.refreshMetadata()).map((m) => m.run_id)).toEqual(Array(10).fill("run-1"));
+    for (const table of GOLD_TABLE_NAMES) expect((await serving.read(table)).rows).toEqual(GOLD[table]);
+    const raw = new Database(join(dir, "serving.sqlite"), { readonly: true });
+    try {
+      const names = raw.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+      expect(names.map((n) => n.name)).toEqual([...GOLD_TABLE_NAMES.map((t) => `gold_${t}`), "_refresh_metadata"].sort());
+    } finally {
+      raw.close();
+    }
   });
 
   test("a missing gold table stops the export before any table is replaced", async () => {

@@ -198,6 +198,48 @@ function contract(backend: Backend) {
       expect(await store.refreshMetadata("gold_nope")).toEqual([]);
     });
 
+    test("an export session swaps its tables in together at commit, metadata and all", async () => {
+      const { store, another } = await fresh();
+      await store.replaceTable("fact_achats", batchesOf(FACT, 2), "run-1");
+      await store.replaceTable("kpis", batchesOf(KPIS_EMPTY, 1), "run-1");
+      const reader = await another();
+      const session = await store.beginExport("run-2");
+      const staged = await session.load("fact_achats", batchesOf(FACT.slice(0, 2), 2));
+      expect(staged.run_id).toBe("run-2");
+      await session.load("ca_par_pays", batchesOf(CA_PAR_PAYS, 2));
+      // Loaded, not served: the reader still sees run-1's tables, whole, and nothing of run-2.
+      expect(await reader.read("fact_achats")).toEqual({ rows: FACT, total: 5 });
+      await expect(reader.read("ca_par_pays")).rejects.toBeInstanceOf(StoreError);
+      expect((await reader.refreshMetadata()).map((m) => [m.collection, m.run_id])).toEqual([
+        ["gold_fact_achats", "run-1"],
+        ["gold_kpis", "run-1"],
+      ]);
+      const committed = await session.commit();
+      expect(committed.map((m) => m.collection)).toEqual(["gold_fact_achats", "gold_ca_par_pays"]);
+      expect(await reader.read("fact_achats")).toEqual({ rows: FACT.slice(0, 2), total: 2 });
+      expect((await reader.read("ca_par_pays")).rows).toEqual(CA_PAR_PAYS);
+      expect((await reader.refreshMetadata()).map((m) => [m.collection, m.run_id])).toEqual([
+        ["gold_ca_par_pays", "run-2"],
+        ["gold_fact_achats", "run-2"],
+        ["gold_kpis", "run-1"],
+      ]);
+      expect(await reader.refreshMetadata("gold_fact_achats")).toEqual([committed[0]!]);
+    });
+
+    test("an aborted export session leaves the served tables as they were, and the next export works", async () => {
+      const store = await withFact();
+      const session = await store.beginExport("run-2");
+      await session.load("fact_achats", batchesOf(FACT.slice(0, 1), 2));
+      await session.abort();
+      expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: 5 });
+      expect((await store.refreshMetadata()).map((m) => m.run_id)).toEqual(["run-1"]);
+      // A session never committed (its process killed) is dropped by the next one.
+      const killed = await store.beginExport("run-3");
+      await killed.load("fact_achats", batchesOf(FACT.slice(0, 3), 2));
+      await store.replaceTable("fact_achats", batchesOf(FACT.slice(1), 2), "run-4");
+      expect(await store.read("fact_achats")).toEqual({ rows: FACT.slice(1), total: 4 });
+    });
+
     test("replacing a table with fewer rows leaves only the new rows", async () => {
       const store = await withFact();
       await store.replaceTable("fact_achats", batchesOf(FACT.slice(3), 10), "run-2");

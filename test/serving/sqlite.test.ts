@@ -192,6 +192,56 @@ describe("sqlite serving store", () => {
     ]);
   });
 
+  test("_refresh_metadata keeps one row per write, an earlier one-row-per-collection table included; the latest is served", async () => {
+    const { path, store } = fresh();
+    const raw = new Database(path);
+    raw.run(`CREATE TABLE _refresh_metadata (collection TEXT PRIMARY KEY, write_start TEXT NOT NULL, write_end TEXT NOT NULL,
+      duration_seconds REAL NOT NULL, record_count INTEGER NOT NULL, run_id TEXT NOT NULL)`);
+    raw.run("INSERT INTO _refresh_metadata VALUES ('gold_fact_achats', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:01.000Z', 1, 5, 'old')");
+    const history = () => raw.query("SELECT collection, run_id FROM _refresh_metadata ORDER BY rowid").all();
+    try {
+      const kpis = await store.replaceTable("kpis", batchesOf(KPIS_EMPTY, 1), "run-1");
+      const first = await store.replaceTable("fact_achats", batchesOf(FACT, 10), "run-1");
+      const second = await store.replaceTable("fact_achats", batchesOf(FACT.slice(0, 2), 10), "run-2");
+      expect(history()).toEqual([
+        { collection: "gold_fact_achats", run_id: "old" },
+        { collection: "gold_kpis", run_id: "run-1" },
+        { collection: "gold_fact_achats", run_id: "run-1" },
+        { collection: "gold_fact_achats", run_id: "run-2" },
+      ]);
+      expect(first.run_id).toBe("run-1");
+      expect(await store.refreshMetadata()).toEqual([second, kpis]);
+      expect(await store.refreshMetadata("gold_fact_achats")).toEqual([second]);
+      // The unfiltered count is the latest write's.
+      expect((await store.read("fact_achats")).total).toBe(2);
+    } finally {
+      raw.close();
+    }
+  });
+
+  test("an export drops the staging tables a killed export left, and no other table", async () => {
+    const { path, store } = fresh();
+    const killed = await store.beginExport("run-killed");
+    await killed.load("fact_achats", batchesOf(FACT, 10));
+    await killed.load("kpis", batchesOf(KPIS_EMPTY, 1));
+    await store.close();
+    const raw = new Database(path);
+    // Names that only look like staging: a user's tables are never dropped.
+    raw.run("CREATE TABLE notes__staging_1 (x)");
+    raw.run("CREATE TABLE gold_fact_achats__staging_ (x)");
+    const tables = () =>
+      raw.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((t) => t.name);
+    try {
+      expect(tables().filter((n) => n.includes("__staging_")).length).toBe(4);
+      const reopened = openSqliteStore(path);
+      opened.push(reopened);
+      await reopened.replaceTable("agg_mois", batchesOf([], 1), "run-2");
+      expect(tables()).toEqual(["_refresh_metadata", "gold_agg_mois", "gold_fact_achats__staging_", "notes__staging_1"]);
+    } finally {
+      raw.close();
+    }
+  });
+
   test("a database locked by another writer is a StoreError, and the served table is untouched", async () => {
     const { path, store } = fresh({ busyTimeoutMs: 50 });
     await store.replaceTable("fact_achats", batchesOf(FACT, 10), "run-1");

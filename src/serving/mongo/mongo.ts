@@ -5,23 +5,31 @@ import {
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
-  type Collection,
   type Db,
   type Document,
 } from "mongodb";
 import { ConfigError, StoreError } from "../../errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
-import type { Cell, ColumnDef, Row } from "../../contract/columns.ts";
-import { collectionName, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";
-import { INDEXED_COLUMNS, checkRead, columnsOf, notServedYet, type CheckedRead } from "../table-access.ts";
+import type { ColumnDef, Row } from "../../contract/columns.ts";
+import {
+  collectionName,
+  replaceInSession,
+  type ExportSession,
+  type ReadOptions,
+  type RefreshMetadata,
+  type ServingStore,
+  type TableBatch,
+} from "../serving-store.ts";
+import { checkRead, notServedYet, type CheckedRead } from "../table-access.ts";
+import { rowOf } from "./documents.ts";
+import { METADATA, MongoExport, dropStaleStaging, type MongoWriter } from "./mongo-export.ts";
 import { maskUri, type MongoSettings } from "./settings.ts";
 
 /**
  * The MongoDB serving store (SPEC's `MONGODB_*` settings): one collection per gold table,
- * documents carrying an internal `_row` (gold order, never returned). A table is loaded into
- * `<name>__staging_<run id>`, indexed there, then renamed over the served collection with
- * `dropTarget`, so readers switch from the old collection to the new one in one step.
- * `_refresh_metadata` holds one document per collection, replaced at each write.
+ * documents carrying an internal `_row` (gold order, never returned), cells stored as
+ * `documents.ts` says. An export loads and swaps the collections as `mongo-export.ts` says;
+ * `_refresh_metadata` holds one document per write.
  */
 
 export interface MongoOptions extends MongoSettings {
@@ -29,7 +37,6 @@ export interface MongoOptions extends MongoSettings {
   serverSelectionTimeoutMS?: number;
 }
 
-const METADATA = "_refresh_metadata";
 /** What a find meets when the collection is renamed over mid-read: a swap, to read again like any other. */
 const SWAPPED_UNDER_US = new Set([26, 43, 175]);
 /** Reads that each met a swap before one is given up as a failure (a swap takes far longer than a read). */
@@ -71,59 +78,14 @@ export class MongoStore implements ServingStore {
     this.db = client.db(options.database);
   }
 
-  async replaceTable(table: GoldTableName, batches: AsyncIterable<TableBatch>, runId: string): Promise<RefreshMetadata> {
-    const started = new Date();
-    const target = collectionName(table, this.prefix);
-    const staging = this.db.collection(`${target}__staging_${runId.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
-    const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
-    try {
-      await this.guard(async () => {
-        // Staging collections left by a killed export: writers hold the lake's lock, so none is in use.
-        const leftovers = await this.db.listCollections({ name: { $regex: `^${target}__staging_` } }, { nameOnly: true }).toArray();
-        for (const { name } of leftovers) await this.db.collection(name).drop();
-        await this.db.createCollection(staging.collectionName);
-      });
-      let count = 0;
-      for await (const batch of batches) {
-        const { rowCount, values } = columnsOf(batch, columns);
-        if (rowCount === 0) continue;
-        // Only the gold columns, each present (a missing cell is stored as null, not omitted).
-        const docs: Document[] = [];
-        for (let r = 0; r < rowCount; r++) {
-          const doc: Document = { _row: count++ };
-          for (let c = 0; c < columns.length; c++) doc[columns[c]!.name] = values[c]![r] ?? null;
-          docs.push(doc);
-        }
-        await this.guard(() => staging.insertMany(docs, { ordered: false }));
-      }
-      await this.guard(async () => {
-        // Compound with _row so a filter on the column also returns rows in gold order.
-        const indexed = INDEXED_COLUMNS[table] ?? [];
-        await staging.createIndexes([
-          { key: { _row: 1 }, unique: true },
-          ...indexed.map((column) => ({ key: { [column]: 1, _row: 1 } })),
-        ]);
-        await staging.rename(target, { dropTarget: true });
-      });
-      const ended = new Date();
-      const meta: RefreshMetadata = {
-        collection: target,
-        write_start: started.toISOString(),
-        write_end: ended.toISOString(),
-        duration_seconds: (ended.getTime() - started.getTime()) / 1000,
-        record_count: count,
-        run_id: runId,
-      };
-      await this.guard(async () => {
-        const metadata = this.db.collection(METADATA);
-        await metadata.createIndex({ collection: 1 }, { unique: true });
-        await metadata.replaceOne({ collection: target }, { ...meta }, { upsert: true });
-      });
-      return meta;
-    } catch (err) {
-      await staging.drop().catch(() => undefined);
-      throw err;
-    }
+  async beginExport(runId: string): Promise<ExportSession> {
+    const writer: MongoWriter = { db: this.db, prefix: this.prefix, guard: (fn) => this.guard(fn) };
+    await dropStaleStaging(writer);
+    return new MongoExport(writer, runId);
+  }
+
+  replaceTable(table: GoldTableName, batches: AsyncIterable<TableBatch>, runId: string): Promise<RefreshMetadata> {
+    return replaceInSession(this, table, batches, runId);
   }
 
   async read(table: GoldTableName, options?: ReadOptions): Promise<{ rows: Row[]; total: number }> {
@@ -161,26 +123,28 @@ export class MongoStore implements ServingStore {
       }
     });
     // Rows carry exactly the gold columns in order, whatever else a document holds.
-    const rows = answer.page.map((doc) => {
-      const row: Row = {};
-      for (const c of columns) row[c.name] = c.type === "date" ? isoDate(doc[c.name]) : (doc[c.name] ?? null);
-      return row;
-    });
+    const rows = answer.page.map((doc) => rowOf(doc, columns));
     return { rows, total: answer.total };
   }
 
   async refreshMetadata(collection?: string): Promise<RefreshMetadata[]> {
+    // One document per write: the latest of each collection is its current one.
     const docs = await this.guard(() =>
       this.db
         .collection(METADATA)
-        .find(collection === undefined ? {} : { collection }, { projection: { _id: 0 } })
-        .sort({ collection: 1 })
+        .aggregate([
+          { $match: collection === undefined ? {} : { collection } },
+          { $sort: { collection: 1, write_end: -1, _id: -1 } },
+          { $group: { _id: "$collection", latest: { $first: "$$ROOT" } } },
+          { $replaceRoot: { newRoot: "$latest" } },
+          { $sort: { collection: 1 } },
+        ])
         .toArray(),
     );
     return docs.map((d) => ({
       collection: String(d.collection),
-      write_start: String(d.write_start),
-      write_end: String(d.write_end),
+      write_start: timestamp(d.write_start),
+      write_end: timestamp(d.write_end),
       duration_seconds: Number(d.duration_seconds),
       record_count: Number(d.record_count),
       run_id: String(d.run_id),
@@ -253,14 +217,8 @@ function filterOf(where: CheckedRead["where"], columns: readonly ColumnDef[]): D
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/**
- * A date cell as the API answers it, `YYYY-MM-DD`: a BSON date (the calendar day at 00:00 UTC)
- * or the string a store written before dates were stored as BSON holds.
- */
-function isoDate(value: unknown): Cell {
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  return value === undefined || value === null ? null : String(value);
-}
+/** A metadata timestamp as ISO 8601: elt writes strings, the original project may have written dates. */
+const timestamp = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));
 
 /** Wrong credentials or missing privileges, wherever the driver wrapped the server's answer. */
 function refusedAccess(err: unknown): boolean {

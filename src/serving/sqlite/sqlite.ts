@@ -1,30 +1,29 @@
 import { Database, SQLiteError, constants } from "bun:sqlite";
-import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { StoreError, type StoreErrorKind } from "../../errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
-import type { Cell, ColumnDef, ColumnType, Row } from "../../contract/columns.ts";
+import type { Cell, Row } from "../../contract/columns.ts";
 import {
   DEFAULT_PREFIX,
   collectionName,
+  replaceInSession,
+  type ExportSession,
   type ReadOptions,
   type RefreshMetadata,
   type ServingStore,
   type TableBatch,
 } from "../serving-store.ts";
-import { INDEXED_COLUMNS, checkRead, columnsOf, notServedYet } from "../table-access.ts";
+import { checkRead, notServedYet } from "../table-access.ts";
 import { BackgroundCheckpoint } from "./sqlite-checkpoint.ts";
-import { BatchInsert, columnList, ident } from "./sqlite-insert.ts";
+import { SqliteExport, type SqliteWriter } from "./sqlite-export.ts";
+import { columnList, ident } from "./sqlite-insert.ts";
+import { rowOrder } from "./sqlite-layout.ts";
+import { LATEST_COUNT, hasMetadata, latestMetadata } from "./sqlite-metadata.ts";
 
 /**
  * The embedded serving store: one SQLite file in WAL mode, so `elt serve` keeps reading while
- * a run writes. Each gold table is a table `<prefix><table>` whose rowid is the gold row order:
- * an integer primary key `_row` (never returned), or for fact_achats its id_achat, unique and
- * ascending in gold order, so that sorting or filtering on it needs no index of its own (an
- * index on a million rows takes a good part of a second to build at every export). A table is
- * loaded into `<name>__staging_<id>` and swapped in by one transaction that drops the old
- * table, renames the staging one and records `_refresh_metadata` (one row per collection,
- * replaced at each write), so a reader sees the old table or the new one, never a mix.
+ * a run writes. Each gold table is a table `<prefix><table>` laid out as `sqlite-layout.ts`
+ * says; an export loads them aside and swaps them in together (`sqlite-export.ts`).
  */
 
 export interface SqliteOptions {
@@ -34,21 +33,7 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
 }
 
-const SQL_TYPES: Record<ColumnType, string> = { int: "INTEGER", double: "REAL", string: "TEXT", date: "TEXT" };
-const METADATA = "_refresh_metadata";
 const OPERATORS = { eq: "=", gte: ">=", lte: "<=" } as const;
-/** Tables whose rowid is one of their columns (SPEC: one fact row per id_achat, by id_achat). */
-const ROW_KEYS: Partial<Record<GoldTableName, string>> = { fact_achats: "id_achat" };
-/** The column that holds a table's gold row order. */
-const rowOrder = (table: GoldTableName) => ident(ROW_KEYS[table] ?? "_row");
-
-function tableDefinition(table: GoldTableName): string {
-  const key = ROW_KEYS[table];
-  const defs = GOLD_TABLES[table].columns.map(
-    (c) => `${ident(c.name)} ${c.name === key ? "INTEGER PRIMARY KEY" : SQL_TYPES[c.type]}`,
-  );
-  return (key ? defs : ["_row INTEGER PRIMARY KEY", ...defs]).join(", ");
-}
 
 export function openSqliteStore(path: string, options: SqliteOptions = {}): ServingStore {
   return new SqliteStore(path, options.prefix ?? DEFAULT_PREFIX, options.busyTimeoutMs ?? 5000);
@@ -70,74 +55,21 @@ class SqliteStore implements ServingStore {
     this.connection(true);
   }
 
-  async replaceTable(table: GoldTableName, batches: AsyncIterable<TableBatch>, runId: string): Promise<RefreshMetadata> {
-    const started = new Date();
+  async beginExport(runId: string): Promise<ExportSession> {
     const db = this.connection(true);
-    const target = collectionName(table, this.prefix);
-    // Named per write, so two writers never drop each other's staging table.
-    const staging = `${target}__staging_${process.pid}_${Date.now().toString(36)}`;
-    const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
-    try {
-      this.guard(() => {
-        // Left by a killed export: writers hold the lake's lock, so none of these is in use.
-        const leftovers = db
-          .query("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'")
-          .all(`${target.replaceAll("_", "\\_")}\\_\\_staging%`) as { name: string }[];
-        for (const { name } of leftovers) db.run(`DROP TABLE IF EXISTS ${ident(name)}`);
-        db.run(`CREATE TABLE ${ident(staging)} (${tableDefinition(table)})`);
-      });
-      const insert = new BatchInsert(db, staging, columns, ROW_KEYS[table]);
-      const checkpoints = (this.checkpoints ??= new BackgroundCheckpoint(this.location));
-      for await (const batch of batches) {
-        this.guard(() => insert.push(columnsOf(batch, columns)));
-        checkpoints.request();
-      }
-      insert.finish();
-      // Index names outlive the rename, so each load gets its own to never meet the old ones.
-      const tag = randomBytes(4).toString("hex");
-      this.guard(() => {
-        for (const column of INDEXED_COLUMNS[table] ?? []) {
-          if (column === ROW_KEYS[table]) continue;
-          db.run(`CREATE INDEX ${ident(`${target}__${column}__${tag}`)} ON ${ident(staging)} (${ident(column)})`);
-        }
-      });
-      const ended = new Date();
-      const meta: RefreshMetadata = {
-        collection: target,
-        write_start: started.toISOString(),
-        write_end: ended.toISOString(),
-        duration_seconds: (ended.getTime() - started.getTime()) / 1000,
-        record_count: insert.count,
-        run_id: runId,
-      };
-      this.guard(() =>
-        db.transaction(() => {
-          db.run(`DROP TABLE IF EXISTS ${ident(target)}`);
-          db.run(`ALTER TABLE ${ident(staging)} RENAME TO ${ident(target)}`);
-          db.run(
-            `CREATE TABLE IF NOT EXISTS ${METADATA} (collection TEXT PRIMARY KEY, write_start TEXT NOT NULL,
-             write_end TEXT NOT NULL, duration_seconds REAL NOT NULL, record_count INTEGER NOT NULL, run_id TEXT NOT NULL)`,
-          );
-          db.query(`INSERT OR REPLACE INTO ${METADATA} VALUES (?, ?, ?, ?, ?, ?)`).run(
-            meta.collection,
-            meta.write_start,
-            meta.write_end,
-            meta.duration_seconds,
-            meta.record_count,
-            meta.run_id,
-          );
-        })(),
-      );
-      checkpoints.request();
-      return meta;
-    } catch (err) {
-      try {
-        db.run(`DROP TABLE IF EXISTS ${ident(staging)}`);
-      } catch {
-        // The original failure is the one worth reporting.
-      }
-      throw this.storeError(err);
-    }
+    const checkpoints = (this.checkpoints ??= new BackgroundCheckpoint(this.location));
+    const writer: SqliteWriter = {
+      db,
+      prefix: this.prefix,
+      checkpoints,
+      guard: (fn) => this.guard(fn),
+      storeError: (err) => this.storeError(err),
+    };
+    return new SqliteExport(writer, runId);
+  }
+
+  replaceTable(table: GoldTableName, batches: AsyncIterable<TableBatch>, runId: string): Promise<RefreshMetadata> {
+    return replaceInSession(this, table, batches, runId);
   }
 
   async read(table: GoldTableName, options?: ReadOptions): Promise<{ rows: Row[]; total: number }> {
@@ -157,7 +89,7 @@ class SqliteStore implements ServingStore {
     // transaction, where COUNT(*) walked the whole table (milliseconds per request at 1M rows).
     const [count, countValues] = where
       ? [`SELECT COUNT(*) AS n FROM ${name}${where}`, values]
-      : [`SELECT record_count AS n FROM ${METADATA} WHERE collection = ?`, [collectionName(table, this.prefix)]];
+      : [LATEST_COUNT, [collectionName(table, this.prefix)]];
     // One read transaction, so the count and the rows come from the same version of the table.
     return this.guard(
       () =>
@@ -172,14 +104,7 @@ class SqliteStore implements ServingStore {
 
   async refreshMetadata(collection?: string): Promise<RefreshMetadata[]> {
     const db = this.connection();
-    const exists = this.guard(() => db.query(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(METADATA));
-    if (!exists) return [];
-    const all = `SELECT * FROM ${METADATA} ORDER BY collection`;
-    return this.guard(() =>
-      collection === undefined
-        ? db.query<RefreshMetadata, []>(all).all()
-        : db.query<RefreshMetadata, [string]>(`SELECT * FROM ${METADATA} WHERE collection = ?`).all(collection),
-    );
+    return this.guard(() => (hasMetadata(db) ? latestMetadata(db, collection) : []));
   }
 
   async ping(): Promise<void> {

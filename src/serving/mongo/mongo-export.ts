@@ -1,0 +1,142 @@
+import type { Collection, Db, Document } from "mongodb";
+import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
+import type { ColumnDef } from "../../contract/columns.ts";
+import { collectionName, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
+import { isStaging, stagingName } from "../staging.ts";
+import { INDEXED_COLUMNS, columnsOf } from "../table-access.ts";
+import { storedCell } from "./documents.ts";
+
+/**
+ * One run's collections loaded aside (`<name>__staging_<run id>`), indexed once loaded, then
+ * renamed over the served ones in one quick sequence after every load succeeded, with
+ * `_refresh_metadata` written last. Mongo has no transaction over renames: a process killed
+ * inside that sequence leaves some collections renamed, which the metadata, written after
+ * them, does not claim yet.
+ */
+
+export const METADATA = "_refresh_metadata";
+/** Documents per insertMany, and how many are in flight at once: the server works while we encode. */
+const DOCS_PER_WRITE = 10_000;
+const WRITES_IN_FLIGHT = 4;
+
+/** What a session needs of the store: its database and prefix, and its errors made StoreErrors. */
+export interface MongoWriter {
+  readonly db: Db;
+  readonly prefix: string;
+  guard<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+interface Staged {
+  staging: Collection;
+  meta: RefreshMetadata;
+}
+
+/** Drops the staging collections a killed export left; every name is checked here, not by the server. */
+export async function dropStaleStaging(writer: MongoWriter): Promise<void> {
+  await writer.guard(async () => {
+    const names = await writer.db.listCollections({}, { nameOnly: true }).toArray();
+    for (const { name } of names) if (isStaging(name, writer.prefix)) await writer.db.collection(name).drop();
+  });
+}
+
+export class MongoExport implements ExportSession {
+  private readonly staged: Staged[] = [];
+  private done = false;
+
+  constructor(
+    private readonly writer: MongoWriter,
+    private readonly runId: string,
+  ) {}
+
+  async load(table: GoldTableName, batches: AsyncIterable<TableBatch>): Promise<RefreshMetadata> {
+    const { db, guard } = this.writer;
+    const started = new Date();
+    const target = collectionName(table, this.writer.prefix);
+    const staging = db.collection(stagingName(target, this.runId));
+    const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
+    // Registered first, so an abort drops it whatever fails below.
+    const staged: Staged = { staging, meta: { collection: target, write_start: "", write_end: "", duration_seconds: 0, record_count: 0, run_id: this.runId } };
+    this.staged.push(staged);
+    await guard(() => db.createCollection(staging.collectionName));
+    const writes = new Set<Promise<unknown>>();
+    let failure: unknown;
+    const send = async (docs: Document[]) => {
+      while (writes.size >= WRITES_IN_FLIGHT) await Promise.race(writes);
+      if (failure !== undefined) throw failure;
+      const write: Promise<unknown> = guard(() => staging.insertMany(docs, { ordered: false })).then(
+        (): void => void writes.delete(write),
+        (err: unknown): void => {
+          writes.delete(write);
+          failure ??= err;
+        },
+      );
+      writes.add(write);
+    };
+    let count = 0;
+    let docs: Document[] = [];
+    for await (const batch of batches) {
+      const { rowCount, values } = columnsOf(batch, columns);
+      for (let r = 0; r < rowCount; r++) {
+        const doc: Document = { _row: count++ };
+        for (let c = 0; c < columns.length; c++) doc[columns[c]!.name] = storedCell(columns[c]!, values[c]![r]);
+        docs.push(doc);
+        if (docs.length === DOCS_PER_WRITE) {
+          await send(docs);
+          docs = [];
+        }
+      }
+    }
+    if (docs.length > 0) await send(docs);
+    await Promise.all(writes);
+    if (failure !== undefined) throw failure;
+    // Built once the documents are in: one pass over the collection instead of one per insert.
+    // Compound with _row so a filter on the column also returns rows in gold order.
+    const indexed = INDEXED_COLUMNS[table] ?? [];
+    await guard(() =>
+      staging.createIndexes([{ key: { _row: 1 }, unique: true }, ...indexed.map((column) => ({ key: { [column]: 1, _row: 1 } }))]),
+    );
+    const ended = new Date();
+    staged.meta = {
+      collection: target,
+      write_start: started.toISOString(),
+      write_end: ended.toISOString(),
+      duration_seconds: (ended.getTime() - started.getTime()) / 1000,
+      record_count: count,
+      run_id: this.runId,
+    };
+    return staged.meta;
+  }
+
+  async commit(): Promise<RefreshMetadata[]> {
+    const { db, guard } = this.writer;
+    this.done = true;
+    await guard(async () => {
+      for (const { staging, meta } of this.staged) await staging.rename(meta.collection, { dropTarget: true });
+      const metadata = db.collection(METADATA);
+      await dropUniqueCollectionIndex(metadata);
+      await metadata.createIndex({ collection: 1, write_end: -1 });
+      // Copies: insertMany adds an _id to the documents it is given.
+      await metadata.insertMany(this.staged.map((s) => ({ ...s.meta })));
+    });
+    return this.staged.map((s) => s.meta);
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    for (const { staging } of this.staged) await staging.drop().catch(() => undefined);
+  }
+}
+
+/**
+ * Earlier versions kept one metadata document per collection under a unique index, which
+ * would refuse a second write's document: it goes, whatever documents are there.
+ */
+async function dropUniqueCollectionIndex(metadata: Collection): Promise<void> {
+  // A collection not created yet has no indexes: the server answers NamespaceNotFound.
+  const indexes = await metadata.indexes().catch(() => [] as Document[]);
+  for (const index of indexes) {
+    const keys = Object.keys(index.key ?? {});
+    if (index.unique && keys.length === 1 && keys[0] === "collection") await metadata.dropIndex(String(index.name));
+  }
+}

@@ -1,0 +1,131 @@
+import { describe, expect, test } from "bun:test";
+import { Double, Long, type MongoClient } from "mongodb";
+import { GOLD_TABLES } from "../../src/contract/gold-tables.ts";
+import { rowOf, storedCell } from "../../src/serving/mongo/documents.ts";
+import { MongoStore } from "../../src/serving/mongo/mongo.ts";
+import { FakeDb } from "./recording-mongo.ts";
+import { FACT, KPIS_EMPTY, batchesOf, factRows } from "./fixtures.ts";
+
+/** A Mongo store over the fake database, as openMongoStore would build it over a server. */
+function storeOver(db: FakeDb): MongoStore {
+  const client = { db: () => db, close: async () => {} } as unknown as MongoClient;
+  return new MongoStore(client, { uri: "mongodb://127.0.0.1:27017", database: "analytics", prefix: "gold_" });
+}
+
+const OLD_META = (run: string) => ({
+  collection: "gold_fact_achats",
+  write_start: "2024-01-01T00:00:00.000Z",
+  write_end: "2024-01-01T00:00:01.000Z",
+  duration_seconds: 1,
+  record_count: 5,
+  run_id: run,
+});
+
+describe("mongo serving store: the write path, over a recording double of the driver", () => {
+  test("with a server that ignores the listCollections filter, only elt's own stale staging is dropped", async () => {
+    const db = new FakeDb({
+      orders: [{ n: 1 }],
+      gold_fact_achats: [{ _row: 0, id_achat: 1 }],
+      "gold_fact_achats__staging_killed-run": [{ _row: 0 }],
+      "gold_kpis__staging_": [{ x: 1 }],
+      "gold_notes__staging_x": [{ x: 1 }],
+      "gold_kpis__staging_other": [{ x: 1 }],
+      _refresh_metadata: [OLD_META("original-1"), OLD_META("original-2")],
+    });
+    const store = storeOver(db);
+    const session = await store.beginExport("run-1");
+    await session.load("fact_achats", batchesOf(FACT, 2));
+    await session.load("kpis", batchesOf(KPIS_EMPTY, 1));
+    await session.commit();
+    expect([...db.collections.keys()].sort()).toEqual(
+      ["_refresh_metadata", "gold_fact_achats", "gold_kpis", "gold_kpis__staging_", "gold_notes__staging_x", "orders"].sort(),
+    );
+    expect(db.collections.get("orders")!.docs).toEqual([{ n: 1 }]);
+    expect(db.calls.filter((c) => c.op === "drop").map((c) => c.collection)).toEqual([
+      "gold_fact_achats__staging_killed-run",
+      "gold_kpis__staging_other",
+    ]);
+    // One document per write, after the ones already there.
+    const metadata = db.collections.get("_refresh_metadata")!.docs;
+    expect(metadata.map((d) => [d.collection, d.run_id])).toEqual([
+      ["gold_fact_achats", "original-1"],
+      ["gold_fact_achats", "original-2"],
+      ["gold_fact_achats", "run-1"],
+      ["gold_kpis", "run-1"],
+    ]);
+  });
+
+  test("an earlier unique index on the metadata's collection is dropped, so a second write never fails", async () => {
+    const db = new FakeDb({ _refresh_metadata: [OLD_META("original-1")] });
+    db.collections.get("_refresh_metadata")!.indexes.push({ name: "collection_1", key: { collection: 1 }, unique: true });
+    const store = storeOver(db);
+    await store.replaceTable("fact_achats", batchesOf(FACT, 2), "run-1");
+    await store.replaceTable("fact_achats", batchesOf(FACT, 2), "run-2");
+    const { docs, indexes } = db.collections.get("_refresh_metadata")!;
+    expect(docs.map((d) => d.run_id)).toEqual(["original-1", "run-1", "run-2"]);
+    expect(indexes.some((i) => i.unique)).toBe(false);
+  });
+
+  test("every load finishes before the first rename; documents go in unordered, large, several at once, indexed after", async () => {
+    const db = new FakeDb();
+    db.insertDelayMs = 5;
+    const store = storeOver(db);
+    const session = await store.beginExport("run-1");
+    await session.load("fact_achats", batchesOf(factRows(45_000, "x"), 7_000));
+    await session.load("kpis", batchesOf(KPIS_EMPTY, 1));
+    const beforeCommit = db.calls.map((c) => c.op);
+    expect(beforeCommit).not.toContain("rename");
+    await session.commit();
+    const ops = db.calls.map((c) => `${c.op} ${c.collection}${c.docs === undefined ? "" : ` ${c.docs}`}`);
+    const fact = ops.filter((o) => o.includes("gold_fact_achats__staging_run-1"));
+    expect(fact).toEqual([
+      "createCollection gold_fact_achats__staging_run-1",
+      ...[10_000, 10_000, 10_000, 10_000, 5_000].map((n) => `insertMany unordered gold_fact_achats__staging_run-1 ${n}`),
+      "createIndexes gold_fact_achats__staging_run-1",
+      "rename gold_fact_achats__staging_run-1",
+    ]);
+    expect(db.maxInFlight).toBeGreaterThan(1);
+    expect(db.maxInFlight).toBeLessThanOrEqual(4);
+    // The renames, in one sequence once both tables are loaded, then the metadata.
+    const firstRename = ops.findIndex((o) => o.startsWith("rename"));
+    expect(ops.slice(firstRename)).toEqual([
+      "rename gold_fact_achats__staging_run-1",
+      "rename gold_kpis__staging_run-1",
+      "createIndex _refresh_metadata",
+      "insertMany _refresh_metadata 2",
+    ]);
+    expect(db.collections.get("gold_fact_achats")!.docs.length).toBe(45_000);
+  });
+
+  test("a failing load drops its staging and leaves the served collections and metadata untouched", async () => {
+    const db = new FakeDb({ gold_fact_achats: [{ _row: 0, id_achat: 1 }], _refresh_metadata: [OLD_META("original-1")] });
+    const store = storeOver(db);
+    async function* broken() {
+      yield FACT.slice(0, 2);
+      throw new Error("parquet went away");
+    }
+    await expect(store.replaceTable("fact_achats", broken(), "run-1")).rejects.toThrow("parquet went away");
+    expect([...db.collections.keys()].sort()).toEqual(["_refresh_metadata", "gold_fact_achats"]);
+    expect(db.collections.get("gold_fact_achats")!.docs).toEqual([{ _row: 0, id_achat: 1 }]);
+    expect(db.collections.get("_refresh_metadata")!.docs.length).toBe(1);
+  });
+
+  test("cells are stored typed: dates as BSON dates, doubles as doubles, ids as integers; read back as served", async () => {
+    const db = new FakeDb();
+    await storeOver(db).replaceTable("fact_achats", batchesOf(FACT, 10), "run-1");
+    const docs = db.collections.get("gold_fact_achats")!.docs;
+    const big = docs[4]!;
+    expect(big.date_achat).toEqual(new Date("2024-02-10T00:00:00.000Z"));
+    expect(big.montant).toBeInstanceOf(Double);
+    expect(docs[2]!.montant).toEqual(new Double(250));
+    expect(big.id_achat).toEqual(Long.fromNumber(9007199254740991));
+    expect(docs[0]!.id_achat).toBe(1);
+    expect(docs[2]!.nom).toBeNull();
+    expect(docs[0]!._row).toBe(0);
+    // What the driver hands back (Double and Long promoted to numbers) reads as the gold row.
+    const columns = GOLD_TABLES.fact_achats.columns;
+    const promoted = { ...big, montant: 0.1, id_achat: 9007199254740991 };
+    expect(rowOf(promoted, columns)).toEqual(FACT[4]!);
+    expect(storedCell(columns.find((c) => c.name === "date_achat")!, "2024-01-02")).toEqual(new Date("2024-01-02T00:00:00.000Z"));
+  });
+});
