@@ -208,7 +208,7 @@ function contract(backend: Backend) {
       expect(staged.run_id).toBe("run-2");
       await session.load("ca_par_pays", batchesOf(CA_PAR_PAYS, 2));
       // Loaded, not served: the reader still sees run-1's tables, whole, and nothing of run-2.
-      expect(await reader.read("fact_achats")).toEqual({ rows: FACT, total: 5 });
+      expect(await reader.read("fact_achats")).toEqual({ rows: FACT, total: FACT.length });
       await expect(reader.read("ca_par_pays")).rejects.toBeInstanceOf(StoreError);
       expect((await reader.refreshMetadata()).map((m) => [m.collection, m.run_id])).toEqual([
         ["gold_fact_achats", "run-1"],
@@ -231,13 +231,13 @@ function contract(backend: Backend) {
       const session = await store.beginExport("run-2");
       await session.load("fact_achats", batchesOf(FACT.slice(0, 1), 2));
       await session.abort();
-      expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: 5 });
+      expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: FACT.length });
       expect((await store.refreshMetadata()).map((m) => m.run_id)).toEqual(["run-1"]);
       // A session never committed (its process killed) is dropped by the next one.
       const killed = await store.beginExport("run-3");
       await killed.load("fact_achats", batchesOf(FACT.slice(0, 3), 2));
       await store.replaceTable("fact_achats", batchesOf(FACT.slice(1), 2), "run-4");
-      expect(await store.read("fact_achats")).toEqual({ rows: FACT.slice(1), total: 4 });
+      expect(await store.read("fact_achats")).toEqual({ rows: FACT.slice(1), total: FACT.length - 1 });
     });
 
     test("replacing a table with fewer rows leaves only the new rows", async () => {
