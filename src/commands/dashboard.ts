@@ -68,7 +68,7 @@ export async function dashboardCommand(raw: z.input<typeof schema>): Promise<num
   let serving: Promise<ServingStore> | undefined;
   const openLocal = () => (serving ??= openServingStore(config));
   const objects = await openObjectStore(config);
-  const load = () => loadDashboard(() => loadServed(mode, openLocal), () => listRuns(objects, RUNS_SHOWN));
+  const load = () => loadDashboard(() => loadServed(mode, openLocal), () => listRuns(objects, { limit: RUNS_SHOWN }));
   try {
     const initial = await load();
     if (interactive) return await runTui({ initial, load, color, refreshSeconds: opts.refresh });

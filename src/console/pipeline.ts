@@ -1,22 +1,9 @@
 import { NONE, formatAge, formatDuration, formatInt, formatNumber, formatUtc } from "../ui/format.ts";
 import { NotServed, getJson } from "./api.ts";
 import { h } from "./dom.ts";
+import { runRows, type RunRecord } from "../runner/record.ts";
 
 /** Prefect's run view: recent runs, one run's tasks, logs and checks, and the served data's age. */
-
-interface Task {
-  name: string;
-  state: string;
-  attempts: number;
-  started_at?: string;
-  ended_at?: string;
-  duration_ms?: number;
-  rows_in?: number;
-  rows_out?: number;
-  metrics?: Record<string, unknown>;
-  error?: string;
-  reason?: string;
-}
 
 interface Check {
   check: string;
@@ -30,34 +17,12 @@ interface Check {
   note?: string;
 }
 
-export interface Run {
-  id: string;
-  flow: string;
-  state: string;
-  started_at: string;
-  ended_at?: string;
-  duration_ms?: number;
-  tasks: Task[];
-  error?: string;
-  parameters?: Record<string, unknown>;
-}
+/** A run record as /runs answers it. */
+export type Run = RunRecord;
 
 /** A run's checks: each task records its own in its metrics. */
 const checksOf = (run: Run): Check[] => run.tasks.flatMap((t) => (Array.isArray(t.metrics?.checks) ? (t.metrics.checks as Check[]) : []));
 
-const num = (v: unknown) => (typeof v === "number" ? v : undefined);
-const sum = (xs: (number | undefined)[]) => (xs.some((x) => x !== undefined) ? xs.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined);
-
-/** Source rows read, rows silver kept, fact rows gold published: the numbers a run is judged by. */
-export function runRows(run: Run): { read?: number; kept?: number; published?: number } {
-  const task = (name: string) => run.tasks.find((t) => t.name === name && t.state === "succeeded");
-  const tables = task("gold")?.metrics?.tables as Record<string, number> | undefined;
-  return {
-    read: sum(run.tasks.filter((t) => t.name.startsWith("bronze.") && t.state === "succeeded").map((t) => t.rows_in)),
-    kept: task("silver")?.rows_out,
-    published: num(tables?.fact_achats),
-  };
-}
 
 function checksSummary(checks: Check[] | undefined): string {
   if (!checks?.length) return NONE;

@@ -1,4 +1,4 @@
-import { rowsOf } from "../runner/record.ts";
+import { runRows } from "../runner/record.ts";
 import type { RunRecord } from "../runner/record.ts";
 import type { Palette, Paint } from "../ui/color.ts";
 import { formatAge, formatDuration, formatInt, formatUtc } from "../ui/format.ts";
@@ -30,7 +30,7 @@ const COLUMNS = (now: number): Column[] => [
   { title: "STATE", cell: (r) => r.state },
   { title: "WHEN", cell: (r) => formatAge(now - Date.parse(r.started_at)) },
   { title: "DURATION", cell: (r) => formatDuration(r.duration_ms), right: true },
-  { title: "ROWS", cell: (r) => formatInt(rowsOf(r)), right: true },
+  { title: "KEPT", cell: (r) => formatInt(runRows(r).kept ?? null), right: true },
   { title: "FLOW", cell: (r) => r.flow },
   { title: "STARTED", cell: (r) => formatUtc(Date.parse(r.started_at)) },
   { title: "RUN", cell: (r) => r.id },

@@ -47,7 +47,18 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
-/** Rows a run wrote: what `elt runs` and the dashboard show. */
-export function rowsOf(r: RunRecord): number {
-  return r.tasks.reduce((sum, t) => sum + (t.rows_out ?? 0), 0);
+/**
+ * The rows a run is judged by: source rows read (bronze), rows silver kept, fact rows gold
+ * published; undefined for a layer the run did not complete. A sum over tasks would add each
+ * row once per layer it went through.
+ */
+export function runRows(r: RunRecord): { read?: number; kept?: number; published?: number } {
+  const done = r.tasks.filter((t) => t.state === "succeeded");
+  const bronze = done.filter((t) => t.name.startsWith("bronze."));
+  const tables = done.find((t) => t.name === "gold")?.metrics?.tables as Record<string, number> | undefined;
+  return {
+    read: bronze.length ? bronze.reduce((n, t) => n + (t.rows_in ?? 0), 0) : undefined,
+    kept: done.find((t) => t.name === "silver")?.rows_out,
+    published: typeof tables?.fact_achats === "number" ? tables.fact_achats : undefined,
+  };
 }

@@ -46,16 +46,40 @@ export async function readRun(store: ObjectStore, id: string): Promise<RunRecord
   return record && effectiveState(record);
 }
 
-/** The most recent runs, newest first. */
-export async function listRuns(store: ObjectStore, limit = 20, flow?: string): Promise<RunRecord[]> {
+export interface RunFilter {
+  limit?: number;
+  /** Only runs of this flow (`all`, `gold`, `silver+gold`, `rollback`). */
+  flow?: string;
+  /** Only runs in this state, as a reader sees it (a dead "running" one is "incomplete"). */
+  state?: RunRecord["state"];
+}
+
+/** How many of the latest runs a state filter looks through: a listing reads every record it shows. */
+const SEARCHED = 1000;
+
+/**
+ * The most recent runs, newest first by start time. Ids begin with the second a run started,
+ * so the latest ids hold the latest runs; within one second their start times decide, not the
+ * flow names that follow the stamp.
+ */
+export async function listRuns(store: ObjectStore, filter: RunFilter = {}): Promise<RunRecord[]> {
+  const { limit = 20, flow, state } = filter;
   const ids: string[] = [];
   for await (const info of listAll(store, "runs", "")) {
-    if (info.key.endsWith("/run.json")) ids.push(info.key.slice(0, -"/run.json".length));
+    if (info.key.endsWith(runKeys.recordSuffix)) ids.push(info.key.slice(0, -runKeys.recordSuffix.length));
   }
-  const wanted = ids.filter((id) => !flow || id.split("-")[1] === flow).sort().reverse().slice(0, limit);
-  const records = await Promise.all(wanted.map((id) => readRun(store, id)));
-  return records.filter((r): r is RunRecord => r !== null);
+  const newest = ids.filter((id) => !flow || id.split("-")[1] === flow).sort().reverse();
+  let take = Math.min(newest.length, state ? SEARCHED : limit);
+  // Runs started in the same second as the last one taken may have started after it.
+  while (take < newest.length && stampOf(newest[take]!) === stampOf(newest[take - 1]!)) take++;
+  const records = (await Promise.all(newest.slice(0, take).map((id) => readRun(store, id)))).filter((r): r is RunRecord => r !== null);
+  return records
+    .filter((r) => !state || r.state === state)
+    .sort((a, b) => b.started_at.localeCompare(a.started_at))
+    .slice(0, limit);
 }
+
+const stampOf = (id: string) => id.slice(0, id.indexOf("-"));
 
 /** Finds a run by its id or a unique prefix or suffix of it. */
 export async function resolveRunId(store: ObjectStore, ref: string): Promise<string | null> {

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { checkHistory, runRoutes, type RunHistory } from "../../src/api/runs.ts";
+import { runRoutes, type RunHistory } from "../../src/api/runs.ts";
+import { checkHistory } from "../../src/quality/history.ts";
 import type { CheckResult } from "../../src/quality/checks.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 

@@ -127,7 +127,7 @@ describe.skipIf(browserMissing !== null)("the web console", () => {
     const { page, failures } = await browser!.page({ width: 390, height: 844 });
     await page.goto(`${base}/ui#/overview`);
     await page.waitForSelector(".plot[data-points]");
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     expect(failures).toEqual([]);
   }, 60_000);
 });

@@ -296,16 +296,18 @@ describe("header", () => {
 });
 
 describe("pipeline", () => {
-  test("the recent runs with state, when, duration and rows, and the last write", () => {
+  test("the recent runs with state, when, duration and the rows silver kept, and the last write", () => {
     const text = plainLines(frame(data, "pipeline", 120, 40)).join("\n");
     expect(text).toContain("last write 2024-03-11 10:00:00 UTC (5 min ago), run 20240311T095900Z-all-ab12");
-    expect(text).toMatch(/succeeded +6 min ago +1 min 01 s +9,321 +all +2024-03-11 09:59:00 UTC +20240311T095900Z-all-ab12/);
-    expect(text).toMatch(/failed +1 d ago +1\.50 s +0 +all/);
+    // KEPT is silver's rows out (4,321), not a sum over layers that counts each row once per layer.
+    expect(text).toMatch(/succeeded +6 min ago +1 min 01 s +4,321 +all +2024-03-11 09:59:00 UTC +20240311T095900Z-all-ab12/);
+    // A run that failed before silver kept nothing.
+    expect(text).toMatch(/failed +1 d ago +1\.50 s +— +all/);
   });
 
   test("narrow terminals drop columns from the right rather than wrap", () => {
     const lines = plainLines(frame(data, "pipeline", 40, 15));
-    expect(lines.find((l) => l.startsWith("STATE"))).toMatch(/^STATE +WHEN +DURATION +ROWS$/);
+    expect(lines.find((l) => l.startsWith("STATE"))).toMatch(/^STATE +WHEN +DURATION +KEPT$/);
   });
 
   test("an unreachable runs bucket is said, not fatal", () => {

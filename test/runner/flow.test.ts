@@ -159,7 +159,7 @@ describe("run store", () => {
     const first = await run([{ name: "a", run: async () => {} }]);
     await Bun.sleep(1100); // ids carry the start second
     const second = await run([{ name: "a", run: async () => {} }]);
-    const runs = await listRuns(store, 10);
+    const runs = await listRuns(store, { limit: 10 });
     expect(runs.map((r) => r.id)).toEqual([second.id, first.id]);
     expect(await resolveRunId(store, second.id.slice(-4))).toBe(second.id);
     expect(await resolveRunId(store, "no-such-run")).toBeNull();
