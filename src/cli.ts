@@ -6,6 +6,7 @@ import { loadConfig, redact, secretsOf } from "./config.ts";
 import { defaultOf, flags, type Command } from "./commands/command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { kebab } from "./commands/options.ts";
+import { didYouMean } from "./ui/suggest.ts";
 
 /** The command line, built from each command's declaration (commands/command.ts). */
 const cli = cac("elt");
@@ -34,7 +35,15 @@ function register(command: Command): void {
 for (const command of COMMANDS) register(command);
 
 cli.help();
-cli.version(pkg.version);
+
+/** cac's "Unknown option `--forse`" gets the closest option of the command typed. */
+function unknownOptionHint(message: string): string {
+  const typed = /Unknown option `(--?[^`]+)`/.exec(message)?.[1];
+  const command = cli.matchedCommand;
+  if (!typed || !command) return "";
+  const known = command.options.flatMap((o) => o.names.map((n) => (n.length === 1 ? `-${n}` : `--${kebab(n)}`)));
+  return didYouMean(typed, [...known, "--help"]);
+}
 
 function fail(err: unknown): number {
   let secrets: string[] = [];
@@ -43,8 +52,8 @@ function fail(err: unknown): number {
   } catch {
     // the configuration itself is what failed; its message names no secret
   }
-  const message = redact(errorLine(err), secrets);
   const usage = err instanceof Error && err.name === "CACError";
+  const message = redact(errorLine(err), secrets) + (usage ? unknownOptionHint(errorLine(err)) : "");
   process.stderr.write(`elt: ${message}\n`);
   if (usage) process.stderr.write("Run `elt --help` for usage.\n");
   if (process.env.ELT_DEBUG && err instanceof Error && err.stack) process.stderr.write(redact(err.stack, secrets) + "\n");
@@ -52,12 +61,18 @@ function fail(err: unknown): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Which elt this is, and the Bun it runs on, labelled: cac's own line names Bun's Node version.
+  if (argv.length === 3 && (argv[2] === "--version" || argv[2] === "-v")) {
+    process.stdout.write(`elt ${pkg.version} (Bun ${Bun.version})\n`);
+    return 0;
+  }
   try {
     const parsed = cli.parse(argv, { run: false });
     if (!cli.matchedCommand) {
       if (parsed.options.help || parsed.options.version) return 0;
       const name = parsed.args[0];
-      process.stderr.write(name ? `elt: unknown command "${name}"\n` : "elt: name a command\n");
+      const hint = name ? didYouMean(name, COMMANDS.map((c) => c.usage.split(" ")[0]!)) : "";
+      process.stderr.write(name ? `elt: unknown command "${name}"${hint}\n` : "elt: name a command\n");
       process.stderr.write("Run `elt --help` for the list of commands.\n");
       return 2;
     }

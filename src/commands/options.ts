@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { UsageError } from "../errors.ts";
+import { didYouMean } from "../ui/suggest.ts";
+import { flags } from "./command.ts";
 import { dayNumber, isoFromDayNumber } from "../pipeline/dates.ts";
 
 /** Shared option schemas: parsed once here, so commands trust their options. */
@@ -17,11 +19,35 @@ export const todayUtc = () => new Date().toISOString().slice(0, 10);
 /** An option's key as the command line spells it: `asOf` is `as-of`. */
 export const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** Validates cac's raw options; the first problem becomes a UsageError naming the option. */
-export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+/** What a value must be, in words a user acts on (zod's own say `Too small: expected number to be >=1`). */
+function expected(issue: z.core.$ZodIssue, typed: unknown): string {
+  switch (issue.code) {
+    case "invalid_value":
+      return `expected one of ${issue.values.map(String).join(", ")}${typeof typed === "string" ? didYouMean(typed, issue.values.map(String)) : ""}`;
+    case "too_small":
+      return issue.origin === "number" || issue.origin === "int" ? `expected at least ${issue.minimum}` : issue.message;
+    case "too_big":
+      return issue.origin === "number" || issue.origin === "int" ? `expected at most ${issue.maximum}` : issue.message;
+    case "invalid_type":
+      return issue.expected === "int" || issue.expected === "number" ? "expected a number" : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * Validates cac's raw options; the first problem becomes a UsageError naming the option as the
+ * user typed it (`--limit 0`, or the argument `layer "sliver"`) and what is allowed.
+ */
+export function parseOptions<S extends z.ZodObject>(schema: S, raw: Record<string, unknown>): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const name = kebab(issue.path.map(String).join("."));
-  throw new UsageError(name ? `--${name}: ${issue.message}` : issue.message);
+  const key = String(issue.path[0] ?? "");
+  if (!key) throw new UsageError(issue.message);
+  const typed = raw[key];
+  const shown = typed === undefined || typed === true || typed === false ? "" : ` ${JSON.stringify(typed)}`;
+  const field = schema.shape[key] as z.ZodType | undefined;
+  const what = field && flags.has(field) ? `--${kebab(key)}${shown.replace(/^ "(.*)"$/, " $1")}` : `${key}${shown}`;
+  throw new UsageError(`${what}: ${expected(issue, typed)}`);
 }

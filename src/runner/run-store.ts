@@ -81,16 +81,20 @@ export async function listRuns(store: ObjectStore, filter: RunFilter = {}): Prom
 
 const stampOf = (id: string) => id.slice(0, id.indexOf("-"));
 
-/** Finds a run by its id or a unique prefix or suffix of it. */
-export async function resolveRunId(store: ObjectStore, ref: string): Promise<string | null> {
+/** A run named by its id or by a part of it that only its id contains. */
+export type RunMatch = { id: string } | { candidates: string[] };
+
+/** The run `ref` names: the id itself, else the one id containing it; several are candidates (newest first), none is null. */
+export async function resolveRunId(store: ObjectStore, ref: string): Promise<RunMatch | null> {
   const matches: string[] = [];
   for await (const info of listAll(store, "runs", "")) {
-    if (!info.key.endsWith("/run.json")) continue;
-    const id = info.key.slice(0, -"/run.json".length);
-    if (id === ref) return id;
-    if (id.startsWith(ref) || id.endsWith(ref)) matches.push(id);
+    if (!info.key.endsWith(runKeys.recordSuffix)) continue;
+    const id = info.key.slice(0, -runKeys.recordSuffix.length);
+    if (id === ref) return { id };
+    if (id.includes(ref)) matches.push(id);
   }
-  return matches.length === 1 ? matches[0]! : null;
+  if (matches.length === 0) return null;
+  return matches.length === 1 ? { id: matches[0]! } : { candidates: matches.sort().reverse() };
 }
 
 export async function readLogs(store: ObjectStore, id: string): Promise<LogLine[]> {

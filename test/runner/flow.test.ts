@@ -161,8 +161,12 @@ describe("run store", () => {
     const second = await run([{ name: "a", run: async () => {} }]);
     const runs = await listRuns(store, { limit: 10 });
     expect(runs.map((r) => r.id)).toEqual([second.id, first.id]);
-    expect(await resolveRunId(store, second.id.slice(-4))).toBe(second.id);
+    expect(await resolveRunId(store, second.id.slice(-4))).toEqual({ id: second.id });
+    expect(await resolveRunId(store, second.id.slice(3, -3))).toEqual({ id: second.id });
     expect(await resolveRunId(store, "no-such-run")).toBeNull();
+    // A part every id holds names no one run: the candidates, newest first.
+    const both = await resolveRunId(store, "-test-");
+    expect(both && "candidates" in both && both.candidates.slice(0, 2)).toEqual([second.id, first.id]);
   });
 
   test("a running record whose process is gone reads as incomplete", () => {

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateFiles } from "../../src/pipeline/generate/index.ts";
+import { baseEnv, runElt, spawnElt } from "../support/cli.ts";
+
+/** `elt logs`: the latest run by default, a run by any unique part of its id, --follow until a run ends. */
+
+const AS_OF = "2025-06-30";
+let dir: string;
+let env: Record<string, string>;
+const elt = (...args: string[]) => runElt(args, { cwd: dir, env });
+const sources = () => join(dir, "sources");
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "elt-logs-"));
+  env = baseEnv({ ELT_HOME: join(dir, "home") });
+  await generateFiles({ clients: 40, avgPurchases: 3, seed: 9, asOf: AS_OF, dirtyRate: 0.02 }, sources());
+  expect((await elt("run", "bronze", "--sources", sources(), "--as-of", AS_OF)).code).toBe(0);
+  expect((await elt("run", "silver", "--as-of", AS_OF)).code).toBe(0);
+}, 60_000);
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+test("alone it prints the latest run's logs", async () => {
+  const { code, out } = await elt("logs");
+  expect(code).toBe(0);
+  expect(out.split("\n")[0]).toMatch(/^run \S+-silver-\S+ \(silver, succeeded\)$/);
+  expect(out).toContain("silver: task started");
+});
+
+test("any part of an id that only one run holds finds it; a part several hold lists them", async () => {
+  expect((await elt("logs", "bronze")).out.split("\n")[0]).toMatch(/^run \S+-bronze-\S+ \(bronze, succeeded\)$/);
+  const ambiguous = await elt("logs", "Z-");
+  expect(ambiguous.code).toBe(1);
+  // One line, the candidates newest first.
+  expect(ambiguous.err).toMatch(/^elt: "Z-" names 2 runs, give more of the id: \S+-silver-\S+, \S+-bronze-\S+\n$/);
+  const none = await elt("logs", "nothing-like-it");
+  expect(none.code).toBe(1);
+  expect(none.err).toContain('no run id contains "nothing-like-it"');
+});
+
+test("--follow prints a running run's lines as they come and ends when the run ends", async () => {
+  await generateFiles({ clients: 20000, avgPurchases: 5, seed: 9, asOf: AS_OF, dirtyRate: 0.02 }, join(dir, "big"));
+  const running = spawnElt(["run", "--all", "--force", "--sources", join(dir, "big"), "--as-of", AS_OF], { cwd: dir, env });
+  // Follow once the run's record exists and says running.
+  const runsDir = join(dir, "home", "lake", "runs");
+  const before = new Set((await readdir(runsDir)).filter((n) => n !== "_lock.json"));
+  let id: string | undefined;
+  for (let i = 0; i < 200 && !id; i++) {
+    id = (await readdir(runsDir)).find((n) => n !== "_lock.json" && !before.has(n));
+    if (!id) await Bun.sleep(25);
+  }
+  expect(id).toBeDefined();
+  const followed = await elt("logs", id!, "--follow");
+  const ran = await running.done;
+  expect(ran.code).toBe(0);
+  expect(followed.code).toBe(0);
+  // Its last line is the run's own end: it did not stop at what was there when it started.
+  expect(followed.out.trimEnd().split("\n").at(-1)).toContain("run succeeded");
+  expect(followed.out).toContain("export: task succeeded");
+}, 120_000);
