@@ -53,6 +53,7 @@ const schema = z.object({
     `Share of rows given a defect, 0 to ${MAX_DIRTY_RATE}`,
     "<r>",
   ),
+  force: flag(z.boolean().default(false), "Replace clients.csv and achats.csv when the folder has them"),
   json: flag(z.boolean().default(false), "Print the report as JSON"),
   /** Print nothing: `elt run --generate --json` keeps stdout for its own JSON. */
   quiet: z.boolean().default(false),
@@ -72,20 +73,52 @@ export async function generateCommand(
   stdout: { write(text: string): unknown; isTTY?: boolean } = process.stdout,
 ): Promise<number> {
   const opts = parseOptions(schema, raw);
-  const report = await generateFiles(
-    {
-      clients: opts.clients,
-      avgPurchases: opts.avgPurchases,
-      seed: opts.seed,
-      asOf: opts.asOf ?? todayUtc(),
-      dirtyRate: opts.dirtyRate,
-    },
-    opts.out,
-  );
+  // Ctrl-C or a SIGTERM stops it between two clients; the partial files go with it.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => stop.abort(signal);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const progress = process.stderr.isTTY && !opts.quiet ? generationProgress(opts.clients) : undefined;
+  let report: GenerateFilesReport;
+  try {
+    report = await generateFiles(
+      {
+        clients: opts.clients,
+        avgPurchases: opts.avgPurchases,
+        seed: opts.seed,
+        asOf: opts.asOf ?? todayUtc(),
+        dirtyRate: opts.dirtyRate,
+      },
+      opts.out,
+      { overwrite: opts.force, signal: stop.signal, progress: progress?.step },
+    );
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
+    progress?.clear();
+    process.stderr.write(`generate: interrupted; ${opts.out} keeps what it had (no partial file left)\n`);
+    return stop.signal.reason === "SIGTERM" ? 143 : 130;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  progress?.clear();
   if (opts.quiet) return 0;
   if (opts.json) stdout.write(JSON.stringify(report, null, 2) + "\n");
   else stdout.write(renderReport(report, palette(wantsColor({ isTTY: stdout.isTTY }))));
   return 0;
+}
+
+/** A live line on a terminal: clients written of the total, redrawn at most every 100 ms. */
+function generationProgress(clients: number) {
+  let drawn = 0;
+  return {
+    step(done: number) {
+      if (Date.now() - drawn < 100) return;
+      drawn = Date.now();
+      process.stderr.write(`\r\x1b[Kgenerating: ${formatInt(done)} of ${formatInt(clients)} clients (${Math.floor((done / clients) * 100)} %)`);
+    },
+    clear: () => process.stderr.write("\r\x1b[K"),
+  };
 }
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);

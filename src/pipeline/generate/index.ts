@@ -6,7 +6,8 @@
  */
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { EltError, errorLine } from "../../errors.ts";
+import { existsSync } from "node:fs";
+import { EltError, UsageError, errorLine } from "../../errors.ts";
 import { csvLine } from "../../formats/csv.ts";
 import { DATASETS } from "../../contract/sources.ts";
 import { ACHAT_COLUMNS, CLIENT_COLUMNS } from "../../contract/sources.ts";
@@ -76,9 +77,19 @@ class Batcher {
  * Writes both files' lines to the sinks, a client's purchases right after the client, and
  * returns what silver will find in them.
  */
+/** How a long generation reports and stops: clients written so far, and a signal that ends it between clients. */
+export interface GenerateControl {
+  progress?: (clients: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Clients between two progress reports and abort checks: cheap enough, and a fraction of a second. */
+const CLIENTS_PER_STEP = 5000;
+
 export async function generate(
   options: GenerateOptions,
   sinks: { clients: LineSink; achats: LineSink },
+  control: GenerateControl = {},
 ): Promise<GenerateReport> {
   const rng = new Rng(options.seed);
   const cal = new Calendar(options.asOf);
@@ -91,6 +102,13 @@ export async function generate(
   await clientOut.push(csvLine(CLIENT_COLUMNS));
   await achatOut.push(csvLine(ACHAT_COLUMNS));
   for (let id = 1; id <= options.clients; id++) {
+    if (id % CLIENTS_PER_STEP === 0) {
+      // The sinks' writes mostly complete at once: without a turn of the event loop now and
+      // then, a signal's handler would not run before the last client.
+      await new Promise((resolve) => setImmediate(resolve));
+      control.signal?.throwIfAborted();
+      control.progress?.(id);
+    }
     const signup = rng.between(cal.first, cal.lastSignup);
     const client = clients.make(id, signup);
     await clientOut.push(client.lines);
@@ -115,8 +133,15 @@ export async function generate(
  * Generates into `dir`/clients.csv and `dir`/achats.csv. Each file is written beside its final
  * name and renamed into place at the end, so a reader never meets half a file.
  */
-export async function generateFiles(options: GenerateOptions, dir: string): Promise<GenerateFilesReport> {
+export async function generateFiles(
+  options: GenerateOptions,
+  dir: string,
+  control: GenerateControl & { overwrite?: boolean } = {},
+): Promise<GenerateFilesReport> {
   const files = { clients: join(dir, DATASETS.clients.file), achats: join(dir, DATASETS.achats.file) };
+  // Sources in that folder may be a user's real data: never replaced without being asked.
+  const existing = Object.values(files).find((f) => existsSync(f));
+  if (existing && !control.overwrite) throw new UsageError(`${existing} already exists: use --force to replace it, or --out for another folder`);
   const partial = { clients: `${files.clients}.partial`, achats: `${files.achats}.partial` };
   const writers: Bun.FileSink[] = [];
   const open = (path: string): LineSink => {
@@ -131,7 +156,7 @@ export async function generateFiles(options: GenerateOptions, dir: string): Prom
   };
   try {
     await mkdir(dir, { recursive: true });
-    const report = await generate(options, { clients: open(partial.clients), achats: open(partial.achats) });
+    const report = await generate(options, { clients: open(partial.clients), achats: open(partial.achats) }, control);
     for (const writer of writers.splice(0)) await writer.end();
     await rename(partial.clients, files.clients);
     await rename(partial.achats, files.achats);
@@ -139,6 +164,7 @@ export async function generateFiles(options: GenerateOptions, dir: string): Prom
   } catch (err) {
     await Promise.allSettled(writers.map(async (w) => w.end()));
     await Promise.all(Object.values(partial).map((p) => rm(p, { force: true })));
+    if (control.signal?.aborted) throw control.signal.reason;
     throw new EltError(`cannot write the sources in ${dir}: ${errorLine(err)}`, 1, { cause: err });
   }
 }
