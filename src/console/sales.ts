@@ -3,18 +3,11 @@ import type { Point } from "./chart.ts";
 
 /** What the overview and breakdown pages read: only the small gold tables, never the facts. */
 
-export interface Kpis {
-  ca_total: number;
-  nb_achats_total: number;
-  panier_moyen: number | null;
-  nb_clients_uniques: number;
-  montant_moyen_par_client: number | null;
-  taux_croissance_mensuel: number | null;
-  montant_median: number | null;
-}
-
-export type Granularity = "day" | "week" | "month";
-export const GRANULARITIES: Granularity[] = ["day", "week", "month"];
+// The terminal dashboard's shapes: both views read the same tables the same way.
+import type { Kpis } from "../dashboard/data.ts";
+import type { Granularity } from "../dashboard/view.ts";
+export type { Kpis } from "../dashboard/data.ts";
+export { GRANULARITIES, type Granularity } from "../dashboard/view.ts";
 
 export interface Sales {
   kpis: Kpis;
