@@ -1,7 +1,10 @@
 import { runRows } from "../runner/record.ts";
 import type { RunRecord } from "../runner/record.ts";
 import type { Palette, Paint } from "../ui/color.ts";
-import { formatAge, formatDuration, formatInt, formatUtc } from "../ui/format.ts";
+import { formatAge, formatDuration, formatInt, formatNumber, formatUtc } from "../ui/format.ts";
+import { checkLine } from "../quality/describe.ts";
+import { checksOf } from "../quality/gate.ts";
+import { checkHistory } from "../quality/history.ts";
 import { columns, firstFit, padEnd, padStart, truncate } from "../ui/text.ts";
 import type { DashboardData } from "./data.ts";
 
@@ -13,6 +16,40 @@ export function freshness(data: DashboardData, now: number): string[] {
   if (!w) return ["nothing served yet: run `elt run --all`", "nothing served yet"];
   const age = formatAge(now - w.at);
   return [`last write ${formatUtc(w.at)} (${age}), run ${w.runId}`, `last write ${formatUtc(w.at)} (${age})`, `last write ${age}`];
+}
+
+const SPARKS = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+
+/** Values oldest first as one character each, lowest to highest; a missing one is a space. */
+function sparkline(values: (number | null)[]): string {
+  const known = values.filter((v): v is number => v !== null);
+  const [min, max] = [Math.min(...known), Math.max(...known)];
+  return values.map((v) => (v === null ? " " : SPARKS[max === min ? 0 : Math.round(((v - min) / (max - min)) * 7)])).join("");
+}
+
+/**
+ * The latest run's quality checks (a warned or failed one on its own line, the passed ones
+ * counted), and the reject rate per dataset across the recent runs, so a creeping one shows.
+ */
+export function checksLines(data: DashboardData, width: number, height: number, p: Palette): string[] {
+  if (height <= 0) return [];
+  const latest = data.runs.find((r) => checksOf(r).length > 0);
+  if (!latest) return [p.bold("Checks"), p.dim(truncate("no checks recorded yet", width))];
+  const checks = checksOf(latest);
+  const passed = checks.filter((c) => c.outcome === "passed").length;
+  const lines = [p.bold(truncate(`Checks of run ${latest.id}: ${passed} of ${checks.length} passed`, width))];
+  for (const c of checks) {
+    if (c.outcome === "failed") lines.push(p.red(truncate(`✖ ${checkLine(c)}`, width)));
+    if (c.outcome === "warned") lines.push(p.yellow(truncate(`⚠ ${checkLine(c)}`, width)));
+  }
+  // The runs are newest first; a trend reads oldest to newest.
+  for (const h of checkHistory(data.runs).filter((h) => h.check === "reject_rate")) {
+    const values = h.runs.map((r) => r.value);
+    const last = values.at(-1);
+    const label = `reject rate ${h.subject}`.padEnd(20);
+    lines.push(truncate(`${label} ${sparkline(values)}  ${last === null || last === undefined ? "—" : `${formatNumber(last, 1)} %`}`, width));
+  }
+  return lines.slice(0, height);
 }
 
 function statePaint(state: RunRecord["state"], p: Palette): Paint {

@@ -13,7 +13,7 @@ import { formatAge, formatDuration, formatTime } from "../ui/format.ts";
 import { columns, firstFit, padEnd, truncate } from "../ui/text.ts";
 import { MIN_CHART_HEIGHT, salesChart } from "./chart.ts";
 import type { DashboardData } from "./data.ts";
-import { freshness, runsTable } from "./pipeline.ts";
+import { checksLines, freshness, runsTable } from "./pipeline.ts";
 import { shareBars } from "./shares.ts";
 import { kpiTiles } from "./tiles.ts";
 import { VIEWS, type View, type ViewState } from "./view.ts";
@@ -159,11 +159,14 @@ const BODIES: Record<View, Body> = {
   },
   breakdown: (data, _state, width, height, p) => breakdown(data, width, height, p),
   pipeline(data, state, width, height, p) {
+    const runs = runsTable(data, state.now, width, Math.max(4, Math.ceil((height - 3) / 2)), p);
     return [
       p.bold("Served data"),
       firstFit(width, freshness(data, state.now)),
       "",
-      ...runsTable(data, state.now, width, height - 3, p),
+      ...runs,
+      "",
+      ...checksLines(data, width, height - 4 - runs.length, p),
     ];
   },
 };

@@ -296,6 +296,25 @@ describe("header", () => {
 });
 
 describe("pipeline", () => {
+  test("the latest run's checks: warned and failed ones on their own line, and each dataset's reject rate across runs", () => {
+    const rate = (subject: string, value: number, outcome: string) => ({ check: "reject_rate", subject, value, unit: "%", warn: 5, error: 50, fails: "above", outcome });
+    const withChecks = (run: (typeof data.runs)[number], checks: object[]) => ({
+      ...run,
+      tasks: [...run.tasks, { name: "silver", state: "succeeded" as const, attempts: 1, metrics: { checks } }],
+    });
+    const runs = [
+      withChecks(data.runs[0]!, [rate("clients", 1, "passed"), rate("achats", 6.2, "warned")]),
+      withChecks(data.runs[1]!, [rate("clients", 1, "passed"), rate("achats", 2, "passed")]),
+    ];
+    const lines = plainLines(frame({ ...data, runs }, "pipeline", 100, 40));
+    expect(lines).toContain(`Checks of run ${runs[0]!.id}: 1 of 2 passed`);
+    expect(lines).toContain("⚠ achats reject rate 6.2 % > 5 % (warn)");
+    // Oldest first: 2 % then 6.2 %, lowest and highest.
+    expect(lines).toContain("reject rate achats   ▁█  6.2 %");
+    expect(lines).toContain("reject rate clients  ▁▁  1.0 %");
+  });
+
+
   test("the recent runs with state, when, duration and the rows silver kept, and the last write", () => {
     const text = plainLines(frame(data, "pipeline", 120, 40)).join("\n");
     expect(text).toContain("last write 2024-03-11 10:00:00 UTC (5 min ago), run 20240311T095900Z-all-ab12");
