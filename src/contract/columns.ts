@@ -16,6 +16,12 @@ export interface ColumnDef {
 export type Cell = string | number | null;
 export type Row = Record<string, Cell>;
 
+/** A group of rows: one array per requested column, cells typed per ColumnDef. */
+export interface ColumnBatch {
+  rowCount: number;
+  values: ArrayLike<Cell>[];
+}
+
 /** Columns written `"name:type, name:type"`, the way SPEC lists them. */
 export const columnsOf = (spec: string): ColumnDef[] =>
   spec.split(",").map((part) => {

@@ -14,8 +14,7 @@
  */
 import { parquetMetadataAsync, parquetScan, type AsyncBuffer, type FileMetaData, type SchemaElement } from "hyparquet";
 import { EltError, InputError, StoreError } from "../errors.ts";
-import type { Cell, ColumnDef, ColumnType, Row } from "../contract/columns.ts";
-import type { Bucket, ObjectStore } from "../storage/object-store.ts";
+import type { Cell, ColumnBatch, ColumnDef, ColumnType, Row } from "../contract/columns.ts";
 import { indexedOf, isIndexed, type Column } from "../columnar/columns.ts";
 import {
   GroupBuffer,
@@ -57,11 +56,6 @@ function nameOf(source: ParquetSource): string {
   return (!(source instanceof Uint8Array) && source.name) || "parquet file";
 }
 
-/** A group of rows: one array per requested column, cells typed per ColumnDef. */
-export interface ColumnBatch {
-  rowCount: number;
-  values: ArrayLike<Cell>[];
-}
 
 /**
  * A group of rows where string and date columns are Indexed (columns.ts): each value once, as
@@ -243,18 +237,19 @@ function cellsOf(type: ColumnType, raw: ArrayLike<unknown>, dates: Map<number, s
 /** Below this size a file is fetched whole, once: one request beats a footer and a chunk each. */
 const WHOLE_FILE_BYTES = 1 << 20;
 
+/** Random access to a file's bytes: what an object store's range reader offers. */
+export interface RangeSource {
+  readonly size: number;
+  /** Fills `target` from `offset`; fewer bytes only at the end of the file. */
+  read(offset: number, target: Uint8Array): Promise<number>;
+}
+
 /**
- * A stored object as hyparquet's AsyncBuffer, through the store's range reader, so a reader
- * fetches the footer and the column chunks it needs rather than the whole file. Nothing is
- * fetched until the first read; `readInto` lets the flat reader reuse its buffers.
+ * A file as hyparquet's AsyncBuffer, through a range reader, so a reader fetches the footer
+ * and the column chunks it needs rather than the whole file. Nothing is fetched until the
+ * first read; `readInto` lets the flat reader reuse its buffers.
  */
-export async function objectAsyncBuffer(
-  store: ObjectStore,
-  bucket: Bucket,
-  key: string,
-): Promise<AsyncBuffer & { name: string; readInto: ReadInto }> {
-  const name = `${bucket}/${key}`;
-  const reader = await store.openReader(bucket, key);
+export function rangeAsyncBuffer(reader: RangeSource, name: string): AsyncBuffer & { name: string; readInto: ReadInto } {
   const byteLength = reader.size;
   const direct: ReadInto = async (start, target) => {
     if ((await reader.read(start, target)) < target.length) throw new StoreError("failed", `${name}: object changed while being read`);

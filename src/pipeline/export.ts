@@ -1,6 +1,7 @@
 import { goldKeys } from "../contract/lake.ts";
 import { StoreError, isNotFound } from "../errors.ts";
-import { objectAsyncBuffer, readParquetColumns } from "../formats/parquet.ts";
+import { readParquetColumns } from "../formats/parquet.ts";
+import { objectAsyncBuffer } from "./stored-parquet.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../contract/gold-tables.ts";
 import { readJsonOrNull, type ObjectStore } from "../storage/object-store.ts";
 import { collectionName, type RefreshMetadata, type ServingStore } from "../serving/serving-store.ts";

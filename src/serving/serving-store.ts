@@ -1,7 +1,6 @@
 import { z } from "zod";
-import type { ColumnBatch } from "../formats/parquet.ts";
 import type { GoldTableName } from "../contract/gold-tables.ts";
-import type { Row } from "../contract/columns.ts";
+import type { ColumnBatch, Row } from "../contract/columns.ts";
 
 /**
  * The seam between export/API and the database that serves gold tables. Each backend is a

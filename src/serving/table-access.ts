@@ -1,7 +1,6 @@
 import { StoreError, UsageError } from "../errors.ts";
-import type { ColumnBatch } from "../formats/parquet.ts";
 import { GOLD_TABLES, type GoldTableName } from "../contract/gold-tables.ts";
-import type { Cell, ColumnDef } from "../contract/columns.ts";
+import type { Cell, ColumnBatch, ColumnDef } from "../contract/columns.ts";
 import type { ReadOptions, TableBatch } from "./serving-store.ts";
 
 /**

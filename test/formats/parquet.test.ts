@@ -4,13 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetMetadata } from "hyparquet";
 import { InputError, StoreError } from "../../src/errors.ts";
-import {
-  objectAsyncBuffer,
-  ParquetStreamWriter,
-  readParquetColumns,
-  readParquetIndexed,
-  readParquetRows,
-} from "../../src/formats/parquet.ts";
+import { ParquetStreamWriter, readParquetColumns, readParquetIndexed, readParquetRows } from "../../src/formats/parquet.ts";
+import { objectAsyncBuffer } from "../../src/pipeline/stored-parquet.ts";
 import { cellAt, isIndexed, type Column } from "../../src/columnar/columns.ts";
 import type { Cell, ColumnDef, Row } from "../../src/contract/columns.ts";
 import { FolderStore } from "../../src/storage/folder.ts";

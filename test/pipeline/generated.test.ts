@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { objectAsyncBuffer, readParquetRows } from "../../src/formats/parquet.ts";
+import { readParquetRows } from "../../src/formats/parquet.ts";
+import { objectAsyncBuffer } from "../../src/pipeline/stored-parquet.ts";
 import type { GenerateFilesReport } from "../../src/pipeline/generate/index.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";

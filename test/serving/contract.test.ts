@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { StoreError, UsageError } from "../../src/errors.ts";
-import type { ColumnBatch } from "../../src/formats/parquet.ts";
+import type { ColumnBatch } from "../../src/contract/columns.ts";
 import { GOLD_TABLES } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
 import { openMongoStore } from "../../src/serving/mongo/mongo.ts";

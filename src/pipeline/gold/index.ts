@@ -1,6 +1,7 @@
 import type { Progress } from "../../runner/flow.ts";
 import { EltError } from "../../errors.ts";
-import { objectAsyncBuffer, readParquetIndexed } from "../../formats/parquet.ts";
+import { readParquetIndexed } from "../../formats/parquet.ts";
+import { objectAsyncBuffer } from "../stored-parquet.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import { readState, unchangedReason, writeState } from "../layer-state.ts";
 import { silverSummary } from "../silver/index.ts";

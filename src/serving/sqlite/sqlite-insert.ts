@@ -1,6 +1,6 @@
 import type { Database, Statement } from "bun:sqlite";
 import { StoreError } from "../../errors.ts";
-import type { ColumnBatch } from "../../formats/parquet.ts";
+import type { ColumnBatch } from "../../contract/columns.ts";
 import type { Cell, ColumnDef } from "../../contract/columns.ts";
 
 /** Far below SQLite's limit of bound parameters; larger statements stopped paying off. */
