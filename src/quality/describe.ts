@@ -1,4 +1,3 @@
-import { formatNumber } from "../ui/format.ts";
 import type { CheckResult } from "./checks.ts";
 import type { CheckName } from "./thresholds.ts";
 
@@ -13,11 +12,15 @@ const LABELS: Record<CheckName, string> = {
   freshness: "days from the latest purchase to as_of",
 };
 
-/** A measure with one decimal for percentages; a bound as it was set (`50 %`, `7.5 %`). */
+/**
+ * A measure with one decimal for percentages; a bound as it was set (`50 %`, `7.5 %`). Written
+ * here rather than with ui/'s formats: the quality module is below the terminal's, and its
+ * figures never reach the thousands that want separators.
+ */
 function value(r: CheckResult, v: number, asSet = false): string {
-  if (r.unit === "%") return `${formatNumber(v, asSet && Number.isInteger(v) ? 0 : 1)} %`;
+  if (r.unit === "%") return `${asSet && Number.isInteger(v) ? v : v.toFixed(1)} %`;
   if (r.check === "gold_reconciliation") return v === 0 ? "0" : v.toExponential(1);
-  return formatNumber(v, 0);
+  return String(Math.round(v));
 }
 
 /** One line for a check: what was measured, and against which bound when it warned or failed. */
