@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { blankToUndefined } from "./env-values.ts";
 import { ConfigError } from "./errors.ts";
-import { SERVING_VARIABLES, configureServing, servingSecrets, type ServingSettings } from "./serving/backends.ts";
+import { SERVING_VARIABLES, configureServing, servingSecrets, type ServingSettings } from "./serving/registry/backends.ts";
 
 /**
  * The environment (and `.env`) parsed once. Names and meanings follow the original Python

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { GOLD_TABLES, isGoldTable, type GoldTableName } from "../contract/gold-tables.ts";
 import type { ColumnType } from "../contract/columns.ts";
 import { COUNTRIES, PRODUCTS } from "../contract/sources.ts";
-import { SERVING_BACKENDS } from "../serving/backends.ts";
+import { SERVING_BACKENDS } from "../serving/registry/backends.ts";
 import { refreshMetadataSchema, type ReadOptions } from "../serving/serving-store.ts";
 
 /**

@@ -3,7 +3,7 @@ import { createApp } from "../api/app.ts";
 import { listen, type Listening } from "../api/listen.ts";
 import { loadConfig, secretsOf } from "../config.ts";
 import { EltError } from "../errors.ts";
-import { openServingStore } from "../serving/open.ts";
+import { openServingStore } from "../serving/registry/open.ts";
 import { dashboardCommand } from "./dashboard.ts";
 import { refreshTestCommand } from "./refresh-test.ts";
 import { serveCommand } from "./serve.ts";

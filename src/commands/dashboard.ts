@@ -4,7 +4,7 @@ import { UsageError } from "../errors.ts";
 import type { SourceMode } from "../dashboard/data.ts";
 import type { Size } from "../dashboard/render.ts";
 import { listRuns } from "../runner/run-store.ts";
-import { openServingStore } from "../serving/open.ts";
+import { openServingStore } from "../serving/registry/open.ts";
 import type { ServingStore } from "../serving/serving-store.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { wantsColor } from "../ui/color.ts";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { loadConfig, readEnv, redact, secretsOf, type Config } from "../config.ts";
 import { ConfigError, errorLine } from "../errors.ts";
 import type { Setting } from "../serving/backend.ts";
-import { servingSettingLines, servingTarget } from "../serving/backends.ts";
+import { servingSettingLines, servingTarget } from "../serving/registry/backends.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { palette, wantsColor } from "../ui/color.ts";
 import { defineCommand, flag } from "./command.ts";

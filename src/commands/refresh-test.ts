@@ -9,7 +9,7 @@ import { ApiClient } from "../refresh/client.ts";
 import { probe, type ProbeReport } from "../refresh/probe.ts";
 import type { Stats } from "../refresh/stats.ts";
 import { acquireLock } from "../runner/lock.ts";
-import { openServingStore } from "../serving/open.ts";
+import { openServingStore } from "../serving/registry/open.ts";
 import { openObjectStore } from "../storage/open.ts";
 import type { ServingStore } from "../serving/serving-store.ts";
 import { defineCommand, flag } from "./command.ts";

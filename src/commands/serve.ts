@@ -2,7 +2,7 @@ import { z } from "zod";
 import { listen } from "../api/listen.ts";
 import { loadConfig, redact, secretsOf } from "../config.ts";
 import { errorLine } from "../errors.ts";
-import { openServingStore } from "../serving/open.ts";
+import { openServingStore } from "../serving/registry/open.ts";
 import { defineCommand, flag } from "./command.ts";
 import { parseOptions } from "./options.ts";
 

@@ -1,5 +1,5 @@
 import type { Config } from "../config.ts";
-import { openServingStore } from "../serving/open.ts";
+import { openServingStore } from "../serving/registry/open.ts";
 import type { ServingStore } from "../serving/serving-store.ts";
 
 /** The configured serving store, open for one piece of work and closed after it, whatever happens. */

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { join, resolve } from "node:path";
 import { envSchema, loadConfig, secretsOf } from "../../src/config.ts";
-import { SERVING_BACKENDS, servingSettingLines, servingTarget } from "../../src/serving/backends.ts";
+import { SERVING_BACKENDS, servingSettingLines, servingTarget } from "../../src/serving/registry/backends.ts";
 
 const src = resolve(import.meta.dir, "../../src");
 
@@ -34,7 +34,7 @@ test("the declarations load no database driver: opening a MongoDB store does", (
     expect(run.stderr.toString()).toBe("");
     return Number(run.stdout.toString().trim());
   };
-  const declarations = ["config.ts", "serving/backends.ts", "serving/open.ts", "commands/doctor.ts", "api/app.ts"];
+  const declarations = ["config.ts", "serving/registry/backends.ts", "serving/registry/open.ts", "commands/doctor.ts", "api/app.ts"];
   expect(driverModules(declarations)).toBe(0);
   expect(driverModules([...declarations, "serving/mongo/mongo.ts"])).toBeGreaterThan(0);
 });

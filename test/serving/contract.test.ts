@@ -8,7 +8,7 @@ import type { ColumnBatch } from "../../src/contract/columns.ts";
 import { GOLD_TABLES } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
 import { openMongoStore } from "../../src/serving/mongo/mongo.ts";
-import { SERVING_BACKENDS } from "../../src/serving/backends.ts";
+import { SERVING_BACKENDS } from "../../src/serving/registry/backends.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { CA_PAR_PAYS, FACT, ISO_TIMESTAMP, KPIS_EMPTY, batchesOf, factRows, idsOf } from "./fixtures.ts";

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
-import { collectionName, openServingStore } from "../../src/serving/open.ts";
+import { collectionName, openServingStore } from "../../src/serving/registry/open.ts";
 
 let dir = "";
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

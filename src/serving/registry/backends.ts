@@ -1,7 +1,7 @@
 import type { z } from "zod";
-import type { ServingBackend, ServingTarget, Setting } from "./backend.ts";
-import { mongoBackend } from "./mongo/backend.ts";
-import { sqliteBackend } from "./sqlite/backend.ts";
+import type { ServingBackend, ServingTarget, Setting } from "../backend.ts";
+import { mongoBackend } from "../mongo/backend.ts";
+import { sqliteBackend } from "../sqlite/backend.ts";
 
 /**
  * Every serving backend, in the order doctor lists their variables. Adding one is a folder
