@@ -8,13 +8,12 @@ import * as parsers from "../../src/pipeline/silver/byte-parsers.ts";
 import { countries, products } from "../../src/pipeline/silver/canonical.ts";
 import {
   ACHAT_FIELD,
-  ACHAT_RULES,
   AchatRecord,
   CLIENT_FIELD,
-  CLIENT_RULES,
   ClientRecord,
-  firstBroken,
-  OUTLIER_CANDIDATE_RULES,
+  judgeAchat,
+  judgeClient,
+  judgeOutlierCandidate,
 } from "../../src/pipeline/silver/rules.ts";
 import type { ACHAT_COLUMNS, CLIENT_COLUMNS } from "../../src/contract/sources.ts";
 
@@ -68,7 +67,7 @@ export type AchatFields = Fields<typeof ACHAT_COLUMNS>;
 export function checkClient(f: ClientFields, asOfDay: number) {
   const r = new ClientRecord(asOfDay);
   r.read(recordOf([f.id_client, f.nom, f.email, f.date_inscription, f.pays]), 0);
-  const reason = firstBroken(CLIENT_RULES, r);
+  const reason = judgeClient(r);
   if (reason !== null) return { ok: false as const, reason };
   const { nom, email, pays } = CLIENT_FIELD;
   const client = {
@@ -90,7 +89,7 @@ function achatRecord(f: AchatFields, asOfDay?: number, limit?: number): AchatRec
 /** Every purchase rule on one record with the given outlier limit; a kept purchase with its date as `YYYY-MM-DD`. */
 export function checkAchat(f: AchatFields, asOfDay: number, limit: number) {
   const r = achatRecord(f, asOfDay, limit);
-  const reason = firstBroken(ACHAT_RULES, r);
+  const reason = judgeAchat(r);
   if (reason !== null) return { ok: false as const, reason };
   const { produit } = ACHAT_FIELD;
   const achat = {
@@ -105,5 +104,5 @@ export function checkAchat(f: AchatFields, asOfDay: number, limit: number) {
 
 /** The purchase rules q99 is taken over (rules 1–4) alone: the reason, or "ok". */
 export function preReason(f: AchatFields): string {
-  return firstBroken(OUTLIER_CANDIDATE_RULES, achatRecord(f)) ?? "ok";
+  return judgeOutlierCandidate(achatRecord(f)) ?? "ok";
 }

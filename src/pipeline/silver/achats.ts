@@ -7,7 +7,7 @@ import { SILVER_ACHAT_TYPES } from "../../contract/silver-tables.ts";
 import type { OutlierBound } from "./amounts.ts";
 import { products } from "./canonical.ts";
 import { cleanDataset, type CleaningResult } from "./clean-pass.ts";
-import { ACHAT_FIELD, ACHAT_RULES, AchatRecord } from "./rules.ts";
+import { ACHAT_FIELD, judgeAchat, AchatRecord } from "./rules.ts";
 
 export interface AchatsResult extends CleaningResult {
   orphans: number;
@@ -36,7 +36,7 @@ export async function cleanAchats(
       dataset: "achats",
       types: SILVER_ACHAT_TYPES,
       codes: ACHAT_REJECT_CODES,
-      rules: ACHAT_RULES,
+      judge: judgeAchat,
       record: new AchatRecord(asOfDay, bound.limit),
       keep(out, r) {
         if (!clientIds.has(r.id_client)) orphans++;

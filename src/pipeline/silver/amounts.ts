@@ -4,7 +4,7 @@ import type { BronzeEntry } from "../bronze.ts";
 import { GrowableFloat64 } from "../growable.ts";
 import { workerUrl } from "../worker-url.ts";
 import { quantileLinear } from "../../stats/order-statistics.ts";
-import { AchatRecord, firstBroken, OUTLIER_CANDIDATE_RULES } from "./rules.ts";
+import { AchatRecord, judgeOutlierCandidate } from "./rules.ts";
 import { datasetRecords } from "./source.ts";
 
 /** What the outlier rule needs from the first pass over the purchases. */
@@ -26,7 +26,7 @@ export async function outlierBound(chunks: AsyncIterable<Uint8Array>, expectedRo
   for await (const batch of datasetRecords(chunks, "achats")) {
     for (let r = 0; r < batch.count; r++) {
       record.read(batch, r);
-      if (firstBroken(OUTLIER_CANDIDATE_RULES, record) === null) amounts.push(record.montant);
+      if (judgeOutlierCandidate(record) === null) amounts.push(record.montant);
     }
   }
   const values = amounts.values();

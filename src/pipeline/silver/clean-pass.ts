@@ -6,7 +6,7 @@ import type { ColumnDef } from "../../contract/columns.ts";
 import { ParquetOut } from "./parquet-out.ts";
 import type { TrimmedRecord } from "./record.ts";
 import { RejectWriter } from "./rejects.ts";
-import { firstBroken, type Rule } from "./rules.ts";
+import type { Judge } from "./rule-judge.ts";
 import { bronzeRecords } from "./source.ts";
 
 /** How one dataset is cleaned: its rules, the record they fill, and how a kept row is written. */
@@ -16,7 +16,8 @@ export interface Cleaning<R extends TrimmedRecord, Code extends string> {
   readonly types: readonly ColumnDef[];
   /** Every reject code, in SPEC's order (the counts are reported in it). */
   readonly codes: readonly Code[];
-  readonly rules: readonly Rule<R, Code>[];
+  /** The dataset's rules (rules.ts). */
+  readonly judge: Judge<R, Code>;
   readonly record: R;
   /** Fills the row of a record that broke no rule (the pass moves to the next row). */
   keep(out: ParquetOut, record: R): void;
@@ -43,14 +44,14 @@ export async function cleanDataset<R extends TrimmedRecord, Code extends string>
   cleaning: Cleaning<R, Code>,
   progress: (rows: number) => void,
 ): Promise<CleaningResult> {
-  const { dataset, rules, record } = cleaning;
+  const { dataset, judge, record } = cleaning;
   const out = new ParquetOut(staging.file(keptFile(dataset)), cleaning.types);
   const rejects = new RejectWriter<Code>(staging.file(rejectsFile(dataset)), DATASETS[dataset].header, cleaning.codes);
   let rowsIn = 0;
   for await (const batch of bronzeRecords(store, entry)) {
     for (let r = 0; r < batch.count; r++) {
       record.read(batch, r);
-      const reason = firstBroken(rules, record);
+      const reason = judge(record);
       if (reason === null) {
         cleaning.keep(out, record);
         out.next();

@@ -6,7 +6,7 @@ import { CLIENT_REJECT_CODES } from "../../contract/rejects.ts";
 import { SILVER_CLIENT_TYPES } from "../../contract/silver-tables.ts";
 import { countries } from "./canonical.ts";
 import { cleanDataset, type CleaningResult } from "./clean-pass.ts";
-import { CLIENT_FIELD, CLIENT_RULES, ClientRecord } from "./rules.ts";
+import { CLIENT_FIELD, judgeClient, ClientRecord } from "./rules.ts";
 
 export interface ClientsResult extends CleaningResult {
   /** Ids of the kept clients, to tell orphan purchases. */
@@ -32,7 +32,7 @@ export async function cleanClients(
       dataset: "clients",
       types: SILVER_CLIENT_TYPES,
       codes: CLIENT_REJECT_CODES,
-      rules: CLIENT_RULES,
+      judge: judgeClient,
       record,
       keep(out, r) {
         out.number(0, r.id_client);

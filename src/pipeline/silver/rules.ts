@@ -9,26 +9,7 @@ import { ACHAT_COLUMNS, CLIENT_COLUMNS } from "../../contract/sources.ts";
 import type { AchatRejectCode, ClientRejectCode } from "../../contract/rejects.ts";
 import { INVALID } from "./byte-parsers.ts";
 import { fieldIndex, fieldMask, NO_DAY, NO_ID, TrimmedRecord } from "./record.ts";
-
-export interface Rule<R, Code extends string> {
-  readonly code: Code;
-  /** True when the record breaks the rule. */
-  readonly check: (record: R) => boolean;
-}
-
-/** The code of the first rule the record breaks, or null. */
-export function firstBroken<R, Code extends string>(rules: readonly Rule<R, Code>[], record: R): Code | null {
-  for (let k = 0; k < rules.length; k++) {
-    const rule = rules[k]!;
-    if (rule.check(record)) return rule.code;
-  }
-  return null;
-}
-
-/** The rules that come before `code` in the list. */
-function rulesBefore<R, Code extends string>(rules: readonly Rule<R, Code>[], code: Code): Rule<R, Code>[] {
-  return rules.slice(0, rules.findIndex((rule) => rule.code === code));
-}
+import { judgeOf, type Rule } from "./rule-judge.ts";
 
 // ---------------------------------------------------------------------------------------------
 // clients
@@ -109,4 +90,9 @@ export const ACHAT_RULES: readonly Rule<AchatRecord, AchatRejectCode>[] = [
 ];
 
 /** q99 is taken over the montant of the rows that passed rules 1–4: those before outlier_amount. */
-export const OUTLIER_CANDIDATE_RULES = rulesBefore(ACHAT_RULES, "outlier_amount");
+export const OUTLIER_CANDIDATE_RULES = ACHAT_RULES.slice(0, ACHAT_RULES.findIndex((rule) => rule.code === "outlier_amount"));
+
+/** Each list as one function (see judgeOf): the code of the first rule a record breaks, or null. */
+export const judgeClient = judgeOf(CLIENT_RULES);
+export const judgeAchat = judgeOf(ACHAT_RULES);
+export const judgeOutlierCandidate = judgeOf(OUTLIER_CANDIDATE_RULES);

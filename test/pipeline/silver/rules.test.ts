@@ -6,7 +6,8 @@ import {
   AchatRecord,
   CLIENT_RULES,
   ClientRecord,
-  firstBroken,
+  judgeAchat,
+  judgeClient,
   MAX_AGE_DAYS,
   OUTLIER_CANDIDATE_RULES,
 } from "../../../src/pipeline/silver/rules.ts";
@@ -47,34 +48,34 @@ describe("rule 0 and the last rule, which need the record's shape and the pass's
     const r = new ClientRecord(AS_OF);
     for (const fields of [client.slice(0, 4), [...client, "extra"], ["x", "", "", "bad", "bad", "bad", "bad"]]) {
       r.read(recordOf(fields), 0);
-      expect([fields, firstBroken(CLIENT_RULES, r)]).toEqual([fields, "malformed_row"]);
+      expect([fields, judgeClient(r)]).toEqual([fields, "malformed_row"]);
     }
     const a = new AchatRecord(AS_OF, 1000);
     a.read(recordOf([...achat, ""]), 0);
-    expect(firstBroken(ACHAT_RULES, a)).toBe("malformed_row");
+    expect(judgeAchat(a)).toBe("malformed_row");
     a.read(recordOf(achat.slice(1)), 0);
-    expect(firstBroken(ACHAT_RULES, a)).toBe("malformed_row");
+    expect(judgeAchat(a)).toBe("malformed_row");
   });
 
   test("duplicate: an earlier row with the same id was kept; rejected rows do not count", () => {
     const r = new ClientRecord(AS_OF);
-    const judge = (fields: string[]) => {
+    const client = (fields: string[]) => {
       r.read(recordOf(fields), 0);
-      return firstBroken(CLIENT_RULES, r);
+      return judgeClient(r);
     };
-    expect(judge(["7", "Ana", "ana@example.com", "2025-01-01", ""])).toBe("future_date");
-    expect(judge(["7", "Ana", "ana@example.com", "2024-01-01", "France"])).toBeNull();
-    expect(judge(["007.0", "Bob", "bob@example.com", "2024-01-01", "Spain"])).toBe("duplicate");
-    expect(judge(["8", "Eve", "eve@example.com", "2024-01-01", "UK"])).toBeNull();
+    expect(client(["7", "Ana", "ana@example.com", "2025-01-01", ""])).toBe("future_date");
+    expect(client(["7", "Ana", "ana@example.com", "2024-01-01", "France"])).toBeNull();
+    expect(client(["007.0", "Bob", "bob@example.com", "2024-01-01", "Spain"])).toBe("duplicate");
+    expect(client(["8", "Eve", "eve@example.com", "2024-01-01", "UK"])).toBeNull();
 
     const a = new AchatRecord(AS_OF, 1000);
-    const judgeAchat = (fields: string[]) => {
+    const achat = (fields: string[]) => {
       a.read(recordOf(fields), 0);
-      return firstBroken(ACHAT_RULES, a);
+      return judgeAchat(a);
     };
-    expect(judgeAchat(["3", "1", "2024-01-01", "5000", "Laptop"])).toBe("outlier_amount");
-    expect(judgeAchat(["3", "1", "2024-01-01", "10", "Laptop"])).toBeNull();
-    expect(judgeAchat(["03", "2", "2024-02-01", "20", "Phone"])).toBe("duplicate");
+    expect(achat(["3", "1", "2024-01-01", "5000", "Laptop"])).toBe("outlier_amount");
+    expect(achat(["3", "1", "2024-01-01", "10", "Laptop"])).toBeNull();
+    expect(achat(["03", "2", "2024-02-01", "20", "Phone"])).toBe("duplicate");
   });
 });
 
