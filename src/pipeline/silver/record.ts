@@ -18,7 +18,7 @@ export function fieldMask<Columns extends readonly string[]>(index: FieldIndex<C
  * far back. Integers, not NaN, so that the JIT keeps ids and day numbers as integers.
  */
 export const NO_ID = 0;
-export const NO_DAY = -(2 ** 31);
+export const NO_DAY = -1_000_000;
 
 /**
  * One CSV record as SPEC's rules see it: how many fields it has and each field trimmed, as a
