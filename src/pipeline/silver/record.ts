@@ -61,22 +61,24 @@ export class TrimmedRecord {
     return (this.nulls & mask) !== 0;
   }
 
+  // The readers index the ranges themselves rather than call start and end: fewer calls for
+  // the JIT to see through on every row, which measurably shortened silver's purchases.
   id(k: number): number {
-    return parseId(this.bytes, this.start(k), this.end(k)) ?? NO_ID;
+    return parseId(this.bytes, this.ranges[2 * k]!, this.ranges[2 * k + 1]!) ?? NO_ID;
   }
 
   /** NaN when invalid. */
   amount(k: number): number {
-    return parseAmount(this.bytes, this.start(k), this.end(k)) ?? NaN;
+    return parseAmount(this.bytes, this.ranges[2 * k]!, this.ranges[2 * k + 1]!) ?? NaN;
   }
 
   /** A day number. */
   day(k: number): number {
-    return parseDate(this.bytes, this.start(k), this.end(k)) ?? NO_DAY;
+    return parseDate(this.bytes, this.ranges[2 * k]!, this.ranges[2 * k + 1]!) ?? NO_DAY;
   }
 
   /** See lowerEmail: INVALID, null when the field is already lower-case, else the lower-cased text. */
   lowerEmail(k: number): string | null {
-    return lowerEmail(this.batch, this.start(k), this.end(k));
+    return lowerEmail(this.batch, this.ranges[2 * k]!, this.ranges[2 * k + 1]!);
   }
 }
