@@ -1,31 +1,23 @@
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
-import { IdSet } from "../../columnar/id-set.ts";
+import type { IdSet } from "../../columnar/id-set.ts";
 import type { Staging } from "../staging.ts";
-import { ParquetOut } from "./parquet-out.ts";
-import { RejectWriter } from "./rejects.ts";
-import type { OutlierBound } from "./amounts.ts";
-import { AchatRow, checkAchatPost, checkAchatPre, products, trimFields } from "./rules.ts";
-import { bronzeRecords } from "./source.ts";
-import { ACHAT_COLUMNS } from "../../contract/sources.ts";
-import { ACHAT_REJECT_CODES, type AchatRejectCode } from "../../contract/rejects.ts";
+import { ACHAT_REJECT_CODES } from "../../contract/rejects.ts";
 import { SILVER_ACHAT_TYPES } from "../../contract/silver-tables.ts";
+import type { OutlierBound } from "./amounts.ts";
+import { products } from "./canonical.ts";
+import { cleanDataset, type CleaningResult } from "./clean-pass.ts";
+import { ACHAT_FIELD, judgeAchat, AchatRecord } from "./rules.ts";
 
-export interface AchatsResult {
-  rowsIn: number;
-  kept: number;
-  rejects: Record<string, number>;
+export interface AchatsResult extends CleaningResult {
   orphans: number;
   /** The 0.99 quantile of the candidate amounts, null when there are none. */
   q99: number | null;
 }
 
-const COLUMNS = ACHAT_COLUMNS.length;
+const { produit } = ACHAT_FIELD;
 
-/**
- * SPEC's purchase rules, given the outlier bound of the first pass (amounts.ts): every rule
- * is applied, kept rows are written and the others go to the rejects with their reason.
- */
+/** SPEC's purchase rules, given the outlier bound of the first pass (amounts.ts); counts the orphans among the kept rows. */
 export async function cleanAchats(
   store: ObjectStore,
   entry: BronzeEntry,
@@ -35,40 +27,27 @@ export async function cleanAchats(
   staging: Staging,
   progress: (rows: number) => void,
 ): Promise<AchatsResult> {
-  const f = new Int32Array(2 * COLUMNS);
-  const row = new AchatRow();
-  const limit = bound.limit;
-  const out = new ParquetOut(staging.file("achats.parquet"), SILVER_ACHAT_TYPES);
-  const rejects = new RejectWriter<AchatRejectCode>(staging.file("achats_rejects.csv"), ACHAT_COLUMNS, ACHAT_REJECT_CODES);
-  const ids = new IdSet();
-  let rowsIn = 0;
   let orphans = 0;
-  for await (const batch of bronzeRecords(store, entry)) {
-    const bytes = batch.bytes;
-    for (let r = 0; r < batch.count; r++) {
-      const reason =
-        batch.size(r) !== COLUMNS
-          ? "malformed_row"
-          : (checkAchatPre(bytes, f, trimFields(batch, r, f), row) ??
-            checkAchatPost(bytes, f, row, asOfDay, limit) ??
-            (ids.add(row.id_achat) ? null : "duplicate"));
-      if (reason !== null) {
-        rejects.add(batch.fields(r), reason, batch.lines[r]!);
-        continue;
-      }
-      if (!clientIds.has(row.id_client)) orphans++;
-      out.number(0, row.id_achat);
-      out.number(1, row.id_client);
-      out.number(2, row.date_achat);
-      out.number(3, row.montant);
-      out.repeated(4, products.of(batch, f[8]!, f[9]!));
-      out.next();
-    }
-    rowsIn += batch.count;
-    rejects.flush();
-    progress(rowsIn);
-  }
-  rejects.close();
-  out.finish();
-  return { rowsIn, kept: out.rows, rejects: rejects.counts, orphans, q99: bound.q99 };
+  const result = await cleanDataset(
+    store,
+    entry,
+    staging,
+    {
+      dataset: "achats",
+      types: SILVER_ACHAT_TYPES,
+      codes: ACHAT_REJECT_CODES,
+      judge: judgeAchat,
+      record: new AchatRecord(asOfDay, bound.limit),
+      keep(out, r) {
+        if (!clientIds.has(r.id_client)) orphans++;
+        out.number(0, r.id_achat);
+        out.number(1, r.id_client);
+        out.number(2, r.date_achat);
+        out.number(3, r.montant);
+        out.repeated(4, products.of(r.batch, r.start(produit), r.end(produit)));
+      },
+    },
+    progress,
+  );
+  return { ...result, orphans, q99: bound.q99 };
 }

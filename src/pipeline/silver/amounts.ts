@@ -3,30 +3,29 @@ import type { BronzeEntry } from "../bronze.ts";
 import { GrowableFloat64 } from "../../columnar/growable.ts";
 import { WorkerTask } from "../../workers/worker-task.ts";
 import { quantileLinear } from "../../stats/order-statistics.ts";
-import { AchatRow, checkAchatPre, trimFields } from "./rules.ts";
+import { AchatRecord, judgeOutlierCandidate } from "./rules.ts";
 import { datasetRecords } from "./source.ts";
-import { ACHAT_COLUMNS } from "../../contract/sources.ts";
 
 /** What the outlier rule needs from the first pass over the purchases. */
 export interface OutlierBound {
-  /** A montant above this is `outlier_amount` (NaN when no row passed rules 1–4). */
+  /** A montant above this is `outlier_amount` (NaN when no row passed the rules before it). */
   limit: number;
   /** The 0.99 quantile of the candidate amounts, null when there are none. */
   q99: number | null;
 }
 
 /**
- * SPEC's outlier bound: q99 over the montant of every purchase that passed rules 1–4, read
- * from the purchases' bytes. Keeps only the amounts (a Float64Array, never rows).
+ * SPEC's outlier bound: q99 over the montant of every purchase that passed rules 1–4 (see
+ * OUTLIER_CANDIDATE_RULES), read from the purchases' bytes. Keeps only the amounts (a
+ * Float64Array, never rows).
  */
 export async function outlierBound(chunks: AsyncIterable<Uint8Array>, expectedRows: number): Promise<OutlierBound> {
-  const f = new Int32Array(2 * ACHAT_COLUMNS.length);
-  const row = new AchatRow();
+  const record = new AchatRecord();
   const amounts = new GrowableFloat64(expectedRows);
   for await (const batch of datasetRecords(chunks, "achats")) {
     for (let r = 0; r < batch.count; r++) {
-      if (batch.size(r) !== ACHAT_COLUMNS.length) continue;
-      if (checkAchatPre(batch.bytes, f, trimFields(batch, r, f), row) === null) amounts.push(row.montant);
+      record.read(batch, r);
+      if (judgeOutlierCandidate(record) === null) amounts.push(record.montant);
     }
   }
   const values = amounts.values();

@@ -8,6 +8,7 @@ import { readState, unchangedReason, writeState } from "../layer-state.ts";
 import { Staging } from "../staging.ts";
 import { cleanAchats } from "./achats.ts";
 import { OutlierBoundTask } from "./amounts.ts";
+import { keptFile, rejectsFile } from "./clean-pass.ts";
 import { cleanClients } from "./clients.ts";
 
 /** What silver's last publish reported, read from its layer state. */
@@ -47,10 +48,10 @@ export async function runSilver(store: ObjectStore, options: SilverOptions): Pro
       options.progress({ what: "achats", rows: n }),
     );
     const files: [string, string][] = [
-      ["clients.parquet", SILVER_KEYS.clients],
-      ["achats.parquet", SILVER_KEYS.achats],
-      ["clients_rejects.csv", SILVER_KEYS.clientsRejects],
-      ["achats_rejects.csv", SILVER_KEYS.achatsRejects],
+      [keptFile("clients"), SILVER_KEYS.clients],
+      [keptFile("achats"), SILVER_KEYS.achats],
+      [rejectsFile("clients"), SILVER_KEYS.clientsRejects],
+      [rejectsFile("achats"), SILVER_KEYS.achatsRejects],
     ];
     for (const [file, key] of files) await staging.publish(file, store, "silver", key);
     const summary: SilverSummary = {

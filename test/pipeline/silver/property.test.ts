@@ -10,7 +10,7 @@ import { readParquetRows } from "../../../src/formats/parquet.ts";
 import { objectAsyncBuffer } from "../../../src/pipeline/stored-parquet.ts";
 import { pipelineFlow } from "../../../src/flows/pipeline.ts";
 import type { ColumnDef } from "../../../src/contract/columns.ts";
-import { isValidEmail } from "../../../src/pipeline/silver/rules.ts";
+import { isValidEmail } from "../../../src/pipeline/silver/byte-parsers.ts";
 import { checkClient, parseAmount, parseDate, parseId, trimField } from "../../support/silver-rules.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../../src/contract/silver-tables.ts";
 import { runFlow } from "../../../src/runner/flow.ts";
