@@ -210,12 +210,13 @@ function gantt(run: Run): HTMLElement {
 }
 
 function rejectsTable(run: Run): HTMLElement | null {
-  const silver = run.tasks.find((t) => t.name === "silver")?.metrics as Record<string, { rejects?: Record<string, number>; samples?: Record<string, string[][]> }> | undefined;
+  type Sample = { line: number; fields: (string | null)[] };
+  const silver = run.tasks.find((t) => t.name === "silver")?.metrics as Record<string, { rejects?: Record<string, number>; samples?: Record<string, Sample[]> }> | undefined;
   if (!silver) return null;
   const rows = (["clients", "achats"] as const).flatMap((dataset) =>
     Object.entries(silver[dataset]?.rejects ?? {}).map(([code, n]) => {
       const samples = silver[dataset]?.samples?.[code] ?? [];
-      return h("tr", {}, h("td", {}, dataset), h("td", {}, code), h("td", { class: "num" }, formatInt(n)), h("td", { class: "muted" }, samples.map((s) => s.join(",")).join("  ·  ")));
+      return h("tr", {}, h("td", {}, dataset), h("td", {}, code), h("td", { class: "num" }, formatInt(n)), h("td", { class: "muted" }, samples.map((s) => `line ${s.line}: ${s.fields.map((f) => f ?? "").join(",")}`).join("  ·  ")));
     }),
   );
   return h(

@@ -19,6 +19,11 @@ export const bronzeKeys = {
   manifest: (dataset: Dataset) => `_manifest/${dataset}.json`,
 };
 
+export const silverKeys = {
+  /** A run's outputs that its quality checks refused: kept for inspection, never published. */
+  refused: (runId: string, key: string) => `_refused/${runId}/${key}`,
+};
+
 /** SPEC fixes these keys. */
 export const SILVER_KEYS = {
   clients: "clients.parquet",

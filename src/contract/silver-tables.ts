@@ -21,6 +21,15 @@ export const SILVER_ACHAT_TYPES: readonly ColumnDef[] = [
 
 /** What a silver publish reports (its layer state's summary): per dataset, rows read and kept, rejects per code. */
 export interface SilverSummary {
-  clients: { rows_in: number; kept: number; rejects: Record<string, number> };
-  achats: { rows_in: number; kept: number; rejects: Record<string, number>; orphans: number; q99: number | null };
+  clients: DatasetSummary;
+  achats: DatasetSummary & { orphans: number; q99: number | null };
+}
+
+export interface DatasetSummary {
+  rows_in: number;
+  kept: number;
+  /** Rows rejected per code, every code in SPEC's order. */
+  rejects: Record<string, number>;
+  /** The first rejected rows of each code: their source line and fields as read. */
+  samples?: Record<string, { line: number; fields: (string | null)[] }[]>;
 }

@@ -78,6 +78,8 @@ function tasksOf(layer: Layer, o: FlowOptions & { quality: Quality }): Task[] {
               home: config.home,
               runId: ctx.runId,
               force: o.force,
+              gate: gateOf(o.quality, ctx),
+              signal: ctx.signal,
               progress: ctx.progress,
             });
             if ("skipped" in outcome) return ctx.skip(outcome.skipped);

@@ -12,9 +12,13 @@ export function headerDiagnosis(got: readonly string[], expected: readonly strin
   const missing = expected.filter((c) => !got.includes(c));
   const extra = got.filter((c) => !expected.includes(c));
   const parts: string[] = [];
-  if (missing.length) parts.push(`missing ${missing.join(", ")}`);
-  if (extra.length) parts.push(`extra ${extra.map((c) => (c === "" ? '""' : c)).join(", ")}`);
+  if (missing.length) parts.push(`missing ${listed(missing)}`);
+  if (extra.length) parts.push(`extra ${listed(extra.map((c) => (c === "" ? '""' : c)))}`);
   if (!parts.length && got.length === expected.length) return `the same columns in another order`;
   if (!parts.length) return `a column is repeated`;
   return parts.join("; ");
 }
+
+/** A header may hold 10,000 names: a diagnosis names the first few. */
+const SHOWN = 5;
+const listed = (names: string[]) => names.slice(0, SHOWN).join(", ") + (names.length > SHOWN ? ` and ${names.length - SHOWN} more` : "");

@@ -23,3 +23,8 @@ test("missing, extra and reordered columns", () => {
 test("a comma file whose names hold a semicolon is not called semicolon-separated", () => {
   expect(headerDiagnosis(["id_client", "nom;x", "email", "date_inscription", "pays"], CLIENTS)).toBe("missing nom; extra nom;x");
 });
+
+test("a header of many names is diagnosed in a few words", () => {
+  const many = Array.from({ length: 10_000 }, (_, i) => `c${i}`);
+  expect(headerDiagnosis(many, CLIENTS)).toBe("missing id_client, nom, email, date_inscription, pays; extra c0, c1, c2, c3, c4 and 9995 more");
+});

@@ -1,3 +1,4 @@
+import { DEFAULT_THRESHOLDS } from "../../src/quality/thresholds.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -75,7 +76,8 @@ let store: FolderStore;
 let config: Config;
 
 async function runLayers(layers: Layer[], sources = join(dir, "sources"), force = false) {
-  const flow = pipelineFlow({ layers, sources, asOf: AS_OF, force, config, store });
+  // These sources are mostly rejects on purpose: the rules are under test here, the quality gate in test/quality.
+  const flow = pipelineFlow({ layers, sources, asOf: AS_OF, force, config, store, quality: { thresholds: DEFAULT_THRESHOLDS, enforce: false } });
   return runFlow(flow, { store, secrets: [], retryBaseMs: 1 });
 }
 
@@ -227,7 +229,7 @@ describe("bad input stops the run and damages nothing", () => {
     const record = await runLayers(["bronze", "silver"], src);
     expect(record.state).toBe("failed");
     expect(record.error).toBe(
-      'silver: achats.csv:1: header must be exactly "id_achat,id_client,date_achat,montant,produit" (got "id_achat,client,date_achat,montant,produit")',
+      'silver: achats.csv:1: header must be exactly "id_achat,id_client,date_achat,montant,produit" (got "id_achat,client,date_achat,montant,produit"): missing id_client; extra client',
     );
     expect(await published()).toEqual(before);
   });

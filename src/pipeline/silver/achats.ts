@@ -6,7 +6,7 @@ import { ACHAT_REJECT_CODES } from "../../contract/rejects.ts";
 import { SILVER_ACHAT_TYPES } from "../../contract/silver-tables.ts";
 import type { OutlierBound } from "./amounts.ts";
 import { products } from "./canonical.ts";
-import { cleanDataset, type CleaningResult } from "./clean-pass.ts";
+import { cleanDataset, type CleaningResult, type PassControl } from "./clean-pass.ts";
 import { ACHAT_FIELD, judgeAchat, AchatRecord } from "./rules.ts";
 
 export interface AchatsResult extends CleaningResult {
@@ -25,7 +25,7 @@ export async function cleanAchats(
   clientIds: IdSet,
   bound: OutlierBound,
   staging: Staging,
-  progress: (rows: number) => void,
+  control: PassControl,
 ): Promise<AchatsResult> {
   let orphans = 0;
   const result = await cleanDataset(
@@ -47,7 +47,7 @@ export async function cleanAchats(
         out.repeated(4, products.of(r.batch, r.start(produit), r.end(produit)));
       },
     },
-    progress,
+    control,
   );
   return { ...result, orphans, q99: bound.q99 };
 }

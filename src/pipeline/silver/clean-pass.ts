@@ -5,7 +5,7 @@ import { DATASETS, type Dataset } from "../../contract/sources.ts";
 import type { ColumnDef } from "../../contract/columns.ts";
 import { ParquetOut } from "./parquet-out.ts";
 import type { TrimmedRecord } from "./record.ts";
-import { RejectWriter } from "./rejects.ts";
+import { RejectWriter, type RejectSample } from "./rejects.ts";
 import type { Judge } from "./rule-judge.ts";
 import { bronzeRecords } from "./source.ts";
 
@@ -27,6 +27,14 @@ export interface CleaningResult {
   rowsIn: number;
   kept: number;
   rejects: Record<string, number>;
+  /** The first rejected rows of each code, as read, to show what a reject looks like. */
+  samples: Record<string, RejectSample[]>;
+}
+
+/** What a pass reports as it goes, and what stops it between two batches (Ctrl-C, a timeout). */
+export interface PassControl {
+  progress: (rows: number) => void;
+  signal?: AbortSignal;
 }
 
 /** The staged files a dataset's cleaning writes. */
@@ -42,13 +50,14 @@ export async function cleanDataset<R extends TrimmedRecord, Code extends string>
   entry: BronzeEntry,
   staging: Staging,
   cleaning: Cleaning<R, Code>,
-  progress: (rows: number) => void,
+  control: PassControl,
 ): Promise<CleaningResult> {
   const { dataset, judge, record } = cleaning;
   const out = new ParquetOut(staging.file(keptFile(dataset)), cleaning.types);
   const rejects = new RejectWriter<Code>(staging.file(rejectsFile(dataset)), DATASETS[dataset].header, cleaning.codes);
   let rowsIn = 0;
   for await (const batch of bronzeRecords(store, entry)) {
+    control.signal?.throwIfAborted();
     for (let r = 0; r < batch.count; r++) {
       record.read(batch, r);
       const reason = judge(record);
@@ -61,9 +70,9 @@ export async function cleanDataset<R extends TrimmedRecord, Code extends string>
     }
     rowsIn += batch.count;
     rejects.flush();
-    progress(rowsIn);
+    control.progress(rowsIn);
   }
   rejects.close();
   out.finish();
-  return { rowsIn, kept: out.rows, rejects: rejects.counts };
+  return { rowsIn, kept: out.rows, rejects: rejects.counts, samples: rejects.samples };
 }

@@ -5,7 +5,7 @@ import type { Staging } from "../staging.ts";
 import { CLIENT_REJECT_CODES } from "../../contract/rejects.ts";
 import { SILVER_CLIENT_TYPES } from "../../contract/silver-tables.ts";
 import { countries } from "./canonical.ts";
-import { cleanDataset, type CleaningResult } from "./clean-pass.ts";
+import { cleanDataset, type CleaningResult, type PassControl } from "./clean-pass.ts";
 import { CLIENT_FIELD, judgeClient, ClientRecord } from "./rules.ts";
 
 export interface ClientsResult extends CleaningResult {
@@ -21,7 +21,7 @@ export async function cleanClients(
   entry: BronzeEntry,
   asOfDay: number,
   staging: Staging,
-  progress: (rows: number) => void,
+  control: PassControl,
 ): Promise<ClientsResult> {
   const record = new ClientRecord(asOfDay);
   const result = await cleanDataset(
@@ -43,7 +43,7 @@ export async function cleanClients(
         out.repeated(4, r.isNull(pays) ? null : countries.of(r.batch, r.start(pays), r.end(pays)));
       },
     },
-    progress,
+    control,
   );
   return { ...result, ids: record.keptIds };
 }

@@ -1,5 +1,7 @@
 import type { Progress } from "../../runner/flow.ts";
-import { SILVER_KEYS } from "../../contract/lake.ts";
+import { SILVER_KEYS, silverKeys } from "../../contract/lake.ts";
+import { silverChecks } from "../../quality/checks.ts";
+import { QualityError, audit, type Gate } from "../../quality/gate.ts";
 import type { SilverSummary } from "../../contract/silver-tables.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import { latestBronze } from "../bronze.ts";
@@ -22,6 +24,10 @@ export interface SilverOptions {
   home: string;
   runId: string;
   force: boolean;
+  /** The audit silver's outputs must pass before they are published. */
+  gate: Gate;
+  /** Stops the passes between two batches. */
+  signal?: AbortSignal;
   progress: (step: Progress) => void;
 }
 
@@ -41,29 +47,40 @@ export async function runSilver(store: ObjectStore, options: SilverOptions): Pro
   // The purchases' first pass (their outlier bound) runs on another core meanwhile.
   const bound = new OutlierBoundTask(store, achatsEntry);
   try {
-    const clients = await cleanClients(store, clientsEntry, asOfDay, staging, (n) =>
-      options.progress({ what: "clients", rows: n }),
-    );
-    const achats = await cleanAchats(store, achatsEntry, asOfDay, clients.ids, await bound.result(), staging, (n) =>
-      options.progress({ what: "achats", rows: n }),
-    );
+    const { signal } = options;
+    const clients = await cleanClients(store, clientsEntry, asOfDay, staging, {
+      progress: (n) => options.progress({ what: "clients", rows: n }),
+      signal,
+    });
+    const achats = await cleanAchats(store, achatsEntry, asOfDay, clients.ids, await bound.result(), staging, {
+      progress: (n) => options.progress({ what: "achats", rows: n }),
+      signal,
+    });
+    const summary: SilverSummary = {
+      clients: { rows_in: clients.rowsIn, kept: clients.kept, rejects: clients.rejects, samples: clients.samples },
+      achats: {
+        rows_in: achats.rowsIn,
+        kept: achats.kept,
+        rejects: achats.rejects,
+        samples: achats.samples,
+        orphans: achats.orphans,
+        q99: achats.q99,
+      },
+    };
     const files: [string, string][] = [
       [keptFile("clients"), SILVER_KEYS.clients],
       [keptFile("achats"), SILVER_KEYS.achats],
       [rejectsFile("clients"), SILVER_KEYS.clientsRejects],
       [rejectsFile("achats"), SILVER_KEYS.achatsRejects],
     ];
+    try {
+      audit(options.gate, silverChecks(summary, await silverSummary(store), options.gate.thresholds));
+    } catch (err) {
+      // Refused, not lost: the audited outputs stay in the lake for inspection, never published.
+      if (err instanceof QualityError) for (const [file, key] of files) await staging.publish(file, store, "silver", silverKeys.refused(options.runId, key));
+      throw err;
+    }
     for (const [file, key] of files) await staging.publish(file, store, "silver", key);
-    const summary: SilverSummary = {
-      clients: { rows_in: clients.rowsIn, kept: clients.kept, rejects: clients.rejects },
-      achats: {
-        rows_in: achats.rowsIn,
-        kept: achats.kept,
-        rejects: achats.rejects,
-        orphans: achats.orphans,
-        q99: achats.q99,
-      },
-    };
     await writeState(store, "silver", {
       inputs,
       run_id: options.runId,

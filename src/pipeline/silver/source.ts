@@ -1,5 +1,6 @@
 import { InputError } from "../../errors.ts";
 import { csvBatches, type CsvBatch } from "../../formats/csv-reader.ts";
+import { headerDiagnosis } from "../../formats/header-diagnosis.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { BronzeEntry } from "../bronze.ts";
 import { DATASETS, type Dataset } from "../../contract/sources.ts";
@@ -24,7 +25,8 @@ export async function* datasetRecords(chunks: AsyncIterable<Uint8Array>, dataset
       const got = batch.fields(0).map((f) => f.trim());
       if (got.length !== header.length || got.some((name, i) => name !== header[i])) {
         const line = batch.lines[0]!;
-        throw new InputError(`${file}:${line}: header must be exactly "${header.join(",")}" (got ${shownHeader(got)})`, file, line);
+        const why = headerDiagnosis(got, header);
+        throw new InputError(`${file}:${line}: header must be exactly "${header.join(",")}" (got ${shownHeader(got)}): ${why}`, file, line);
       }
       headerSeen = true;
       batch.dropFirst();

@@ -35,7 +35,7 @@ describe("cleanDataset", () => {
     const entry = { dataset: "clients", key: "clients/x.csv", rows: 5 } as BronzeEntry;
     const staging = await Staging.create(home, "run", "silver");
     const seen: number[] = [];
-    const result = await cleanClients(store, entry, dayNumber("2024-06-15"), staging, (n) => seen.push(n));
+    const result = await cleanClients(store, entry, dayNumber("2024-06-15"), staging, { progress: (n) => seen.push(n) });
 
     expect(result.rowsIn).toBe(5);
     expect(result.kept).toBe(2);
