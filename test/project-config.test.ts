@@ -43,3 +43,9 @@ test("an [alerts] webhook is read; a value that is not an http(s) URL is refused
   expect(loadProjectConfig(file("alerts.toml", '[alerts]\nwebhook = "https://hooks.example/T/abc"\n'))).toEqual({ alerts: { webhook: "https://hooks.example/T/abc" } });
   expect(() => loadProjectConfig(file("bad-alerts.toml", '[alerts]\nwebhook = "ftp://x"\n'))).toThrow("alerts.webhook: expected an http(s) URL");
 });
+
+test("a negative bound is refused in the same words as any other bad bound", () => {
+  expect(() => loadProjectConfig(file("negative.toml", "[quality.reject_rate]\nerror = -3\n"))).toThrow(
+    "quality.reject_rate.error: expected a non-negative number, or false to turn the level off",
+  );
+});

@@ -41,9 +41,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   freshness: { enabled: true, warn: 7, error: false },
 };
 
-const bound = z.union([z.number().finite().nonnegative(), z.literal(false)], {
-  error: "expected a non-negative number, or false to turn the level off",
-});
+const BOUND = "expected a non-negative number, or false to turn the level off";
+const bound = z.union([z.number(BOUND).finite(BOUND).nonnegative(BOUND), z.literal(false, BOUND)], { error: BOUND });
 
 const checkSection = z
   .object({ enabled: z.boolean({ error: "expected true or false" }), warn: bound, error: bound })
