@@ -19,8 +19,12 @@ export const todayUtc = () => new Date().toISOString().slice(0, 10);
 /** An option's key as the command line spells it: `asOf` is `as-of`. */
 export const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** What a value must be, in words a user acts on (zod's own say `Too small: expected number to be >=1`). */
+/** zod's own wording, which a declaration's message replaces: `Too small: expected number to be >=1`. */
+const ZOD_WORDING = /^(Too small|Too big|Invalid)/;
+
+/** What a value must be, in words a user acts on: the declaration's message, or one made from the issue. */
 function expected(issue: z.core.$ZodIssue, typed: unknown): string {
+  if (!ZOD_WORDING.test(issue.message)) return issue.message;
   switch (issue.code) {
     case "invalid_value":
       return `expected one of ${issue.values.map(String).join(", ")}${typeof typed === "string" ? didYouMean(typed, issue.values.map(String)) : ""}`;
@@ -46,8 +50,11 @@ export function parseOptions<S extends z.ZodObject>(schema: S, raw: Record<strin
   const key = String(issue.path[0] ?? "");
   if (!key) throw new UsageError(issue.message);
   const typed = raw[key];
-  const shown = typed === undefined || typed === true || typed === false ? "" : ` ${JSON.stringify(typed)}`;
+  const said = expected(issue, typed);
+  // The value as typed, unless the message already quotes it.
+  const plain = typeof typed === "string" || typeof typed === "number" ? String(typed) : "";
+  const shown = plain === "" || said.includes(`"${plain}"`) ? "" : ` ${JSON.stringify(typed)}`;
   const field = schema.shape[key] as z.ZodType | undefined;
   const what = field && flags.has(field) ? `--${kebab(key)}${shown.replace(/^ "(.*)"$/, " $1")}` : `${key}${shown}`;
-  throw new UsageError(`${what}: ${expected(issue, typed)}`);
+  throw new UsageError(`${what}: ${said}`);
 }

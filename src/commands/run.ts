@@ -52,7 +52,9 @@ export const run = defineCommand({
   run: runCommand,
 });
 
-const produced = (record: RunRecord, task: string) => record.tasks.some((t) => t.name === task && t.state === "succeeded");
+/** A layer this run built, or found unchanged (its published figures are current); not one that failed or never ran. */
+const produced = (record: RunRecord, task: string) =>
+  record.tasks.some((t) => t.name === task && (t.state === "succeeded" || (t.state === "skipped" && t.reason?.startsWith("inputs unchanged"))));
 
 export async function runCommand(raw: RunOptions): Promise<number> {
   const opts = parseOptions(schema, raw);

@@ -83,9 +83,9 @@ describe("elt serve", () => {
   });
 
   test.each([
-    [["--port", "70000"], "elt: --port: expected a port number, 0 to 65535 (0: any free port)"],
-    [["--port", "abc"], "elt: --port: expected a port number, 0 to 65535 (0: any free port)"],
-    [["--host", "a b"], "elt: --host: expected an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0"],
+    [["--port", "70000"], "elt: --port 70000: expected a port number, 0 to 65535 (0: any free port)"],
+    [["--port", "abc"], "elt: --port abc: expected a port number, 0 to 65535 (0: any free port)"],
+    [["--host", "a b"], "elt: --host a b: expected an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0"],
   ])("bad options %p → exit 2", async (args, message) => {
     const proc = elt(["serve", ...args]);
     expect(await proc.exited).toBe(2);

@@ -50,6 +50,8 @@ test("the row columns say what a run read, kept and published; CHECKS counts gol
   expect(byFlow("silver")[6]).toMatch(/^\d[\d,]*$/);
   expect(byFlow("gold")[7]).toBe(gold.tasks[0].metrics.tables.fact_achats.toLocaleString("en-US"));
   expect(byFlow("gold")[8]).toBe("2 ✔");
+  // silver audits six checks; kept rows is skipped on the first publish (two datasets).
+  expect(byFlow("silver")[8]).toBe("4 ✔");
   expect(byFlow("bronze")[8]).toBe("—");
 });
 
@@ -66,7 +68,17 @@ test("elt checks: each check across runs, with its bounds and outcome", async ()
   expect(out).toContain("gold gold_reconciliation (warn off, error 1e-9), oldest first:");
   expect(out).toContain("gold freshness (warn 7, error off), oldest first:");
   expect(out).toMatch(/✔ \S+-gold-\S+ +0 days +passed/);
-  const json = JSON.parse((await elt("checks", "--json")).out) as { check: string; runs: unknown[] }[];
-  expect(json.map((h) => h.check)).toEqual(["gold_reconciliation", "freshness"]);
-  expect(json[0]!.runs).toHaveLength(1);
+  const json = JSON.parse((await elt("checks", "--json")).out) as { check: string; subject: string; runs: unknown[] }[];
+  // Silver's run audited first, then gold's: each check once, in the order they were first recorded.
+  expect(json.map((h) => `${h.subject} ${h.check}`)).toEqual([
+    "clients reject_rate",
+    "clients kept_rows",
+    "achats reject_rate",
+    "achats kept_rows",
+    "achats no_purchase_kept",
+    "achats orphan_rate",
+    "gold gold_reconciliation",
+    "gold freshness",
+  ]);
+  expect(json.find((h) => h.check === "gold_reconciliation")!.runs).toHaveLength(1);
 });
