@@ -227,6 +227,19 @@ function rejectsTable(run: Run): HTMLElement | null {
   );
 }
 
+/** What the run wrote: bronze's copies, silver's rows, gold's tables with their row counts, what the export loaded. */
+function outputsCard(run: Run): HTMLElement | null {
+  const rows: HTMLElement[] = [];
+  for (const t of run.tasks.filter((t) => t.state === "succeeded")) {
+    const m = t.metrics ?? {};
+    if (typeof m.key === "string") rows.push(h("tr", {}, h("td", {}, t.name), h("td", {}, m.key), h("td", { class: "num" }, typeof m.bytes === "number" ? `${formatInt(m.bytes)} bytes` : "")));
+    for (const [table, n] of Object.entries((m.tables ?? {}) as Record<string, number>)) rows.push(h("tr", {}, h("td", {}, t.name), h("td", {}, `gold/${table}.parquet, .csv`), h("td", { class: "num" }, `${formatInt(n)} rows`)));
+    for (const [collection, n] of Object.entries((m.collections ?? {}) as Record<string, number>)) rows.push(h("tr", {}, h("td", {}, t.name), h("td", {}, collection), h("td", { class: "num" }, `${formatInt(n)} rows`)));
+  }
+  if (rows.length === 0) return null;
+  return h("section", { class: "card", "data-outputs": "" }, h("strong", {}, "Outputs"), h("table", {}, h("tbody", {}, ...rows)));
+}
+
 export async function runPage(id: string): Promise<HTMLElement[]> {
   const run = await getJson<Run>(`/runs/${encodeURIComponent(id)}`);
   const logs = await getJson<{ data: { ts: string; level: string; task?: string; msg: string }[] }>(`/runs/${encodeURIComponent(id)}/logs`).catch(() => ({ data: [] }));
@@ -254,6 +267,7 @@ export async function runPage(id: string): Promise<HTMLElement[]> {
         : h("p", { class: "muted" }, "no check recorded for this run"),
     ),
     rejectsTable(run),
+    outputsCard(run),
     h("section", { class: "card" }, h("strong", {}, "Logs"), h("pre", {}, logs.data.map((l) => `${l.ts} ${l.level.padEnd(5)} ${l.task ?? "-"}  ${l.msg}`).join("\n"))),
   ].filter((x): x is HTMLElement => x !== null);
 }

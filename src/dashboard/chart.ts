@@ -1,7 +1,7 @@
 import { plot as asciiPlot } from "asciichart";
 import type { Palette } from "../ui/color.ts";
 import { formatCompact, formatCompactEuro } from "../ui/format.ts";
-import { columns, padEnd, padStart, truncate } from "../ui/text.ts";
+import { columns, firstFit, padEnd, padStart, truncate } from "../ui/text.ts";
 import type { Period } from "./data.ts";
 import { GRANULARITIES, type Granularity } from "./view.ts";
 
@@ -40,17 +40,27 @@ function window(series: readonly Period[], width: number, pan: number): Period[]
   return series.slice(Math.max(0, end - fit), end);
 }
 
-/** Which periods are shown, in the title: the whole series, or a part of it with the keys that move it. */
-function rangeText(shown: readonly Period[], series: readonly Period[]): string {
-  if (shown.length === 0) return "";
-  const range = `${shown[0]!.key} to ${shown.at(-1)!.key}`;
-  return shown.length === series.length ? ` · ${range}` : ` · ${range}, ${shown.length} of ${series.length} (←/→)`;
+/** Which periods are shown: their first and last keys, and how many of the series when not all (with the keys that move them). */
+function rangeParts(shown: readonly Period[], series: readonly Period[]): { range: string; part: string } {
+  if (shown.length === 0) return { range: "", part: "" };
+  const part = shown.length === series.length ? "" : `${shown.length} of ${series.length} (←/→)`;
+  return { range: `${shown[0]!.key} to ${shown.at(-1)!.key}`, part };
 }
 
 export function salesChart(series: readonly Period[], granularity: Granularity, width: number, height: number, p: Palette, pan = 0): string[] {
   const pick = selector(granularity, p);
   const shown = window(series, width, pan);
-  const heading = truncate(`CA (line) and achats (bars) per ${granularity}${rangeText(shown, series)}`, Math.max(0, width - pick.plain.length - 2));
+  // The range shown matters more than the legend: on a narrow screen the legend's words go first.
+  const { range, part } = rangeParts(shown, series);
+  const what = [range, part].filter(Boolean).join(", ");
+  const room = Math.max(0, width - pick.plain.length - 2);
+  const heading = firstFit(room, [
+    `CA (line) and achats (bars) per ${granularity} · ${what}`,
+    `CA and achats per ${granularity} · ${what}`,
+    `per ${granularity} · ${what}`,
+    what,
+    part || range,
+  ]);
   const title = `${p.bold(heading)}${" ".repeat(Math.max(1, width - columns(heading) - pick.plain.length))}${pick.text}`;
   if (series.length === 0) return [title, p.dim("no purchases to chart yet")];
 

@@ -109,6 +109,7 @@ describe.skipIf(browserMissing !== null)("the web console", () => {
     expect(await page.$$eval("[data-task]", (rows) => rows.length)).toBe(runs[0]!.tasks.length);
     // gold audits its tables: its checks are listed with their outcomes.
     expect(await page.textContent("[data-run-checks]")).toContain("gold_reconciliation");
+    expect(await page.textContent("[data-outputs]")).toContain("gold/fact_achats.parquet, .csv");
     await page.screenshot({ path: join(SHOTS, "run.png") });
     expect(failures).toEqual([]);
   }, 60_000);

@@ -264,6 +264,33 @@ describe("CA and purchases over time", () => {
     expect(axis40.trim()).toMatch(/^2024-02-11 +2024-03-11$/);
   });
 
+  test("the title says which periods are shown; moved back, the chart shows earlier ones and says so", () => {
+    const at = (pan: number) => plainLines(renderFrame(data, { view: "sales", granularity: "day", now: NOW, pan }, { width: 80, height: 24 }, false));
+    const latest = at(0);
+    // 80 columns less the label (9) and the axis: 70 periods fit, all 40 days are shown.
+    expect(latest.find((l) => l.startsWith("CA (line)"))).toContain("per day · 2024-02-01 to 2024-03-11");
+    const narrow = plainLines(renderFrame(data, { view: "sales", granularity: "day", now: NOW, pan: 10 }, { width: 40, height: 15 }, false));
+    // 30 of 40 days fit; moved back 10, the window ends ten days before the last.
+    const axis = narrow.findLast((l) => l.includes("2024-03-01"))!;
+    expect(axis.trim()).toMatch(/^2024-02-01 +2024-03-01$/);
+    expect(plainLines(renderFrame(data, { view: "sales", granularity: "day", now: NOW, pan: 10 }, { width: 120, height: 15 }, false)).join("\n")).toContain(
+      "per day · 2024-02-01 to 2024-03-11",
+    );
+    // Further back than the first period, it stops at the first.
+    const far = plainLines(renderFrame(data, { view: "sales", granularity: "day", now: NOW, pan: 1000 }, { width: 40, height: 15 }, false));
+    expect(far.findLast((l) => l.includes("2024-02-01"))!.trim()).toMatch(/^2024-02-01 +2024-03-01$/);
+  });
+
+  test("a part of the series shown says how much of it, and that ←/→ move it", () => {
+    // 100 columns, 90 periods fit: a series of 120 days moved back 10 shows days 21 to 110.
+    const long = { ...data, series: { ...data.series, day: Array.from({ length: 120 }, (_, i) => ({ key: `d${String(i + 1).padStart(3, "0")}`, ca: i, achats: i })) } };
+    const moved = plainLines(renderFrame(long, { view: "sales", granularity: "day", now: NOW, pan: 10 }, { width: 100, height: 20 }, false));
+    expect(moved.find((l) => l.includes("per day"))).toStartWith("CA (line) and achats (bars) per day · d021 to d110, 90 of 120 (←/→)");
+    // Narrow, the legend's words give way first; the count and the keys stay.
+    const narrow = plainLines(renderFrame(long, { view: "sales", granularity: "day", now: NOW, pan: 10 }, { width: 40, height: 15 }, false));
+    expect(narrow.find((l) => l.includes("(←/→)"))).toStartWith("30 of 120 (←/→)");
+  });
+
   test("no purchases: a message instead of an empty chart", () => {
     const empty = { ...data, series: { day: [], week: [], month: [] } };
     expect(plainLines(frame(empty, "sales", 80, 24)).join("\n")).toContain("no purchases to chart yet");
