@@ -5,19 +5,7 @@ import { basename, dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
 import { compareCodePoints } from "../text-order.ts";
 import { readAt, reusedChunks } from "./folder/file-reads.ts";
-import {
-  BUCKETS,
-  checkKey,
-  putLocalFile,
-  type Body,
-  type Bucket,
-  type ListPage,
-  type ObjectInfo,
-  type ObjectReader,
-  type ObjectStore,
-  type StoreCapabilities,
-  type StoreHandle,
-} from "./object-store.ts";
+import { BUCKETS, checkKey, putLocalFile, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectReader, type ObjectStore, type StoreCapabilities, type StoreHandle } from "./object-store.ts";
 
 /** Partial writes carry this suffix until they are renamed into place; listings skip them. */
 const TEMP_SUFFIX = ".elt-tmp";

@@ -4,19 +4,7 @@ import { Client, CopyDestinationOptions, CopySourceOptions } from "minio";
 import { redact, type S3Config } from "../config.ts";
 import { StoreError, errorLine } from "../errors.ts";
 import { withRetry } from "../retry.ts";
-import {
-  BUCKETS,
-  checkKey,
-  putLocalFile,
-  type Body,
-  type Bucket,
-  type ListPage,
-  type ObjectInfo,
-  type ObjectReader,
-  type ObjectStore,
-  type StoreCapabilities,
-  type StoreHandle,
-} from "./object-store.ts";
+import { BUCKETS, checkKey, putLocalFile, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectReader, type ObjectStore, type StoreCapabilities, type StoreHandle } from "./object-store.ts";
 
 export interface S3StoreOptions {
   /** Further attempts after a transient failure (unreachable endpoint, server error). */

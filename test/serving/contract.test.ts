@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { dropMongoDatabase } from "./mongo-database.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MongoClient } from "mongodb";
 import { StoreError, UsageError } from "../../src/errors.ts";
 import type { ColumnBatch } from "../../src/contract/columns.ts";
 import { GOLD_TABLES } from "../../src/contract/gold-tables.ts";
@@ -42,12 +42,7 @@ const mongo: Backend = {
     return {
       open: () => openMongoStore({ uri: MONGO_URI!, database, prefix: "gold_" }),
       dispose: async () => {
-        const client = new MongoClient(MONGO_URI!);
-        try {
-          await client.db(database).dropDatabase();
-        } finally {
-          await client.close();
-        }
+        await dropMongoDatabase(MONGO_URI!, database);
       },
     };
   },

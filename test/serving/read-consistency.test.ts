@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { dropMongoDatabase } from "./mongo-database.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MongoClient } from "mongodb";
 import type { ReadOptions, ServingStore } from "../../src/serving/serving-store.ts";
 import { openMongoStore } from "../../src/serving/mongo/mongo.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
@@ -42,12 +42,7 @@ const mongo: Backend = {
       store: await openMongoStore({ uri: MONGO_URI!, database, prefix: "gold_" }),
       args: ["mongo", MONGO_URI!, database],
       dispose: async () => {
-        const client = new MongoClient(MONGO_URI!);
-        try {
-          await client.db(database).dropDatabase();
-        } finally {
-          await client.close();
-        }
+        await dropMongoDatabase(MONGO_URI!, database);
       },
     };
   },

@@ -11,15 +11,7 @@ import {
 import { ConfigError, StoreError } from "../../errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef, Row } from "../../contract/columns.ts";
-import {
-  collectionName,
-  replaceInSession,
-  type ExportSession,
-  type ReadOptions,
-  type RefreshMetadata,
-  type ServingStore,
-  type TableBatch,
-} from "../serving-store.ts";
+import { collectionName, replaceInSession, type ExportSession, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";
 import { checkRead, notServedYet, type CheckedRead } from "../table-access.ts";
 import { rowOf } from "./documents.ts";
 import { METADATA, MongoExport, dropStaleStaging, type MongoWriter } from "./mongo-export.ts";

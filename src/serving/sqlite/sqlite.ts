@@ -3,16 +3,7 @@ import { statSync } from "node:fs";
 import { StoreError, type StoreErrorKind } from "../../errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { Cell, Row } from "../../contract/columns.ts";
-import {
-  DEFAULT_PREFIX,
-  collectionName,
-  replaceInSession,
-  type ExportSession,
-  type ReadOptions,
-  type RefreshMetadata,
-  type ServingStore,
-  type TableBatch,
-} from "../serving-store.ts";
+import { DEFAULT_PREFIX, collectionName, replaceInSession, type ExportSession, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";
 import { checkRead, notServedYet } from "../table-access.ts";
 import { BackgroundCheckpoint } from "./sqlite-checkpoint.ts";
 import { SqliteExport, type SqliteWriter } from "./sqlite-export.ts";
