@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
 import { browserMissing, offlineBrowser, type OfflineBrowser } from "../support/browser.ts";
+import { startServe, type Serving } from "../support/cli.ts";
 import { compiledElt } from "../support/compiled.ts";
 
 /** /docs as a user opens it from the executable, in a browser that cannot reach the internet. */
@@ -11,8 +12,7 @@ import { compiledElt } from "../support/compiled.ts";
 if (browserMissing) console.warn(`skipping the offline /docs test: ${browserMissing}`);
 
 let dir: string;
-let serve: Bun.Subprocess<"ignore", "pipe", "pipe"> | undefined;
-let base = "";
+let serve: Serving | undefined;
 let browser: OfflineBrowser | undefined;
 
 beforeAll(async () => {
@@ -25,31 +25,19 @@ beforeAll(async () => {
   expect(gen.exitCode).toBe(0);
   const run = Bun.spawnSync([elt, "run", "--all", "--sources", join(dir, "src"), "--as-of", "2025-06-30"], { env });
   expect(run.exitCode).toBe(0);
-  serve = Bun.spawn([elt, "serve", "--port", "0"], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const reader = serve.stdout.getReader();
-  let out = "";
-  while (!/http:\/\/[\d.]+:\d+/.test(out)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`elt serve did not start: ${out}`);
-    out += new TextDecoder().decode(value);
-  }
-  base = /http:\/\/[\d.]+:\d+/.exec(out)![0];
-  void (async () => {
-    for (let r = await reader.read(); !r.done; r = await reader.read());
-  })();
+  serve = await startServe(env, dir, [elt]);
   browser = await offlineBrowser();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  serve?.kill();
-  await serve?.exited;
+  await serve?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test.skipIf(browserMissing !== null)("/docs renders every endpoint with no request leaving the machine", async () => {
   const { page, failures } = await browser!.page();
-  await page.goto(`${base}/docs`);
+  await page.goto(`${serve!.base}/docs`);
   await page.waitForSelector(".opblock-summary-path", { timeout: 20_000 });
   const paths = await page.$$eval(".opblock-summary-path", (els) => els.map((e) => e.getAttribute("data-path") ?? e.textContent ?? ""));
   for (const table of GOLD_TABLE_NAMES) expect(paths).toContain(`/${table}`);

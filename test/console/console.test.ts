@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatEuro, formatInt, formatPercent } from "../../src/ui/format.ts";
 import { browserMissing, offlineBrowser, type OfflineBrowser } from "../support/browser.ts";
-import { ROOT } from "../support/cli.ts";
+import { ROOT, startServe, type Serving } from "../support/cli.ts";
 import { compiledElt } from "../support/compiled.ts";
 
 /**
@@ -19,7 +19,7 @@ const SHOTS = join(ROOT, "test", ".output", "console");
 let dir: string;
 let elt: string;
 let env: Record<string, string>;
-let serve: Bun.Subprocess<"ignore", "pipe", "pipe"> | undefined;
+let serve: Serving | undefined;
 let base = "";
 let browser: OfflineBrowser | undefined;
 
@@ -37,26 +37,17 @@ beforeAll(async () => {
   env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, NO_COLOR: "1", ELT_HOME: join(dir, "home") };
   run("generate", "--clients", "300", "--seed", "7", "--as-of", "2025-06-30", "--out", join(dir, "src"));
   run("run", "--all", "--sources", join(dir, "src"), "--as-of", "2025-06-30");
-  serve = Bun.spawn([elt, "serve", "--port", "0"], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const reader = serve.stdout.getReader();
-  let out = "";
-  while (!/console: (http:\/\/[\d.]+:\d+)\/ui/.test(out)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`elt serve did not start: ${out}`);
-    out += new TextDecoder().decode(value);
-  }
-  base = /console: (http:\/\/[\d.]+:\d+)\/ui/.exec(out)![1]!;
-  void (async () => {
-    for (let r = await reader.read(); !r.done; r = await reader.read());
-  })();
+  serve = await startServe(env, dir, [elt]);
+  base = serve.base;
+  // It says where the console is.
+  expect(serve.output()).toContain(`console: ${base}/ui`);
   await mkdir(SHOTS, { recursive: true });
   browser = await offlineBrowser();
 }, 240_000);
 
 afterAll(async () => {
   await browser?.close();
-  serve?.kill();
-  await serve?.exited;
+  await serve?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
