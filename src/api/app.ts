@@ -219,7 +219,7 @@ export function createApp(options: AppOptions) {
           throw new HttpError(404, `unknown collection "${params.collection_name}": expected one of ${known} (or with the ${store.prefix} prefix)`);
         }
         const meta = await metadataOf(table);
-        if (!meta) throw new HttpError(404, `${collectionName(table, store.prefix)} has not been written yet: run \`elt run\` first`);
+        if (!meta) throw new HttpError(404, `${collectionName(table, store.prefix)} has not been written yet: run \`elt run --all\` first`);
         return { ...meta, refresh_time_seconds: (Date.now() - Date.parse(meta.write_end)) / 1000 };
       },
       {

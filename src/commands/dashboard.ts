@@ -66,7 +66,7 @@ export async function dashboardCommand(raw: z.input<typeof schema>): Promise<num
 
   // Opened on first use: a dashboard reading the API never touches the serving store.
   let serving: Promise<ServingStore> | undefined;
-  const openLocal = () => (serving ??= openServingStore(config));
+  const openLocal = () => (serving ??= openServingStore(config, { create: false }));
   const objects = await openObjectStore(config);
   const load = () => loadDashboard(() => loadServed(mode, openLocal), () => listRuns(objects, { limit: RUNS_SHOWN }));
   try {

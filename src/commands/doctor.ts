@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { loadConfig, readEnv, redact, secretsOf, type Config } from "../config.ts";
-import { ConfigError, errorLine } from "../errors.ts";
+import { ConfigError, errorLine, isNotFound } from "../errors.ts";
 import type { Setting } from "../serving/backend.ts";
 import { servingSettingLines, servingTarget } from "../serving/registry/backends.ts";
 import { openObjectStore } from "../storage/open.ts";
@@ -122,7 +122,7 @@ async function checkServingStore(config: Config): Promise<Check> {
   const target = servingTarget(config);
   const check = { name: "serving store", location: target.location } as const;
   try {
-    const serving = await target.open();
+    const serving = await target.open({ create: false });
     try {
       await serving.ping();
     } finally {
@@ -130,6 +130,7 @@ async function checkServingStore(config: Config): Promise<Check> {
     }
     return { ...check, verdict: "ok", detail: target.reachable };
   } catch (err) {
-    return { ...check, verdict: "fail", detail: errorLine(err) };
+    // Nothing exported yet is a fresh lake, not a broken one.
+    return { ...check, verdict: isNotFound(err) ? "warn" : "fail", detail: errorLine(err) };
   }
 }

@@ -60,14 +60,14 @@ function tablesOf(list: string | undefined, prefix: string): GoldTableName[] {
 export async function refreshTestCommand(raw: RefreshTestOptions): Promise<number> {
   const opts = parseOptions(schema, raw);
   const config = loadConfig();
-  const store = await openServingStore(config);
+  const store = await openServingStore(config, { create: false });
   let apiStore: ServingStore | undefined;
   let server: Listening | undefined;
   try {
     const tables = tablesOf(opts.collections, store.prefix);
     if (opts.spawn) {
       // Its own connection, as a separate `elt serve` would have: in-process sharing would flatter the figures.
-      apiStore = await openServingStore(config);
+      apiStore = await openServingStore(config, { create: false });
       // Loaded only to spawn an API: Elysia is the slowest module to load.
       const { createApp } = await import("../api/app.ts");
       server = listen(createApp({ store: apiStore, apiKey: config.apiKey, secrets: secretsOf(config) }), "127.0.0.1", 0);

@@ -124,7 +124,7 @@ type RawTables = Record<TableName, unknown[]>;
 function toServed(source: Source, raw: RawTables, lastWrite: Served["lastWrite"], where: string): Served {
   const rows = <T>(table: TableName, row: z.ZodType<T>) => parse(z.array(row), raw[table], `${where}, table ${table}`);
   const kpis = rows("kpis", kpisRow)[0];
-  if (!kpis) throw new StoreError("not_found", `${where}: kpis has no row: run \`elt run\` first`);
+  if (!kpis) throw new StoreError("not_found", `${where}: kpis has no row: run \`elt run --all\` first`);
   const series = Object.fromEntries(
     GRANULARITIES.map((g) => [g, rows(SERIES_TABLES[g], PERIOD_ROWS[g]).reverse()]),
   ) as Record<Granularity, Period[]>;

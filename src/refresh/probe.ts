@@ -76,7 +76,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
   for (const table of options.tables) {
     const collection = collectionName(table, store.prefix);
     const [meta] = await store.refreshMetadata(collection);
-    if (!meta) throw new EltError(`${collection} has not been written yet: run \`elt run\` first`);
+    if (!meta) throw new EltError(`${collection} has not been written yet: run \`elt run --all\` first`);
     const before = await api.refreshTime(collection);
     const { rows, total } = await store.read(table, { limit: MAX_PROBE_ROWS });
     if (total > MAX_PROBE_ROWS) {

@@ -22,7 +22,11 @@ export interface ServingTarget {
   readonly location: string;
   /** `elt doctor`'s verdict when the opened store answers. */
   readonly reachable: string;
-  open(): Promise<ServingStore>;
+  /**
+   * `create: false` for the commands that only read (doctor, dashboard, refresh-test): an
+   * embedded store that does not exist yet is a StoreError "not_found", and nothing is created.
+   */
+  open(options?: { create?: boolean }): Promise<ServingStore>;
 }
 
 export interface ServingBackend<Kind extends string = string, Variables extends z.ZodRawShape = z.ZodRawShape, Settings = unknown> {

@@ -63,5 +63,5 @@ export function checkRead(table: GoldTableName, options: ReadOptions = {}): Chec
 
 /** A table the store has never been given: the API's 404, and what to do about it. */
 export function notServedYet(collection: string, options?: { cause?: unknown }): StoreError {
-  return new StoreError("not_found", `${collection} is not in the serving store yet: run \`elt run\` first`, options);
+  return new StoreError("not_found", `${collection} is not in the serving store yet: run \`elt run --all\` first`, options);
 }

@@ -91,10 +91,10 @@ describe("a failing serving store", () => {
     try {
       const { status, body } = await api.get("/kpis");
       expect(status).toBe(404);
-      expect(body.error).toContain("gold_kpis is not in the serving store yet: run `elt run` first");
+      expect(body.error).toContain("gold_kpis is not in the serving store yet: run `elt run --all` first");
       const refresh = await api.get("/refresh_time/kpis");
       expect(refresh.status).toBe(404);
-      expect(refresh.body).toEqual({ error: "gold_kpis has not been written yet: run `elt run` first" });
+      expect(refresh.body).toEqual({ error: "gold_kpis has not been written yet: run `elt run --all` first" });
       expect((await api.get("/health")).body).toEqual({
         status: "empty",
         store: "sqlite",

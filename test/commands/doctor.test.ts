@@ -43,7 +43,7 @@ test("embedded defaults: folders and SQLite under ELT_HOME, buckets not made yet
       "",
       "checks",
       `  warn  object store   folder ${home}/lake: readable; missing buckets: bronze, silver, gold, runs (the next run creates them)`,
-      `  ok    serving store  ${home}/serving.sqlite: readable`,
+      `  warn  serving store  ${home}/serving.sqlite: ${home}/serving.sqlite does not exist yet: nothing is served before the first \`elt run --all\``,
       "",
     ].join("\n"),
   );

@@ -265,7 +265,7 @@ describe("loadLocal", () => {
     try {
       const err = await loadLocal(empty).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
-      expect((err as Error).message).toContain("run `elt run` first");
+      expect((err as Error).message).toContain("run `elt run --all` first");
     } finally {
       await empty.close();
     }
@@ -295,7 +295,7 @@ describe("loadServed: choosing the source", () => {
       const err = await loadServed({ kind: "auto", url }, async () => empty).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
       expect((err as Error).message).toStartWith(`no API answers at ${url} (ECONNREFUSED); local store: `);
-      expect((err as Error).message).toEndWith("; local store: gold_kpis is not in the serving store yet: run `elt run` first");
+      expect((err as Error).message).toEndWith("; local store: gold_kpis is not in the serving store yet: run `elt run --all` first");
     } finally {
       await empty.close();
     }

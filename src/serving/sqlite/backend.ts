@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError, errorLine } from "../../errors.ts";
 import type { ServingBackend } from "../backend.ts";
@@ -16,7 +16,10 @@ export const sqliteBackend: ServingBackend<"sqlite", {}, undefined> = {
     return {
       location,
       reachable: "readable",
-      open: async () => {
+      open: async (options = {}) => {
+        if (options.create === false && !existsSync(location)) {
+          throw new StoreError("not_found", `${location} does not exist yet: nothing is served before the first \`elt run --all\``);
+        }
         try {
           mkdirSync(home, { recursive: true });
         } catch (err) {
