@@ -173,7 +173,10 @@ export async function ingest(
 ): Promise<BronzeEntry> {
   const path = sourcePath(sourcesDir, dataset);
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new InputError(`${path}: source file not found (expected ${DATASETS[dataset].file} in ${resolve(sourcesDir)})`, path);
+    throw new InputError(
+      `${path}: source file not found (expected ${DATASETS[dataset].file} in ${resolve(sourcesDir)}; for sample data: \`elt generate --out ${sourcesDir}\`, or \`elt run --all --generate\`)`,
+      path,
+    );
   }
   const staging = await Staging.create(home, runId, `bronze-${dataset}`);
   try {

@@ -250,6 +250,8 @@ describe("bad input stops the run and damages nothing", () => {
     const record = await runLayers(["bronze", "silver"], await withSources(null, ACHATS));
     expect(record.state).toBe("failed");
     expect(record.tasks.find((t) => t.name === "bronze.clients")!.error).toContain("clients.csv: source file not found");
+    // It says how to get sources that work.
+    expect(record.tasks.find((t) => t.name === "bronze.clients")!.error).toContain("`elt generate --out ");
     expect(record.tasks.find((t) => t.name === "silver")!.state).toBe("skipped");
   });
 
