@@ -27,6 +27,8 @@ export interface Sample {
   /** run --all only: from the run's start to the end of its gold task, and its export task. */
   throughGoldMs?: number;
   exportMs?: number;
+  /** run --all only: the quality checks' time, silver's and gold's audits together (their records' metrics.audit_ms). */
+  auditMs?: number;
   /** floor only: our own reader over the same bytes. */
   parseCsvMs?: number;
 }
@@ -37,6 +39,7 @@ interface TaskRecord {
   ended_at?: string;
   duration_ms?: number;
   rows_in?: number;
+  metrics?: { audit_ms?: number };
 }
 
 interface RunRecord {
@@ -157,6 +160,7 @@ export class PipelineBench {
         inputBytes: this.data.bytes.clients + this.data.bytes.achats,
         throughGoldMs: Date.parse(gold.ended_at!) - Date.parse(record.started_at),
         exportMs: exported.duration_ms ?? 0,
+        auditMs: sum(record.tasks.map((t) => t.metrics?.audit_ms ?? 0)),
       };
     } finally {
       await rm(home, { recursive: true, force: true });

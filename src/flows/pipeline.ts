@@ -42,7 +42,10 @@ export interface Quality {
 function gateOf(quality: Quality, ctx: TaskContext): Gate {
   return {
     ...quality,
-    record: (checks) => ctx.report({ metrics: quality.enforce ? { checks } : { checks, gate: "forced" } }),
+    record: (checks, auditMs) => {
+      const audit_ms = Math.round(auditMs * 100) / 100;
+      ctx.report({ metrics: quality.enforce ? { checks, audit_ms } : { checks, audit_ms, gate: "forced" } });
+    },
   };
 }
 

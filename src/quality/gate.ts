@@ -12,8 +12,8 @@ export interface Gate {
   thresholds: Thresholds;
   /** false with --no-gate: failed checks are recorded and the outputs published all the same. */
   enforce: boolean;
-  /** Hears every result, passed or not, for the run record. */
-  record(results: CheckResult[]): void;
+  /** Hears every result, passed or not, for the run record, and how long the audit took. */
+  record(results: CheckResult[], auditMs: number): void;
 }
 
 /** A publish refused by the audit: the first failed check's line, and how many more failed. */
@@ -24,9 +24,15 @@ export class QualityError extends EltError {
   }
 }
 
-/** Records the results, then refuses the publish when the gate holds and an error check failed. */
-export function audit(gate: Gate, results: CheckResult[]): void {
-  gate.record(results);
+/**
+ * Evaluates the checks (`evaluate` reads what they need), records the results with the time it
+ * took (the bench reports the audit's share of a run), then refuses the publish when the gate
+ * holds and an error check failed.
+ */
+export async function audit(gate: Gate, evaluate: () => CheckResult[] | Promise<CheckResult[]>): Promise<void> {
+  const started = performance.now();
+  const results = await evaluate();
+  gate.record(results, performance.now() - started);
   const failed = results.filter(blocks);
   if (failed.length > 0 && gate.enforce) throw new QualityError(failed);
 }

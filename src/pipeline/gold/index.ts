@@ -118,7 +118,7 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
   }
   // Audited after its version is written and before it is sealed: a refused version stays
   // under _versions/ for inspection, and only sealed versions are ever published or rolled back to.
-  audit(options.gate, goldChecks(goldFigures(tables, options.asOf), options.gate.thresholds));
+  await audit(options.gate, () => goldChecks(goldFigures(tables, options.asOf), options.gate.thresholds));
   await sealVersion(store, options.runId, rows);
   await publishVersion(store, options.runId);
   const kpis = rowsOf(tables.kpis, 0, 1)[0]!;

@@ -74,7 +74,7 @@ export async function runSilver(store: ObjectStore, options: SilverOptions): Pro
       [rejectsFile("achats"), SILVER_KEYS.achatsRejects],
     ];
     try {
-      audit(options.gate, silverChecks(summary, await silverSummary(store), options.gate.thresholds));
+      await audit(options.gate, async () => silverChecks(summary, await silverSummary(store), options.gate.thresholds));
     } catch (err) {
       // Refused, not lost: the audited outputs stay in the lake for inspection, never published.
       if (err instanceof QualityError) for (const [file, key] of files) await staging.publish(file, store, "silver", silverKeys.refused(options.runId, key));
