@@ -27,7 +27,7 @@ let second: { kpis: string; run: string };
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "elt-rollback-"));
   for (const seed of ["1", "2"]) {
-    expect((await elt("generate", "--clients", "30", "--seed", seed, "--as-of", "2026-06-30")).code).toBe(0);
+    expect((await elt("generate", "--clients", "30", "--seed", seed, "--as-of", "2026-06-30", "--force")).code).toBe(0);
     expect((await elt("run", "--all", "--as-of", "2026-06-30")).code).toBe(0);
     const state = { kpis: gold("kpis.csv"), run: await runIdOf() };
     if (seed === "1") first = state;
