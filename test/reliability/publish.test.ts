@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { createServer, connect, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { goldKeys } from "../../src/contract/lake.ts";
 import { GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
@@ -8,6 +9,7 @@ import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import type { LayerState } from "../../src/pipeline/layer-state.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
+import { latestNotFrom } from "../../src/pipeline/gold/versions.ts";
 import { readBytes, readJson, readJsonOrNull, type ObjectStore } from "../../src/storage/object-store.ts";
 import { S3Store } from "../../src/storage/s3.ts";
 import { compiledElt } from "../support/compiled.ts";
@@ -303,4 +305,119 @@ for (const backend of backends) {
       }
     }
   });
+}
+
+/**
+ * The gateway as the executable sees it: a TCP relay that can be cut (every connection
+ * dropped, new ones refused) and opened again on the same port, while the cluster behind it,
+ * shared with other suites, keeps running.
+ */
+class Relay {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly upstream: number) {}
+
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      const gateway = connect(this.upstream, "127.0.0.1");
+      for (const socket of [client, gateway]) {
+        this.sockets.add(socket);
+        socket.on("error", () => {});
+        socket.on("close", () => {
+          this.sockets.delete(socket);
+          client.destroy();
+          gateway.destroy();
+        });
+      }
+      client.pipe(gateway).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+  }
+
+  async cut(): Promise<void> {
+    const closed = new Promise((resolve) => this.server?.close(resolve));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+}
+
+describe.skipIf(RGW_MISSING !== undefined)("the gateway cut off while silver runs (Ceph RGW)", () => {
+  let rgw: RunningRgw | undefined;
+  let relay: Relay | undefined;
+  let dir: string | undefined;
+
+  afterAll(async () => {
+    await relay?.cut();
+    await rgw?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test(
+    "the run fails or retries; afterwards the latest gold and the served tables are each one run's",
+    async () => {
+      rgw = await startRgw();
+      relay = new Relay(rgw.config.port!);
+      await relay.open();
+      dir = await mkdtemp(join(tmpdir(), "elt-publish-gateway-"));
+      const elt: Elt = { bin: await compiledElt(), dir, env: { ELT_HOME: join(dir, "home"), ...s3Env(rgw, relay.port) } };
+      const store = new S3Store(rgw.config);
+      // Big enough for silver to last while the gateway is cut.
+      const base = { clients: 30_000, avgPurchases: 5, asOf: AS_OF, dirtyRate: 0.02 };
+      await generateFiles({ ...base, seed: 1 }, join(dir, "old"));
+      await generateFiles({ ...base, seed: 2 }, join(dir, "new"));
+      const first = await runAll(elt, join(dir, "old"));
+      expect(first.code).toBe(0);
+      let exported = (JSON.parse(first.out) as RunRecord).id;
+
+      const child = spawn(elt, ["run", "--all", "--sources", join(dir, "new"), "--as-of", AS_OF]);
+      const out = new Response(child.stdout).text();
+      let err = "";
+      const decoder = new TextDecoder();
+      const reader = child.stderr.getReader();
+      // Bronze's last task is done: silver runs next.
+      while (!err.includes("bronze.achats")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the run ended before silver: ${err}`);
+        err += decoder.decode(value, { stream: true });
+      }
+      await relay.cut();
+      await Bun.sleep(8_000);
+      await relay.open();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) err += decoder.decode(r.value, { stream: true });
+      const code = await child.exited;
+      await out;
+      expect([0, 1]).toContain(code);
+      if (code === 1) expect(err).toMatch(/✖ silver .*cannot reach S3 endpoint 127\.0\.0\.1:\d+/);
+
+      const check = async (servedBy: string) => {
+        expect(await store.stat("gold", MARKER)).toBeNull();
+        const state = await readJson<LayerState>(store, "gold", "_state.json");
+        expect(await latestNotFrom(store, state.run_id)).toEqual([]);
+        const api = await serve(elt);
+        try {
+          expect(await servedRuns(api.base)).toEqual(everyTable(servedBy));
+        } finally {
+          await api.stop();
+        }
+      };
+      if (code === 0) exported = (await runsOf(elt))[0]!;
+      await check(exported);
+
+      const next = await runAll(elt, join(dir, "new"));
+      expect(next.code).toBe(0);
+      await check((JSON.parse(next.out) as RunRecord).id);
+    },
+    TIMEOUT_MS,
+  );
+});
+
+/** Run ids, newest first. */
+async function runsOf(elt: Elt): Promise<string[]> {
+  const { code, out } = await run(elt, ["runs", "--json"]);
+  expect(code).toBe(0);
+  return (JSON.parse(out) as RunRecord[]).map((r) => r.id);
 }
