@@ -57,6 +57,14 @@ const PUBLIC_PATHS = new Set(["/health", "/docs", "/docs/json"]);
 
 const json = (schema: object, description: string) => ({ description, content: { "application/json": { schema } } });
 const ERROR_REF = { $ref: "#/components/schemas/Error" };
+const RUN_HEADER = "x-elt-run";
+const RUN_HEADER_DOC = {
+  "X-Elt-Run": {
+    description:
+      "The run whose export wrote the table answered (its `run_id` in `/refresh_time`): every table of one export carries the same one, so equal values across tables mean one run's data.",
+    schema: { type: "string" as const },
+  },
+};
 const failures = (keyed: boolean) => ({
   ...(keyed ? { 401: json(ERROR_REF, "Missing or wrong API key (x-api-key or Authorization: Bearer).") } : {}),
   503: json(ERROR_REF, "The serving store cannot be read right now; retry later."),
@@ -112,7 +120,7 @@ export function createApp(options: AppOptions) {
         origin: () => true,
         methods: ["GET", "HEAD"],
         allowedHeaders: ["x-api-key", "authorization", "if-none-match"],
-        exposeHeaders: ["etag"],
+        exposeHeaders: ["etag", RUN_HEADER],
         credentials: false,
         // Preflights go through the route below so they are logged like any request.
         preflight: false,
@@ -131,7 +139,8 @@ export function createApp(options: AppOptions) {
               "Read-only access to the gold tables of the elt pipeline. Table endpoints answer " +
               "`{ data, count }`: `data` is the page (`limit` rows after `skip`), `count` the number " +
               "of rows matching the filters before paging. Responses carry an ETag; send it back " +
-              "in If-None-Match to get 304 until the table is rewritten.",
+              "in If-None-Match to get 304 until the table is rewritten. `X-Elt-Run` names the run whose " +
+              "export wrote the table answered: equal across tables, the answers come from one run.",
           },
           components: {
             schemas: {
@@ -249,6 +258,8 @@ export function createApp(options: AppOptions) {
         const meta = await metadataOf(table);
         set.headers["cache-control"] = "no-cache";
         if (meta) {
+          // Which export the answer comes from: a client reading several tables can tell they agree.
+          set.headers[RUN_HEADER] = meta.run_id;
           const etag = etagOf(meta, parsed.data);
           set.headers.etag = etag;
           if (etagMatches(headers["if-none-match"], etag)) {
@@ -272,8 +283,8 @@ function tableDetail(table: GoldTableName, parameters: QueryParameter[], keyed: 
     tags: ["gold tables"],
     parameters,
     responses: {
-      200: json(pageSchema(`#/components/schemas/${table}`), "A page of rows in gold row order (or `sort`)."),
-      304: { description: "Not modified: If-None-Match matched the current ETag." },
+      200: { ...json(pageSchema(`#/components/schemas/${table}`), "A page of rows in gold row order (or `sort`)."), headers: RUN_HEADER_DOC },
+      304: { description: "Not modified: If-None-Match matched the current ETag.", headers: RUN_HEADER_DOC },
       400: json(ERROR_REF, "A bad query parameter; the message says what is allowed."),
       404: json(ERROR_REF, "The table has not been written yet."),
       ...failures(keyed),

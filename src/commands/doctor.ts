@@ -11,7 +11,7 @@ import { parseOptions } from "./options.ts";
 
 /**
  * `elt doctor`: the configuration as the program understands it (secrets masked), then one
- * verdict per backend, so "why does my run fail" starts with facts. Exit 0 when every
+ * verdict per backend and one on the latest gold tables, so "why does my run fail" starts with facts. Exit 0 when every
  * backend answers, 1 when one does not, 2 when the configuration itself is wrong.
  */
 
@@ -24,7 +24,7 @@ export interface DoctorIo {
 type Verdict = "ok" | "warn" | "fail";
 
 interface Check {
-  name: "object store" | "serving store";
+  name: "object store" | "serving store" | "gold tables";
   location: string;
   verdict: Verdict;
   detail: string;
@@ -55,7 +55,9 @@ export async function doctorCommand(opts: { json?: boolean }, io: DoctorIo = {})
   }
 
   const settings = describe(config);
-  const checks = [await checkObjectStore(config), await checkServingStore(config)].map((c) => ({
+  const objectStore = await checkObjectStore(config);
+  const gold = objectStore.verdict === "fail" || objectStore.missing_buckets?.includes("gold") ? [] : [await checkGold(config)];
+  const checks = [objectStore, await checkServingStore(config), ...gold].map((c) => ({
     ...c,
     detail: redact(c.detail, secretsOf(config)),
   }));
@@ -111,6 +113,46 @@ async function checkObjectStore(config: Config): Promise<Check> {
       detail: `${reached}; missing buckets: ${missing.join(", ")} (the next run creates them)`,
       missing_buckets: missing,
     };
+  } catch (err) {
+    return { ...check, verdict: "fail", detail: errorLine(err) };
+  } finally {
+    await store.close?.();
+  }
+}
+
+/**
+ * The latest gold tables must all be one run's: a publish a killed process left half-done is
+ * finished here first (and said), then every latest file is compared with its run's version.
+ */
+async function checkGold(config: Config): Promise<Check> {
+  // Loaded here: `elt --help` reads this file and must not load a layer.
+  const { finishUnfinishedPublish } = await import("../flows/unfinished-publish.ts");
+  const { ALL_GOLD_KEYS, latestNotFrom, readPublishing } = await import("../pipeline/gold/versions.ts");
+  const { readState } = await import("../pipeline/layer-state.ts");
+  const store = await openObjectStore(config);
+  const check = { name: "gold tables", location: `${store.location} gold` } as const;
+  try {
+    const publish = await finishUnfinishedPublish(store, "elt doctor");
+    if (publish.state === "in progress") return { ...check, verdict: "warn", detail: `run ${publish.run} is being published (${publish.holder})` };
+    const state = await readState(store, "gold");
+    if (!state) return { ...check, verdict: "ok", detail: "nothing published yet" };
+    const differ = await latestNotFrom(store, state.run_id);
+    if (differ.length > 0) {
+      const marker = await readPublishing(store);
+      if (marker) return { ...check, verdict: "warn", detail: `run ${marker.run_id} is being published` };
+      return {
+        ...check,
+        verdict: "fail",
+        detail:
+          `the latest tables are not all from run ${state.run_id}: ${differ.length} of ${ALL_GOLD_KEYS.length} files differ ` +
+          `from its version (${differ.join(", ")}); \`elt run gold --force\` or \`elt rollback\` publishes one whole run`,
+      };
+    }
+    const whole = `all ${ALL_GOLD_KEYS.length} latest files are run ${state.run_id}'s`;
+    if (publish.state === "finished") {
+      return { ...check, verdict: "warn", detail: `the publish of run ${publish.run} was left unfinished by a killed process: finished it; ${whole}` };
+    }
+    return { ...check, verdict: "ok", detail: whole };
   } catch (err) {
     return { ...check, verdict: "fail", detail: errorLine(err) };
   } finally {

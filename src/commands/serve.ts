@@ -40,9 +40,16 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
   const store = await openServingStore(config);
   const { openObjectStore } = await import("../storage/open.ts");
   const { runHistory } = await import("../flows/run-history.ts");
+  const { finishUnfinishedPublish } = await import("../flows/unfinished-publish.ts");
   const objects = await openObjectStore(config);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
+    // Before anything reads the lake: a gold publish a killed run left half-done is finished.
+    // Not fatal: the API serves the serving store, which an object store down does not stop.
+    await finishUnfinishedPublish(objects, "elt serve").then(
+      (publish) => publish.state === "finished" && out(`finished the publish of gold run ${publish.run} that a killed process left half-done`),
+      (err) => out(`warning: could not check the lake for an unfinished gold publish: ${redact(errorLine(err), secrets)}`),
+    );
     const server = listen(
       createApp({ store, apiKey: config.apiKey, secrets, runs: runHistory(objects), log: (line) => out(`${new Date().toISOString()} ${line}`) }),
       opts.host,

@@ -41,6 +41,11 @@ export const goldKeys = {
   version: (runId: string, key: string) => `_versions/${runId}/${key}`,
   /** Written last in a version folder: only a sealed version may be published. */
   seal: "_complete.json",
+  /**
+   * Present while a version is being copied over the latest keys, naming it: a process that
+   * finds it left behind finishes that publish before anything else.
+   */
+  publishing: "_publishing.json",
   /** What was last exported to one serving target, by a hash of the target. */
   exportMark: (targetHash: string) => `_exported/${targetHash}.json`,
 };

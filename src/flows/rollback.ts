@@ -1,8 +1,8 @@
 import type { Config } from "../config.ts";
 import { EltError } from "../errors.ts";
 import { exportGold } from "../pipeline/export.ts";
-import { goldVersions, publishVersion } from "../pipeline/gold/versions.ts";
-import { readState, writeState } from "../pipeline/layer-state.ts";
+import { goldVersions, publishVersion, readPublishing } from "../pipeline/gold/versions.ts";
+import { readState } from "../pipeline/layer-state.ts";
 import { acquireLock, type LockOptions } from "../runner/lock.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { withServingStore } from "./serving.ts";
@@ -33,19 +33,19 @@ export async function rollbackGold(o: Rollback): Promise<RollbackResult> {
     const lock = await acquireLock(store, o.holder, o.lock);
     try {
       const versions = await goldVersions(store);
-      const current = await readState(store, "gold");
+      // A publish a dead process left unfinished counts as the latest: rolling back from it
+      // undoes it, and this publish replaces its marker.
+      const current = (await readPublishing(store))?.state ?? (await readState(store, "gold"));
       const target = o.run ? matching(versions, o.run) : versions.find((v) => v < (current?.run_id ?? ""));
       if (!target) throw new EltError("no earlier gold version to roll back to (see `elt runs`)");
-      // Written first: if the copy fails half-way, the next `elt run gold` rebuilds rather than
-      // trusting a state that no longer matches the tables.
-      await writeState(store, "gold", {
+      // No inputs: the next `elt run gold` rebuilds from silver rather than trusting these tables.
+      await publishVersion(store, target, {
         inputs: {},
         run_id: target,
         published_at: new Date().toISOString(),
         outputs: [],
         summary: { rolled_back_from: current?.run_id ?? null },
       });
-      await publishVersion(store, target);
       return await withServingStore(o.config, async (serving) => {
         const metas = await exportGold(store, serving, `rollback-${target}`);
         return { restored: target, previous: current?.run_id ?? null, serving: serving.location, tables: metas.length };

@@ -1,5 +1,6 @@
 import { secretsOf, type Config } from "../config.ts";
 import type { SilverSummary } from "../contract/silver-tables.ts";
+import { finishPublish } from "../pipeline/gold/versions.ts";
 import { readState, type LayerState } from "../pipeline/layer-state.ts";
 import { silverSummary } from "../pipeline/silver/index.ts";
 import { clearStaging } from "../pipeline/staging.ts";
@@ -39,6 +40,7 @@ export async function runPipeline(o: PipelineRun): Promise<PipelineOutcome> {
   try {
     await store.ensureBuckets();
     const lock = await acquireLock(store, o.holder, o.lock);
+    await finishPublish(store).catch(async (err) => { await lock.release(); throw err; }); // a killed run's half-done publish first
     await clearStaging(config.home);
     const flow = pipelineFlow({
       layers: o.layers,

@@ -186,7 +186,7 @@ describe("the rest of the surface", () => {
   test("CORS is open to any origin, for reading", async () => {
     const simple = await fetch(`${api.url}/kpis`, { headers: { origin: "http://dashboard.example" } });
     expect(simple.headers.get("access-control-allow-origin")).toBe("http://dashboard.example");
-    expect(simple.headers.get("access-control-expose-headers")).toBe("etag");
+    expect(simple.headers.get("access-control-expose-headers")).toBe("etag, x-elt-run");
     const preflight = await fetch(`${api.url}/fact_achats`, {
       method: "OPTIONS",
       headers: { origin: "http://x.example", "access-control-request-method": "GET", "access-control-request-headers": "x-api-key" },

@@ -3,7 +3,7 @@ import { EltError } from "../../errors.ts";
 import { readParquetIndexed } from "../../formats/parquet.ts";
 import { objectAsyncBuffer } from "../stored-parquet.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
-import { readState, unchangedReason, writeState } from "../layer-state.ts";
+import { readState, unchangedReason } from "../layer-state.ts";
 import { silverSummary } from "../silver/index.ts";
 import { SILVER_KEYS } from "../../contract/lake.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../contract/silver-tables.ts";
@@ -120,9 +120,8 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
   // under _versions/ for inspection, and only sealed versions are ever published or rolled back to.
   await audit(options.gate, () => goldChecks(goldFigures(tables, options.asOf), options.gate.thresholds));
   await sealVersion(store, options.runId, rows);
-  await publishVersion(store, options.runId);
   const kpis = rowsOf(tables.kpis, 0, 1)[0]!;
-  await writeState(store, "gold", {
+  await publishVersion(store, options.runId, {
     inputs,
     run_id: options.runId,
     published_at: new Date().toISOString(),
