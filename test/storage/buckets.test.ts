@@ -75,6 +75,25 @@ describe("on s3rver", () => {
     }
   }, 60_000);
 
+  test("elt rollback on an empty S3 store says there is nothing to roll back, as on the folder store", async () => {
+    const home = await mkdtemp(join(tmpdir(), "elt-rollback-"));
+    try {
+      const folder = await runElt(["rollback"], { env: baseEnv({ ELT_HOME: home }) });
+      const env = baseEnv({
+        ELT_HOME: home,
+        MINIO_ENDPOINT: `127.0.0.1:${s3rver.config.port}`,
+        MINIO_ACCESS_KEY: "S3RVER",
+        MINIO_SECRET_KEY: "S3RVER",
+        ELT_BUCKET_PREFIX: "empty-",
+      });
+      const s3 = await runElt(["rollback"], { env });
+      expect(s3.err).toBe("elt: no earlier gold version to roll back to (see `elt runs`)\n");
+      expect([s3.code, s3.err]).toEqual([folder.code, folder.err]);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   test("wrong keys are named as such when buckets are checked", async () => {
     const err = await caught(new S3Store({ ...s3rver.config, accessKey: "nobody" }, { retries: 0 }).ensureBuckets());
     expect(err.kind).toBe("access_denied");
