@@ -4,6 +4,7 @@ import { Client, CopyDestinationOptions, CopySourceOptions } from "minio";
 import { bucketVariable, redact, type S3Config } from "../config.ts";
 import { StoreError, errorLine } from "../errors.ts";
 import { withRetry } from "../retry.ts";
+import { isLakeKey } from "../contract/lake.ts";
 import {
   BUCKETS,
   checkKey,
@@ -28,11 +29,15 @@ export interface S3StoreOptions {
   responseTimeoutMs?: number;
   /** Streamed bodies are sent in parts of this size; S3's minimum is 5 MiB. */
   partSize?: number;
+  /** An incomplete upload this old was left by a process that is gone (killed mid-upload). */
+  abandonedAfterMs?: number;
 }
 
 const DEFAULT_LIMIT = 1000;
 const NOT_FOUND = new Set(["NoSuchKey", "NotFound", "NoSuchBucket"]);
 const BAD_KEYS = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"]);
+/** Answers no retry changes: the server lacks the feature. */
+const PERMANENT = new Set(["NotImplemented", "MethodNotAllowed"]);
 /** Between retries, so an outage of several seconds is probed again soon after it ends. */
 const MAX_RETRY_DELAY_MS = 4_000;
 
@@ -54,6 +59,7 @@ export class S3Store implements ObjectStore {
   private readonly retryMs: number;
   private readonly names: Record<Bucket, string>;
   private readonly partSize: number;
+  private readonly abandonedAfterMs: number;
 
   constructor(config: S3Config, options: S3StoreOptions = {}) {
     const scheme = config.useSSL ? "https" : "http";
@@ -68,6 +74,8 @@ export class S3Store implements ObjectStore {
     this.retryMs = config.retryMs ?? 30_000;
     this.names = Object.fromEntries(BUCKETS.map((b) => [b, config.buckets?.[b] ?? b])) as Record<Bucket, string>;
     this.partSize = options.partSize ?? 16 << 20;
+    // No upload of elt's lasts an hour: one part is at most 16 MiB, each one a request.
+    this.abandonedAfterMs = options.abandonedAfterMs ?? 60 * 60 * 1000;
     const timeoutMs = config.timeoutMs ?? 10_000;
     this.client = new Client({
       endPoint: config.endPoint,
@@ -81,9 +89,37 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  /** Buckets that exist are used as they are; missing ones are created where the keys may. */
+  /**
+   * Buckets that exist are used as they are; missing ones are created where the keys may. Each
+   * run starts here, so this is also where the uploads a killed run left behind are aborted:
+   * the store would keep their parts (and bill them) for ever.
+   */
   async ensureBuckets(buckets: readonly Bucket[] = BUCKETS): Promise<void> {
     for (const bucket of await this.missingBuckets(buckets)) await this.create(bucket);
+    for (const bucket of buckets) await this.abortAbandonedUploads(bucket);
+  }
+
+  /** Aborts elt's own incomplete uploads that are older than `abandonedAfterMs`. */
+  private async abortAbandonedUploads(bucket: Bucket): Promise<void> {
+    const name = this.names[bucket];
+    let markers = { key: "", uploadId: "" };
+    for (;;) {
+      let page: Awaited<ReturnType<Client["listIncompleteUploadsQuery"]>>;
+      try {
+        page = await this.call("list uploads in", name, () => this.client.listIncompleteUploadsQuery(name, "", markers.key, markers.uploadId, ""));
+      } catch (err) {
+        // Housekeeping only: a server without the listing (s3rver) or keys without the right to
+        // it leave the uploads to the bucket's lifecycle rules, and the run goes on.
+        if (err instanceof StoreError && ["NotImplemented", "AccessDenied"].includes(codeOf(err.cause) ?? "")) return;
+        throw err;
+      }
+      for (const upload of page.uploads) {
+        if (!isLakeKey(bucket, upload.key) || Date.now() - upload.initiated.getTime() < this.abandonedAfterMs) continue;
+        await this.call("abort", `${name}/${upload.key}`, () => this.client.abortMultipartUpload(name, upload.key, upload.uploadId));
+      }
+      if (!page.isTruncated) return;
+      markers = { key: page.nextKeyMarker, uploadId: page.nextUploadIdMarker };
+    }
   }
 
   async missingBuckets(buckets: readonly Bucket[] = BUCKETS): Promise<Bucket[]> {
@@ -311,7 +347,8 @@ export class S3Store implements ObjectStore {
         retries: this.retries,
         baseMs: this.retryBaseMs,
         maxMs: MAX_RETRY_DELAY_MS,
-        retryable: (err) => err instanceof StoreError && err.transient && Date.now() - started < this.retryMs,
+        retryable: (err) =>
+          err instanceof StoreError && err.transient && !PERMANENT.has(codeOf(err.cause) ?? "") && Date.now() - started < this.retryMs,
       },
     );
   }

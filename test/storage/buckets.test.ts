@@ -119,7 +119,9 @@ function fakeS3(answer: (req: http.IncomingMessage) => { status: number; code?: 
     requests.push(`${req.method} ${req.url}`);
     const { status, code } = answer(req);
     const body = code ? `<?xml version="1.0"?><Error><Code>${code}</Code><Message>refused</Message></Error>` : "";
-    const listing = '<?xml version="1.0"?><ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>';
+    const listing = req.url?.includes("uploads")
+      ? '<?xml version="1.0"?><ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>'
+      : '<?xml version="1.0"?><ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>';
     res.writeHead(status, { "content-type": "application/xml" }).end(status === 200 && req.method === "GET" ? listing : body);
   });
   return { server, requests };
@@ -144,7 +146,9 @@ describe("refusals, each naming its cause", () => {
     const { store, requests } = await storeOn((req) => (req.method === "PUT" && req.url === "/acme-elt-gold" ? { status: 403, code: "AccessDenied" } : { status: 200 }));
     await store.ensureBuckets();
     expect(requests.filter((r) => r.startsWith("PUT"))).toEqual([]);
-    expect(requests.filter((r) => r.startsWith("GET")).map((r) => r.split("?")[0])).toEqual(PREFIXED.map((b) => `GET /${b}`));
+    // Each bucket listed to see it exists, then its incomplete uploads listed for the clean-up.
+    const gets = requests.filter((r) => r.startsWith("GET")).map((r) => `${r.split("?")[0]} ${r.includes("uploads") ? "uploads" : "objects"}`);
+    expect(gets).toEqual([...PREFIXED.map((b) => `GET /${b} objects`), ...PREFIXED.map((b) => `GET /${b} uploads`)]);
   });
 
   test("a missing bucket these keys may not create", async () => {
@@ -192,6 +196,43 @@ describe("refusals, each naming its cause", () => {
 });
 
 describe.skipIf(RGW_MISSING !== undefined)("on Ceph RGW", () => {
+  const uploadsIn = async (client: Client, bucket: string) =>
+    (await client.listIncompleteUploadsQuery(bucket, "", "", "", "")).uploads.map((u) => u.key).sort();
+
+  test("a run's start aborts elt's own abandoned uploads, never another program's nor a recent one", async () => {
+    const rgw = await startRgw();
+    try {
+      const client = new Client(rgw.config);
+      const store = (abandonedAfterMs?: number) => new S3Store(rgw.config, { retries: 0, abandonedAfterMs });
+      await store().ensureBuckets();
+      const ours = `achats/${"ab".repeat(32)}.csv`;
+      for (const key of [ours, "other-tool/upload.bin"]) await client.initiateNewMultipartUpload("bronze", key, {});
+      await store().ensureBuckets();
+      expect(await uploadsIn(client, "bronze")).toEqual([ours, "other-tool/upload.bin"]);
+      await store(0).ensureBuckets();
+      expect(await uploadsIn(client, "bronze")).toEqual(["other-tool/upload.bin"]);
+    } finally {
+      await rgw.stop();
+    }
+  }, 60_000);
+
+  test("a streamed upload whose body fails half-way is aborted, not left behind", async () => {
+    const rgw = await startRgw();
+    try {
+      const store = new S3Store(rgw.config, { retries: 0, partSize: 5 << 20 });
+      await store.ensureBuckets(["silver"]);
+      async function* failing() {
+        yield new Uint8Array(6 << 20);
+        throw new Error("the writer was cancelled");
+      }
+      await expect(store.put("silver", "achats.parquet", failing())).rejects.toThrow("the writer was cancelled");
+      expect(await uploadsIn(new Client(rgw.config), "silver")).toEqual([]);
+      expect(await store.stat("silver", "achats.parquet")).toBeNull();
+    } finally {
+      await rgw.stop();
+    }
+  }, 60_000);
+
   test("keys that may not create buckets use the buckets that exist, and say so for one that does not", async () => {
     const rgw = await startRgw();
     try {
