@@ -4,7 +4,10 @@ import { z } from "zod";
 import { blankToUndefined } from "./env-values.ts";
 import { BUCKETS, type Bucket } from "./contract/lake.ts";
 import { ConfigError } from "./errors.ts";
+import { bucketVariable, type S3Config } from "./storage/s3-config.ts";
 import { SERVING_VARIABLES, configureServing, servingSecrets, type ServingSettings } from "./serving/backends.ts";
+
+export type { S3Config };
 
 /**
  * The environment (and `.env`) parsed once. Names and meanings follow the original Python
@@ -60,8 +63,6 @@ export function bucketNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** The variable that names a logical bucket's S3 bucket. */
-export const bucketVariable = (bucket: Bucket) => `ELT_BUCKET_${bucket.toUpperCase() as Uppercase<Bucket>}` as const;
 const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional());
 const BUCKET_VARIABLES = Object.fromEntries(BUCKETS.map((b) => [bucketVariable(b), optionalText])) as Record<
   ReturnType<typeof bucketVariable>,
@@ -99,19 +100,6 @@ export const envSchema = z.object({
   ELT_HOME: z.preprocess(blankToUndefined, z.string().default(".elt")),
 });
 
-export interface S3Config {
-  endPoint: string;
-  port?: number;
-  useSSL: boolean;
-  accessKey: string;
-  secretKey: string;
-  /** The S3 bucket that holds each logical bucket; absent ones are named as the logical one. */
-  buckets?: Partial<Record<Bucket, string>>;
-  /** How long one request may wait for its connection, then for its response to start. */
-  timeoutMs?: number;
-  /** How long transient failures of one request are retried before it fails. */
-  retryMs?: number;
-}
 
 /** Each logical bucket's S3 name: its own variable, else the prefix and the logical name. */
 function bucketNames(e: z.infer<typeof envSchema>): Record<Bucket, string> {

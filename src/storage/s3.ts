@@ -1,10 +1,11 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { Client, CopyDestinationOptions, CopySourceOptions } from "minio";
-import { bucketVariable, redact, type S3Config } from "../config.ts";
+import { redact } from "../config.ts";
 import { StoreError, errorLine } from "../errors.ts";
 import { withRetry } from "../retry.ts";
 import { isLakeKey } from "../contract/lake.ts";
+import { bucketVariable, type S3Config } from "./s3-config.ts";
 import {
   BUCKETS,
   checkKey,
