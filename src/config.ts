@@ -4,7 +4,7 @@ import { z } from "zod";
 import { blankToUndefined } from "./env-values.ts";
 import { BUCKETS, type Bucket } from "./contract/lake.ts";
 import { ConfigError } from "./errors.ts";
-import { bucketVariable, type S3Config } from "./storage/s3-config.ts";
+import { bucketVariable, type S3Config } from "./storage/store-settings.ts";
 import { SERVING_VARIABLES, configureServing, servingSecrets, type ServingSettings } from "./serving/backends.ts";
 
 export type { S3Config };

@@ -5,7 +5,7 @@ import { redact } from "../config.ts";
 import { StoreError, errorLine } from "../errors.ts";
 import { withRetry } from "../retry.ts";
 import { isLakeKey } from "../contract/lake.ts";
-import { bucketVariable, type S3Config } from "./s3-config.ts";
+import { bucketVariable, type S3Config } from "./store-settings.ts";
 import {
   BUCKETS,
   checkKey,
