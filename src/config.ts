@@ -2,8 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { blankToUndefined } from "./env-values.ts";
+import { BUCKETS, type Bucket } from "./contract/lake.ts";
 import { ConfigError } from "./errors.ts";
+import { bucketVariable, type S3Config } from "./storage/store-settings.ts";
 import { SERVING_VARIABLES, configureServing, servingSecrets, type ServingSettings } from "./serving/registry/backends.ts";
+
+export type { S3Config };
 
 /**
  * The environment (and `.env`) parsed once. Names and meanings follow the original Python
@@ -43,11 +47,50 @@ const httpUrl = z.preprocess(blankToUndefined, httpUrlText("expected an http(s) 
 /** An http(s) URL that stays unset when absent: a webhook has no default. */
 const optionalUrl = z.preprocess(blankToUndefined, httpUrlText("expected an http(s) URL").optional());
 
+/**
+ * S3's rules for a bucket name (AWS's, which every server accepts): 3 to 63 lowercase
+ * letters, digits, dots and hyphens, starting and ending with a letter or digit, no "..",
+ * not an IPv4 address, none of AWS's reserved prefixes and suffixes.
+ */
+export function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return `"${name}" has ${name.length} characters: a bucket name has 3 to 63`;
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) {
+    return `"${name}" is not a bucket name: lowercase letters, digits, "." and "-" only, starting and ending with a letter or digit`;
+  }
+  if (name.includes("..")) return `"${name}" is not a bucket name: no two dots in a row`;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return `"${name}" is not a bucket name: it looks like an IP address`;
+  if (/^(xn--|sthree-)/.test(name) || /(-s3alias|--ol-s3)$/.test(name)) return `"${name}" uses a prefix or suffix S3 reserves`;
+  return undefined;
+}
+
+const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional());
+const BUCKET_VARIABLES = Object.fromEntries(BUCKETS.map((b) => [bucketVariable(b), optionalText])) as Record<
+  ReturnType<typeof bucketVariable>,
+  typeof optionalText
+>;
+
+/** Whole seconds or a decimal, above zero, as milliseconds. */
+const seconds = (fallback: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ message: "expected a number of seconds such as 10" })
+      .positive("expected a number of seconds above 0")
+      .max(3600, "expected at most 3600 seconds")
+      .default(fallback)
+      .transform((s) => Math.round(s * 1000)),
+  );
+
 export const envSchema = z.object({
   MINIO_ENDPOINT: endpoint,
   MINIO_ACCESS_KEY: z.preprocess(blankToUndefined, z.string().optional()),
   MINIO_SECRET_KEY: z.preprocess(blankToUndefined, z.string().optional()),
   MINIO_SECURE: bool,
+  ELT_BUCKET_PREFIX: optionalText,
+  ...BUCKET_VARIABLES,
+  // A radosgw or MinIO restart takes 5 to 8 s: the budget rides out an outage several times that.
+  ELT_STORE_TIMEOUT_SECONDS: seconds(10),
+  ELT_STORE_RETRY_SECONDS: seconds(30),
   // Each serving backend's own variables (src/serving/backends.ts), in this place of the order
   // so that of several bad variables, the one reported stays the first in this list.
   ...SERVING_VARIABLES,
@@ -57,12 +100,24 @@ export const envSchema = z.object({
   ELT_HOME: z.preprocess(blankToUndefined, z.string().default(".elt")),
 });
 
-export interface S3Config {
-  endPoint: string;
-  port?: number;
-  useSSL: boolean;
-  accessKey: string;
-  secretKey: string;
+
+/** Each logical bucket's S3 name: its own variable, else the prefix and the logical name. */
+function bucketNames(e: z.infer<typeof envSchema>): Record<Bucket, string> {
+  const names = {} as Record<Bucket, string>;
+  const owners = new Map<string, string>();
+  for (const bucket of BUCKETS) {
+    const own = e[bucketVariable(bucket)];
+    const variable = own ? bucketVariable(bucket) : "ELT_BUCKET_PREFIX";
+    const name = own ?? `${e.ELT_BUCKET_PREFIX ?? ""}${bucket}`;
+    const problem = bucketNameProblem(name);
+    if (problem) throw new ConfigError(`${variable}: ${problem}`);
+    // Two logical buckets in one S3 bucket would mix their keys (gold's _state.json and silver's).
+    const other = owners.get(name);
+    if (other) throw new ConfigError(`${variable}: bucket "${name}" is already the ${other} bucket: each bucket needs its own`);
+    owners.set(name, bucket);
+    names[bucket] = name;
+  }
+  return names;
 }
 
 /** Each selected serving backend's settings sit under its kind (`mongo`). */
@@ -106,6 +161,8 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
   }
   const e = parsed.data;
   const config: Config = { home: resolve(e.ELT_HOME), apiUrl: e.API_URL.replace(/\/+$/, ""), apiKey: e.API_KEY, alertWebhook: e.ELT_ALERT_WEBHOOK };
+  // Checked with or without an endpoint, so a bad name never waits for the day S3 is switched on.
+  const buckets = bucketNames(e);
   if (e.MINIO_ENDPOINT) {
     if (!e.MINIO_ACCESS_KEY || !e.MINIO_SECRET_KEY) {
       throw new ConfigError(
@@ -119,6 +176,9 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
       useSSL: e.MINIO_SECURE ?? false,
       accessKey: e.MINIO_ACCESS_KEY,
       secretKey: e.MINIO_SECRET_KEY,
+      buckets,
+      timeoutMs: e.ELT_STORE_TIMEOUT_SECONDS,
+      retryMs: e.ELT_STORE_RETRY_SECONDS,
     };
   }
   return Object.assign(config, configureServing(e));

@@ -10,9 +10,13 @@ const root = join(import.meta.dir, "..");
 const compose = parse(await Bun.file(join(root, "docker-compose.yml")).text());
 const dotenv = parseDotenv(await Bun.file(join(root, ".env.example")).text());
 
-/** Compose's `${VAR:-default}` as it resolves against the variables of a .env. */
-const interpolate = (value: string, env: Record<string, string>) =>
-  value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => env[name] || fallback);
+/** Compose's `${VAR:-default}`, nested ones innermost first, as it resolves against a .env. */
+function interpolate(value: string, env: Record<string, string>): string {
+  const innermost = /\$\{(\w+):-([^${}]*)\}/g;
+  let out = value;
+  while (innermost.test(out)) out = out.replace(innermost, (_, name: string, fallback: string) => env[name] || fallback);
+  return out;
+}
 
 test("services: MinIO, its bucket maker, MongoDB, and Metabase behind the bi profile", () => {
   expect(Object.keys(compose.services).sort()).toEqual(["metabase", "minio", "minio-init", "mongodb"]);
@@ -28,10 +32,16 @@ test("services: MinIO, its bucket maker, MongoDB, and Metabase behind the bi pro
   expect(mongodb.profiles).toBeUndefined();
 });
 
-test("the init service makes exactly elt's buckets, once MinIO answers", () => {
+test("the init service makes exactly the buckets elt uses with the same .env, once MinIO answers", () => {
   const init = compose.services["minio-init"];
   expect(init.depends_on).toEqual(["minio"]);
-  expect(init.environment.ELT_BUCKETS.split(" ")).toEqual([...BUCKETS]);
+  const made = (env: Record<string, string>) => interpolate(init.environment.ELT_BUCKETS, env).split(" ");
+  const used = (env: Record<string, string>) => BUCKETS.map((b) => loadConfig(env).s3!.buckets![b]!);
+  expect(made(dotenv)).toEqual([...BUCKETS]);
+  for (const env of [{ ...dotenv, ELT_BUCKET_PREFIX: "acme-elt-" }, { ...dotenv, ELT_BUCKET_PREFIX: "acme-elt-", ELT_BUCKET_GOLD: "shared-gold" }]) {
+    expect(made(env)).toEqual(used(env));
+  }
+  expect(made({ ...dotenv, ELT_BUCKET_PREFIX: "acme-elt-" })).toEqual(["acme-elt-bronze", "acme-elt-silver", "acme-elt-gold", "acme-elt-runs"]);
   const script = init.command.join("\n");
   expect(script).toContain('until mc alias set elt http://minio:9000 "$$MINIO_ROOT_USER" "$$MINIO_ROOT_PASSWORD"');
   expect(script).toContain('for bucket in $$ELT_BUCKETS; do mc mb --ignore-existing "elt/$$bucket"; done');
@@ -55,7 +65,16 @@ test("MinIO starts with the credentials .env.example gives elt, and the same def
 test(".env.example sets every variable elt reads, and loadConfig accepts it as the Docker setup", () => {
   expect(Object.keys(envSchema.shape).filter((name) => !(name in dotenv))).toEqual([]);
   const config = loadConfig(dotenv);
-  expect(config.s3).toEqual({ endPoint: "localhost", port: 9000, useSSL: false, accessKey: "minioadmin", secretKey: "minioadmin" });
+  expect(config.s3).toEqual({
+    endPoint: "localhost",
+    port: 9000,
+    useSSL: false,
+    accessKey: "minioadmin",
+    secretKey: "minioadmin",
+    buckets: { bronze: "bronze", silver: "silver", gold: "gold", runs: "runs" },
+    timeoutMs: 10_000,
+    retryMs: 30_000,
+  });
   expect(config.mongo).toEqual({ uri: "mongodb://localhost:27017", database: "analytics", prefix: "gold_" });
   expect(config.apiUrl).toBe("http://localhost:8000");
   expect(config.apiKey).toBeUndefined();

@@ -35,7 +35,16 @@ describe("loadConfig", () => {
       API_URL: "http://localhost:8000/",
       PREFECT_API_URL: "http://localhost:4200/api",
     });
-    expect(config.s3).toEqual({ endPoint: "localhost", port: 9000, useSSL: false, accessKey: "minioadmin", secretKey: "minio-secret" });
+    expect(config.s3).toEqual({
+      endPoint: "localhost",
+      port: 9000,
+      useSSL: false,
+      accessKey: "minioadmin",
+      secretKey: "minio-secret",
+      buckets: { bronze: "bronze", silver: "silver", gold: "gold", runs: "runs" },
+      timeoutMs: 10_000,
+      retryMs: 30_000,
+    });
     expect(config.mongo).toEqual({ uri: "mongodb://admin:pw@localhost:27017", database: "analytics", prefix: "gold_" });
     expect(config.apiUrl).toBe("http://localhost:8000");
   });
@@ -48,10 +57,31 @@ describe("loadConfig", () => {
     [{ API_URL: "ftp://x" }, "API_URL: expected an http(s) URL"],
     [{ MINIO_ENDPOINT: "localhost:9000", MINIO_SECRET_KEY: "s" }, "MINIO_ACCESS_KEY: required when MINIO_ENDPOINT is set"],
     [{ MONGODB_DATABASE: "my db" }, "MONGODB_DATABASE: expected a database name"],
+    [{ ...S3, ELT_BUCKET_PREFIX: "Acme-" }, 'ELT_BUCKET_PREFIX: "Acme-bronze" is not a bucket name: lowercase letters'],
+    [{ ELT_BUCKET_PREFIX: "acme_" }, 'ELT_BUCKET_PREFIX: "acme_bronze" is not a bucket name'],
+    [{ ...S3, ELT_BUCKET_PREFIX: "a".repeat(58) }, `ELT_BUCKET_PREFIX: "${"a".repeat(58)}bronze" has 64 characters: a bucket name has 3 to 63`],
+    [{ ...S3, ELT_BUCKET_GOLD: "g" }, 'ELT_BUCKET_GOLD: "g" has 1 characters: a bucket name has 3 to 63'],
+    [{ ...S3, ELT_BUCKET_RUNS: "my..runs" }, 'ELT_BUCKET_RUNS: "my..runs" is not a bucket name: no two dots in a row'],
+    [{ ...S3, ELT_BUCKET_SILVER: "10.0.0.1" }, 'ELT_BUCKET_SILVER: "10.0.0.1" is not a bucket name: it looks like an IP address'],
+    [{ ...S3, ELT_BUCKET_BRONZE: "xn--elt" }, 'ELT_BUCKET_BRONZE: "xn--elt" uses a prefix or suffix S3 reserves'],
+    [{ ...S3, ELT_BUCKET_GOLD: "silver" }, 'ELT_BUCKET_GOLD: bucket "silver" is already the silver bucket: each bucket needs its own'],
+    [{ ...S3, ELT_STORE_TIMEOUT_SECONDS: "ten" }, "ELT_STORE_TIMEOUT_SECONDS: expected a number of seconds such as 10"],
+    [{ ...S3, ELT_STORE_TIMEOUT_SECONDS: "0" }, "ELT_STORE_TIMEOUT_SECONDS: expected a number of seconds above 0"],
+    [{ ...S3, ELT_STORE_RETRY_SECONDS: "-1" }, "ELT_STORE_RETRY_SECONDS: expected a number of seconds above 0"],
   ] as [Record<string, string>, string][])("%j is refused naming the variable", (env, message) => {
     const err = configError(env);
     expect(err.exitCode).toBe(2);
     expect(err.message.startsWith(message)).toBe(true);
+  });
+
+  test("S3 bucket names: a prefix on every logical name, or each bucket's own variable", () => {
+    const config = loadConfig({ ...S3, ELT_BUCKET_PREFIX: "acme-elt-", ELT_BUCKET_RUNS: "acme-shared.runs" });
+    expect(config.s3?.buckets).toEqual({ bronze: "acme-elt-bronze", silver: "acme-elt-silver", gold: "acme-elt-gold", runs: "acme-shared.runs" });
+  });
+
+  test("store timeouts and the retry budget are seconds, decimals allowed", () => {
+    const config = loadConfig({ ...S3, ELT_STORE_TIMEOUT_SECONDS: "2.5", ELT_STORE_RETRY_SECONDS: "60" });
+    expect([config.s3?.timeoutMs, config.s3?.retryMs]).toEqual([2_500, 60_000]);
   });
 
   test("a bad value's message never repeats the secret", () => {

@@ -1,4 +1,5 @@
-import type { Dataset } from "./sources.ts";
+import { GOLD_TABLES } from "./gold-tables.ts";
+import { DATASET_NAMES, type Dataset } from "./sources.ts";
 
 /**
  * Where everything lives in the object store: the buckets and every key in them, each built
@@ -57,4 +58,24 @@ export const runKeys = {
   recordSuffix: "/run.json",
   /** One writer at a time per lake. */
   lock: "_lock.json",
+};
+
+/**
+ * Whether elt writes `key` in `bucket`, by the shapes of the keys above: a clean-up in a bucket
+ * that other programs may share (ELT_BUCKET_<NAME>) touches only these.
+ */
+export function isLakeKey(bucket: Bucket, key: string): boolean {
+  return KEY_SHAPES[bucket].test(key);
+}
+
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const anyOf = (...shapes: string[]) => new RegExp(`^(?:${shapes.join("|")})$`);
+const datasets = `(?:${DATASET_NAMES.join("|")})`;
+const tableFiles = `(?:${Object.keys(GOLD_TABLES).join("|")})\\.(?:parquet|csv)`;
+const state = literal(LAYER_STATE_KEY);
+const KEY_SHAPES: Record<Bucket, RegExp> = {
+  bronze: anyOf(`${datasets}/[0-9a-f]{64}\\.csv`, `_manifest/${datasets}\\.json`, state),
+  silver: anyOf(...Object.values(SILVER_KEYS).map(literal), state),
+  gold: anyOf(tableFiles, `_versions/[^/]+/(?:${tableFiles}|${literal(goldKeys.seal)})`, `_exported/[^/]+\\.json`, state),
+  runs: anyOf(`[^/]+/(?:run\\.json|logs\\.jsonl)`, literal(runKeys.lock)),
 };

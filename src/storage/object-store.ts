@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import type { S3Config } from "../config.ts";
+import type { S3Config } from "./store-settings.ts";
 import { UsageError, isNotFound } from "../errors.ts";
 
 /**

@@ -96,7 +96,8 @@ test("an endpoint nobody answers fails with exit 1; a MongoDB password is masked
   const port = (probe.address() as net.AddressInfo).port;
   await new Promise((resolve) => probe.close(resolve));
   const { code, out } = await doctor(
-    { ...s3env(), MINIO_ENDPOINT: `127.0.0.1:${port}`, MONGODB_URI: `mongodb://elt:pa55word@127.0.0.1:${port}/analytics` },
+    // A retry budget of 1 s: the default rides out a 30 s outage.
+    { ...s3env(), ELT_STORE_RETRY_SECONDS: "1", MINIO_ENDPOINT: `127.0.0.1:${port}`, MONGODB_URI: `mongodb://elt:pa55word@127.0.0.1:${port}/analytics` },
     true,
   );
   expect(code).toBe(1);

@@ -25,6 +25,8 @@ if (RGW_MISSING) console.log(RGW_MISSING);
 export interface RunningRgw {
   /** Client settings for this user. */
   config: S3Config;
+  /** Lets this user create buckets or not (RGW's max-buckets -1); the buckets it has stay usable. */
+  mayCreateBuckets(allowed: boolean): Promise<void>;
   /** Deletes the user and its buckets; the cluster stays for the other suites. */
   stop(): Promise<void>;
 }
@@ -51,6 +53,9 @@ export async function startRgw(): Promise<RunningRgw> {
   let stopped = false;
   return {
     config: { endPoint: "127.0.0.1", port, useSSL: false, accessKey, secretKey },
+    async mayCreateBuckets(allowed) {
+      await admin(conf, ["user", "modify", ...who, "--max-buckets", allowed ? "1000" : "-1"]);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
