@@ -161,12 +161,13 @@ export function createApp(options: AppOptions) {
       }),
     )
     .use(docsAssets)
-    .use(options.runs ? runRoutes(options.runs) : new Elysia())
     .onBeforeHandle(({ request, path, set }) => {
       if (request.method === "OPTIONS" || PUBLIC_PATHS.has(path) || path.startsWith(`${DOCS_ASSETS_PATH}/`) || keyMatches(request.headers)) return;
       set.headers["www-authenticate"] = 'Bearer realm="elt"';
       throw new HttpError(401, "missing or wrong API key: send it in the x-api-key header or as Authorization: Bearer");
     })
+    // After the key check: an Elysia hook covers only the routes registered after it.
+    .use(options.runs ? runRoutes(options.runs) : new Elysia())
     .options(
       "/*",
       ({ set }) => {
@@ -186,6 +187,13 @@ export function createApp(options: AppOptions) {
           { path: "/health", description: "State of the serving store." },
           ...GOLD_TABLE_NAMES.map((t) => ({ path: `/${t}`, description: GOLD_TABLES[t].description })),
           { path: "/refresh_time/{collection_name}", description: "Last write of a table and the age of its data." },
+          ...(options.runs
+            ? [
+                { path: "/runs", description: "Recent run records, newest first; /runs/{id} and /runs/{id}/logs for one." },
+                { path: "/checks", description: "Each quality check's results across recent runs." },
+              ]
+            : []),
+          { path: "/ui", description: "The web console." },
         ],
       }),
       { detail: { summary: "Index of the endpoints" } },

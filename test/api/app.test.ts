@@ -126,6 +126,7 @@ describe("the rest of the surface", () => {
       "/health",
       ...GOLD_TABLE_NAMES.map((t) => `/${t}`),
       "/refresh_time/{collection_name}",
+      "/ui",
     ]);
     expect(body.docs).toBe("/docs");
   });

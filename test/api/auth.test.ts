@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { RunHistory } from "../../src/api/runs.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { GOLD, loadedStore, serve, type Running } from "./fixture.ts";
 
@@ -10,7 +11,13 @@ let open: Running;
 
 beforeAll(async () => {
   ({ store, cleanup } = await loadedStore());
-  keyed = serve({ store, apiKey: KEY });
+  // With a run history: its records hold reject samples (names, emails) and must need the key too.
+  const runs: RunHistory = {
+    list: async () => ({ runs: [], total: 0 }),
+    get: async () => null,
+    logs: async () => [],
+  };
+  keyed = serve({ store, apiKey: KEY, runs });
   open = serve({ store });
 });
 afterAll(async () => {
@@ -21,7 +28,7 @@ afterAll(async () => {
 });
 
 describe("API key", () => {
-  test.each(["/", "/kpis", "/fact_achats?limit=1", "/refresh_time/kpis", "/nope"])(
+  test.each(["/", "/kpis", "/fact_achats?limit=1", "/refresh_time/kpis", "/runs", "/runs/x", "/runs/x/logs", "/checks", "/nope"])(
     "%s without a key, or with a wrong one → 401 JSON",
     async (path) => {
       for (const headers of <Record<string, string>[]>[{}, { "x-api-key": "wrong" }, { authorization: `Bearer ${KEY}x` }, { authorization: KEY }]) {
