@@ -12,14 +12,9 @@ import { qualitySection } from "./quality/thresholds.ts";
 
 export const PROJECT_FILE = "elt.toml";
 
-const alertsSection = z
-  .object({
-    webhook: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }),
-  })
-  .partial()
-  .strict();
-
-const projectSchema = z.object({ quality: qualitySection.optional(), alerts: alertsSection.optional() }).strict();
+// No [alerts] here: a webhook URL is a credential, and this file is kept in a repository; it
+// comes from the environment (ELT_ALERT_WEBHOOK), where secrets are masked and scrubbed.
+const projectSchema = z.object({ quality: qualitySection.optional() }).strict();
 export type ProjectConfig = z.output<typeof projectSchema>;
 
 export function loadProjectConfig(path = resolve(process.env.ELT_CONFIG ?? PROJECT_FILE)): ProjectConfig {

@@ -34,6 +34,8 @@ export async function deliverAlert(url: string, payload: AlertPayload, options: 
         body: JSON.stringify(payload),
         signal: AbortSignal.timeout(Math.max(1, Math.min(requestMs, left))),
       });
+      // The answer's body is not read: let the connection go.
+      await res.body?.cancel().catch(() => {});
       if (res.ok) return { delivered: true, attempts: attempt };
       error = `the receiver answered ${res.status}`;
       // A 4xx will not change on a retry: the URL or the payload is what is wrong.

@@ -97,6 +97,7 @@ function describe(config: Config): Setting[] {
     ...servingSettingLines(config),
     { name: "API_URL", value: config.apiUrl },
     { name: "API_KEY", value: secret(config.apiKey), unsetMeans: "the API answers without a key" },
+    { name: "ELT_ALERT_WEBHOOK", value: secret(config.alertWebhook), unsetMeans: "no alerts" },
   ];
 }
 

@@ -64,8 +64,7 @@ export async function runCommand(raw: RunOptions): Promise<number> {
   const asOf = opts.asOf ?? todayUtc();
   const config = loadConfig();
   // Read before anything runs: a bad threshold is a configuration error, not a failed run.
-  const project = loadProjectConfig();
-  const thresholds = resolveThresholds(project.quality, opts.check);
+  const thresholds = resolveThresholds(loadProjectConfig().quality, opts.check);
 
   const missing = Object.values(DATASETS).filter((d) => !existsSync(join(opts.sources, d.file)));
   if (opts.generate && missing.length === 1) {
@@ -113,7 +112,7 @@ export async function runCommand(raw: RunOptions): Promise<number> {
   }
   // After the run has ended and its record is written: an alert is bounded in time and never changes the outcome.
   const { alertAfterRun } = await import("../flows/alert.ts");
-  const alerted = await alertAfterRun(record, config, project, summary?.gold ? `gold of run ${summary.gold.run_id}` : "see `elt runs`");
+  const alerted = await alertAfterRun(record, config, summary?.gold ? `gold of run ${summary.gold.run_id}` : "see `elt runs`");
   if (alerted && !alerted.delivered) process.stderr.write(`warning: the alert was not delivered (${alerted.error}); the run's outcome stands\n`);
   if (record.state !== "succeeded") return 1;
   if (!opts.all && !opts.serve && !opts.dashboard) return 0;

@@ -23,6 +23,7 @@ export const bronzeKeys = {
 export const silverKeys = {
   /** A run's outputs that its quality checks refused: kept for inspection, never published. */
   refused: (runId: string, key: string) => `_refused/${runId}/${key}`,
+  refusedPrefix: "_refused/",
 };
 
 /** SPEC fixes these keys. */
@@ -75,7 +76,7 @@ const tableFiles = `(?:${Object.keys(GOLD_TABLES).join("|")})\\.(?:parquet|csv)`
 const state = literal(LAYER_STATE_KEY);
 const KEY_SHAPES: Record<Bucket, RegExp> = {
   bronze: anyOf(`${datasets}/[0-9a-f]{64}\\.csv`, `_manifest/${datasets}\\.json`, state),
-  silver: anyOf(...Object.values(SILVER_KEYS).map(literal), state),
-  gold: anyOf(tableFiles, `_versions/[^/]+/(?:${tableFiles}|${literal(goldKeys.seal)})`, `_exported/[^/]+\\.json`, state),
+  silver: anyOf(...Object.values(SILVER_KEYS).map(literal), `_refused/[^/]+/(?:${Object.values(SILVER_KEYS).map(literal).join("|")})`, state),
+  gold: anyOf(tableFiles, `_versions/[^/]+/(?:${tableFiles}|${literal(goldKeys.seal)})`, `_exported/[^/]+\\.json`, literal(goldKeys.publishing), state),
   runs: anyOf(`[^/]+/(?:run\\.json|logs\\.jsonl)`, literal(runKeys.lock)),
 };

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { GOLD_TABLES } from "../../src/contract/gold-tables.ts";
-import { LAYER_STATE_KEY, SILVER_KEYS, bronzeKeys, goldKeys, isLakeKey, runKeys } from "../../src/contract/lake.ts";
+import { LAYER_STATE_KEY, SILVER_KEYS, bronzeKeys, goldKeys, isLakeKey, runKeys, silverKeys } from "../../src/contract/lake.ts";
 import { DATASET_NAMES } from "../../src/contract/sources.ts";
 
 /** isLakeKey says which keys a clean-up may touch in a shared bucket: every key elt builds, and no other. */
@@ -11,7 +11,8 @@ const run = "20261101T120000Z-4f2a";
 test("every key the lake's builders make is elt's, in its own bucket", () => {
   const keys: (readonly [Parameters<typeof isLakeKey>[0], string])[] = [
     ...DATASET_NAMES.flatMap((d) => [["bronze", bronzeKeys.copy(d, sha)], ["bronze", bronzeKeys.manifest(d)]] as const),
-    ...Object.values(SILVER_KEYS).map((k) => ["silver", k] as const),
+    ...Object.values(SILVER_KEYS).flatMap((k) => [["silver", k], ["silver", silverKeys.refused(run, k)]] as const),
+    ["gold", goldKeys.publishing],
     ...Object.keys(GOLD_TABLES).flatMap((t) => goldKeys.table(t).flatMap((k) => [["gold", k], ["gold", goldKeys.version(run, k)]] as const)),
     ["gold", goldKeys.version(run, goldKeys.seal)],
     ["gold", goldKeys.exportMark("9f86d081")],

@@ -3,7 +3,7 @@ import { SILVER_KEYS, silverKeys } from "../../contract/lake.ts";
 import { silverChecks } from "../../quality/checks.ts";
 import { QualityError, audit, type Gate } from "../../quality/gate.ts";
 import type { SilverSummary } from "../../contract/silver-tables.ts";
-import type { ObjectStore } from "../../storage/object-store.ts";
+import { listAll, type ObjectStore } from "../../storage/object-store.ts";
 import { latestBronze } from "../bronze.ts";
 import { dayNumber } from "../dates.ts";
 import { readState, unchangedReason, writeState } from "../layer-state.ts";
@@ -12,6 +12,19 @@ import { cleanAchats } from "./achats.ts";
 import { OutlierBoundTask } from "./amounts.ts";
 import { keptFile, rejectsFile } from "./clean-pass.ts";
 import { cleanClients } from "./clients.ts";
+
+/** How many refused runs' outputs are kept under `_refused/`: each is a whole silver. */
+const REFUSED_KEPT = 3;
+
+/** A refused run's outputs under `_refused/<run>/`, the older refused runs beyond the last few removed. */
+async function keepRefused(store: ObjectStore, staging: Staging, files: [string, string][], runId: string): Promise<void> {
+  for (const [file, key] of files) await staging.publish(file, store, "silver", silverKeys.refused(runId, key));
+  const runs = new Set<string>();
+  for await (const info of listAll(store, "silver", silverKeys.refusedPrefix)) runs.add(info.key.split("/")[1]!);
+  for (const old of [...runs].sort().reverse().slice(REFUSED_KEPT)) {
+    for await (const info of listAll(store, "silver", silverKeys.refused(old, ""))) await store.delete("silver", info.key);
+  }
+}
 
 /** What silver's last publish reported, read from its layer state. */
 export async function silverSummary(store: ObjectStore): Promise<SilverSummary | null> {
@@ -77,7 +90,8 @@ export async function runSilver(store: ObjectStore, options: SilverOptions): Pro
       await audit(options.gate, async () => silverChecks(summary, await silverSummary(store), options.gate.thresholds));
     } catch (err) {
       // Refused, not lost: the audited outputs stay in the lake for inspection, never published.
-      if (err instanceof QualityError) for (const [file, key] of files) await staging.publish(file, store, "silver", silverKeys.refused(options.runId, key));
+      // Best effort: a store failing now must not hide the refusal behind a retryable error.
+      if (err instanceof QualityError) await keepRefused(store, staging, files, options.runId).catch(() => {});
       throw err;
     }
     for (const [file, key] of files) await staging.publish(file, store, "silver", key);

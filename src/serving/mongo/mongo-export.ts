@@ -1,4 +1,5 @@
 import type { Collection, Db, Document } from "mongodb";
+import { StoreError } from "../../errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef } from "../../contract/columns.ts";
 import { collectionName, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
@@ -109,9 +110,23 @@ export class MongoExport implements ExportSession {
 
   async commit(): Promise<RefreshMetadata[]> {
     const { db, guard } = this.writer;
-    this.done = true;
+    let renamed = 0;
     await guard(async () => {
-      for (const { staging, meta } of this.staged) await staging.rename(meta.collection, { dropTarget: true });
+      try {
+        for (const { staging, meta } of this.staged) {
+          await staging.rename(meta.collection, { dropTarget: true });
+          renamed++;
+        }
+      } catch (err) {
+        // MongoDB has no transaction over renames: say plainly what is served now.
+        if (renamed === 0) throw err;
+        throw new StoreError(
+          "failed",
+          `MongoDB failed after ${renamed} of ${this.staged.length} collections were swapped in: the served tables mix two runs until the next export (\`elt run export --force\`)`,
+          { cause: err },
+        );
+      }
+      this.done = true;
       const metadata = db.collection(METADATA);
       await dropUniqueCollectionIndex(metadata);
       await metadata.createIndex({ collection: 1, write_end: -1 });
