@@ -10,7 +10,7 @@ import { seconds } from "../ui/progress.ts";
 import { defineCommand, flag } from "./command.ts";
 import { parseOptions } from "./options.ts";
 
-const STATES = ["running", "succeeded", "failed", "incomplete"] as const satisfies readonly RunRecord["state"][];
+const STATES = ["running", "succeeded", "failed", "cancelled", "incomplete"] as const satisfies readonly RunRecord["state"][];
 
 const schema = z.object({
   limit: flag(z.coerce.number().int().min(1).max(1000).default(20), "How many", "<n>"),
@@ -30,6 +30,7 @@ const STATE_COLOR: Record<RunRecord["state"], (s: string) => string> = {
   succeeded: kleur.green,
   failed: kleur.red,
   running: kleur.cyan,
+  cancelled: kleur.yellow,
   incomplete: kleur.yellow,
 };
 

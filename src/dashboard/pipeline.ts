@@ -16,7 +16,7 @@ export function freshness(data: DashboardData, now: number): string[] {
 }
 
 function statePaint(state: RunRecord["state"], p: Palette): Paint {
-  return { succeeded: p.green, failed: p.red, running: p.cyan, incomplete: p.yellow }[state];
+  return { succeeded: p.green, failed: p.red, running: p.cyan, cancelled: p.yellow, incomplete: p.yellow }[state];
 }
 
 interface Column {

@@ -170,6 +170,8 @@ export async function ingest(
   sourcesDir: string,
   runId: string,
   home: string,
+  /** Aborted: the copy stops at its next chunk, and nothing is stored. */
+  signal?: AbortSignal,
 ): Promise<BronzeEntry> {
   const path = sourcePath(sourcesDir, dataset);
   if (!existsSync(path) || !statSync(path).isFile()) {
@@ -182,12 +184,14 @@ export async function ingest(
     const counter = new RecordCounter();
     let size = 0;
     for await (const chunk of Bun.file(path).stream()) {
+      signal?.throwIfAborted();
       hasher.update(chunk);
       counter.push(chunk);
       copy.write(chunk);
       size += chunk.byteLength;
     }
     copy.close();
+    signal?.throwIfAborted();
     const sha256 = hasher.digest("hex");
     const key = bronzeKeys.copy(dataset, sha256);
     const existing = await store.stat("bronze", key);
