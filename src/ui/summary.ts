@@ -40,7 +40,8 @@ function formatKpi(value: unknown, kind: "eur" | "int" | "pct"): string {
   return kind === "int" ? formatInt(n) : kind === "eur" ? formatEuro(n) : formatPercent(n, 2, true);
 }
 
-function rejectsLine(rejects: Record<string, number>): string {
+/** `invalid_id 3, duplicate 1`: rejects per reason, those with none left out. */
+export function rejectsLine(rejects: Record<string, number>): string {
   const parts = Object.entries(rejects)
     .filter(([, n]) => n > 0)
     .map(([code, n]) => `${code} ${count(n)}`);
@@ -73,7 +74,9 @@ function stillPublished(record: RunRecord, publishedGold: string | null): string
 export function cancelledLine(record: RunRecord, publishedGold: string | null): string {
   const where = record.cancelled?.task ? ` in task ${record.cancelled.task}` : "";
   const why = record.cancelled ? ` (${record.cancelled.reason})` : "";
-  return `run ${record.id} cancelled${why}${where} after ${seconds(record.duration_ms)}; still published: ${stillPublished(record, publishedGold)}\n`;
+  const export_ = record.tasks.find((t) => t.name === "export");
+  const serving = export_ && export_.state !== "succeeded" ? "; the serving store keeps the tables it served" : "";
+  return `run ${record.id} cancelled${why}${where} after ${seconds(record.duration_ms)}; still published: ${stillPublished(record, publishedGold)}${serving}\n`;
 }
 
 export function renderSummary(s: SummaryInput): string {
@@ -105,6 +108,6 @@ export function renderSummary(s: SummaryInput): string {
     addresses.forEach((address, i) => lines.push(`  ${(i === 0 ? layer : "").padEnd(14)} ${address}`));
   }
   if (s.servingStore) lines.push(`  serving store  ${s.servingStore}`);
-  lines.push(`  this run       elt runs --show ${record.id}  (logs: elt logs ${record.id})`);
+  lines.push(`  this run       elt runs show ${record.id}  (logs: elt logs ${record.id})`);
   return lines.join("\n") + "\n";
 }
