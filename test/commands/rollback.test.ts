@@ -27,7 +27,7 @@ let second: { kpis: string; run: string };
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "elt-rollback-"));
   for (const seed of ["1", "2"]) {
-    expect((await elt("generate", "--clients", "30", "--seed", seed, "--as-of", "2026-06-30")).code).toBe(0);
+    expect((await elt("generate", "--clients", "30", "--seed", seed, "--as-of", "2026-06-30", "--force")).code).toBe(0);
     expect((await elt("run", "--all", "--as-of", "2026-06-30")).code).toBe(0);
     const state = { kpis: gold("kpis.csv"), run: await runIdOf() };
     if (seed === "1") first = state;
@@ -81,4 +81,21 @@ test("a rollback while a run holds the lake's lock is refused", async () => {
   } finally {
     rmSync(join(dir, ".elt", "lake", "runs", "_lock.json"));
   }
+});
+
+test("each rollback is a run of flow rollback in elt runs: what it restored, or why it failed", async () => {
+  const { out } = await elt("runs", "--flow", "rollback", "--json");
+  const runs = JSON.parse(out) as { flow: string; state: string; error?: string; tasks: { name: string; metrics?: Record<string, unknown> }[] }[];
+  // Newest first: the refused unsealed version, then the default rollback (the locked one never started).
+  expect(runs.map((r) => [r.flow, r.state])).toEqual([
+    ["rollback", "failed"],
+    ["rollback", "succeeded"],
+  ]);
+  expect(runs[0]!.error).toStartWith('rollback: no sealed gold version of run "29991231T000000Z-all-dead"');
+  expect(runs[1]!.tasks[0]!.metrics).toMatchObject({ restored: first.run, previous: second.run, tables: 10 });
+  const listed = (await elt("runs")).out.split("\n").filter((l) => l.includes("-rollback-"));
+  expect(listed.map((l) => l.split(/\s{2,}/).slice(1, 3))).toEqual([
+    ["rollback", "failed"],
+    ["rollback", "succeeded"],
+  ]);
 });
