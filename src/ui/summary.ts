@@ -89,6 +89,9 @@ export function renderSummary(s: SummaryInput): string {
     lines.push("", kleur.bold("Tasks"));
     for (const t of record.tasks) if (t.state !== "pending") lines.push(`  ${taskLine(t)}`);
     lines.push("", `${kleur.bold("Still published")}  ${stillPublished(record, s.publishedGold)}`);
+  } else if (!record.tasks.some((t) => t.name === "gold" && t.state === "succeeded")) {
+    // Its KPIs are not this run's to show, but which gold is served is worth a line.
+    lines.push("", `${kleur.bold("Published")}  ${stillPublished(record, s.publishedGold)}`);
   }
   if (s.silver) {
     const { clients, achats } = s.silver;
