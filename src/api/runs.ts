@@ -25,7 +25,7 @@ const count = (name: string, max: number, fallback: number) =>
     .default(String(fallback) as never)
     .transform(Number);
 
-const STATES = ["running", "succeeded", "failed", "incomplete"] as const satisfies readonly RunState[];
+const STATES = ["running", "succeeded", "failed", "cancelled", "incomplete"] as const satisfies readonly RunState[];
 const runsQuery = z.strictObject(
   {
     limit: count("limit", 1000, 50),

@@ -33,7 +33,7 @@ const LEVEL: Record<LogLine["level"], (s: string) => string> = {
 /** How often --follow looks for new lines. */
 const FOLLOW_EVERY_MS = 500;
 
-async function runOf(store: ObjectStore, ref: string | undefined): Promise<string> {
+export async function runOf(store: ObjectStore, ref: string | undefined): Promise<string> {
   if (ref === undefined) {
     const [latest] = await listRuns(store, { limit: 1 });
     if (!latest) throw new EltError(`no runs yet in ${store.location} (start one with \`elt run --all\`)`);

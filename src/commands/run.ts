@@ -9,7 +9,7 @@ import { UsageError } from "../errors.ts";
 import { DATASETS } from "../contract/sources.ts";
 import { LAYERS, type Layer } from "../flows/layers.ts";
 import { terminalObserver } from "../ui/progress.ts";
-import { renderSummary } from "../ui/summary.ts";
+import { cancelledLine, renderSummary } from "../ui/summary.ts";
 import { generateCommand } from "./generate.ts";
 import { defineCommand, flag } from "./command.ts";
 import { lockNotices } from "./lock-notices.ts";
@@ -52,9 +52,10 @@ export const run = defineCommand({
   run: runCommand,
 });
 
-/** A layer this run built, or found unchanged (its published figures are current); not one that failed or never ran. */
-const produced = (record: RunRecord, task: string) =>
-  record.tasks.some((t) => t.name === task && (t.state === "succeeded" || (t.state === "skipped" && t.reason?.startsWith("inputs unchanged"))));
+/** The shell's convention: 128 plus the signal's number. */
+const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
+
+const produced = (record: RunRecord, task: string) => record.tasks.some((t) => t.name === task && t.state === "succeeded");
 
 export async function runCommand(raw: RunOptions): Promise<number> {
   const opts = parseOptions(schema, raw);
@@ -76,45 +77,81 @@ export async function runCommand(raw: RunOptions): Promise<number> {
     if (code !== 0) return code;
   }
 
-  // Loaded when a run starts, not with the declaration: the layers are most of the program.
-  const { runPipeline } = await import("../flows/run.ts");
-  const { record, objectStore, summary } = await runPipeline({
-    layers,
-    sources: opts.sources,
-    asOf,
-    force: opts.force,
-    taskTimeoutMs: opts.taskTimeout * 60_000,
-    quality: { thresholds, enforce: opts.gate },
-    config,
-    holder: `elt run ${opts.all ? "--all" : opts.layer}`,
-    lock: {
-      ...lockNotices(opts.wait),
-      onLost: (holder) => process.stderr.write(`warning: the lake's lock was taken over by ${holder}\n`),
-    },
-    observer: opts.json ? {} : terminalObserver(),
-    withSummary: !opts.json,
-  });
-  if (summary) {
-    const exported = record.tasks.find((t) => t.name === "export")?.metrics?.store;
-    process.stdout.write(
-      "\n" +
-        renderSummary({
-          record,
-          // Only what this run produced: a failed or skipped layer's figures are an earlier run's.
-          silver: produced(record, "silver") ? summary.silver : null,
-          kpis: produced(record, "gold") ? (summary.gold?.summary.kpis as Record<string, unknown>) : null,
-          objectStore,
-          servingStore: typeof exported === "string" ? exported : undefined,
-        }),
-    );
-  } else {
-    process.stdout.write(JSON.stringify(record, null, 2) + "\n");
+  // Ctrl-C or SIGTERM cancels the run: each task stops at its next batch and the run ends
+  // cleanly (staging removed, lock released, record "cancelled"); a second one exits at once,
+  // leaving what the next run recovers from as after a kill.
+  const cancel = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (cancel.signal.aborted) process.exit(EXIT_ON[signal as keyof typeof EXIT_ON]);
+    cancel.abort(signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const cancelledCode = () => EXIT_ON[cancel.signal.reason as keyof typeof EXIT_ON];
+  try {
+    // Loaded when a run starts, not with the declaration: the layers are most of the program.
+    const { runPipeline } = await import("../flows/run.ts");
+    const observer = opts.json ? {} : terminalObserver();
+    const outcome = await runPipeline({
+      layers,
+      sources: opts.sources,
+      asOf,
+      force: opts.force,
+      taskTimeoutMs: opts.taskTimeout * 60_000,
+      quality: { thresholds, enforce: opts.gate },
+      config,
+      holder: `elt run ${opts.all ? "--all" : opts.layer}`,
+      lock: {
+        ...lockNotices(opts.wait),
+        onLost: (holder) => process.stderr.write(`warning: the lake's lock was taken over by ${holder}\n`),
+      },
+      observer,
+      withSummary: !opts.json,
+      signal: cancel.signal,
+    }).catch((err) => {
+      // Cancelled before the run started (waiting for the lock): nothing ran, nothing changed.
+      if (!cancel.signal.aborted) throw err;
+      return null;
+    });
+    if (!outcome) {
+      process.stderr.write(`elt run: cancelled (${String(cancel.signal.reason)}) before it started; nothing changed\n`);
+      return cancelledCode();
+    }
+    const { record, summary } = outcome;
+    // After the run has ended and its record is written: an alert is bounded in time and never changes the outcome.
+    const alert = async () => {
+      const { alertAfterRun } = await import("../flows/alert.ts");
+      const alerted = await alertAfterRun(record, config, outcome.gold ? `gold of run ${outcome.gold.run_id}` : "no gold published yet");
+      if (alerted && !alerted.delivered) process.stderr.write(`warning: the alert was not delivered (${alerted.error}); the run's outcome stands\n`);
+    };
+    if (opts.json) process.stdout.write(JSON.stringify(record, null, 2) + "\n");
+    if (record.state === "cancelled") {
+      process.stderr.write(cancelledLine(record, outcome.gold?.run_id ?? null));
+      await alert();
+      return cancelledCode();
+    }
+    if (summary) {
+      const exported = record.tasks.find((t) => t.name === "export")?.metrics?.store;
+      process.stdout.write(
+        "\n" +
+          renderSummary({
+            record,
+            // Only what this run produced: a failed or skipped layer's figures are an earlier run's.
+            silver: produced(record, "silver") ? summary.silver : null,
+            kpis: produced(record, "gold") ? (outcome.gold?.summary.kpis as Record<string, unknown>) : null,
+            objectStore: outcome.objectStore,
+            outputs: outcome.outputs,
+            servingStore: produced(record, "export") && typeof exported === "string" ? exported : undefined,
+            publishedGold: outcome.gold?.run_id ?? null,
+          }),
+      );
+    }
+    await alert();
+    if (record.state !== "succeeded") return 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
-  // After the run has ended and its record is written: an alert is bounded in time and never changes the outcome.
-  const { alertAfterRun } = await import("../flows/alert.ts");
-  const alerted = await alertAfterRun(record, config, summary?.gold ? `gold of run ${summary.gold.run_id}` : "see `elt runs`");
-  if (alerted && !alerted.delivered) process.stderr.write(`warning: the alert was not delivered (${alerted.error}); the run's outcome stands\n`);
-  if (record.state !== "succeeded") return 1;
   if (!opts.all && !opts.serve && !opts.dashboard) return 0;
   const { afterRun } = await import("./after-run.ts");
   const interactive = opts.all && !opts.json && process.stdin.isTTY === true && process.stdout.isTTY === true;

@@ -2,7 +2,12 @@ import kleur from "kleur";
 import { z } from "zod";
 import { loadConfig } from "../config.ts";
 import { checksOf } from "../quality/gate.ts";
-import { listRuns } from "../runner/run-store.ts";
+import { EltError, UsageError } from "../errors.ts";
+import { runOutputs } from "../runner/outputs.ts";
+import { listRuns, readRun } from "../runner/run-store.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
+import { renderRunDetail } from "../ui/run-detail.ts";
+import { runOf } from "./logs.ts";
 import { runRows, type RunRecord } from "../runner/record.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { NONE, formatInt } from "../ui/format.ts";
@@ -10,19 +15,23 @@ import { seconds } from "../ui/progress.ts";
 import { defineCommand, flag } from "./command.ts";
 import { parseOptions } from "./options.ts";
 
-const STATES = ["running", "succeeded", "failed", "incomplete"] as const satisfies readonly RunRecord["state"][];
+const STATES = ["running", "succeeded", "failed", "cancelled", "incomplete"] as const satisfies readonly RunRecord["state"][];
 
 const schema = z.object({
   limit: flag(z.coerce.number().int().min(1).max(1000).default(20), "How many", "<n>"),
   flow: flag(z.string().optional(), "Only runs of this flow (all, bronze, silver+gold, ...)", "<name>"),
   state: flag(z.enum(STATES, { error: `expected one of ${STATES.join(", ")}` }).optional(), `Only runs in this state (${STATES.join(", ")})`, "<state>"),
+  // `elt runs show RUN`: positional, so a part of an id that looks like a number stays text.
+  action: z.enum(["show"], { error: "the only action is `show RUN` (elt runs show 20261101T)" }).optional(),
+  run: z.string().min(1, "name a run (see `elt runs`)").optional(),
   json: flag(z.boolean().default(false), "Print the run records as JSON"),
 });
 
 export const runs = defineCommand({
-  usage: "runs",
-  description: "List recent runs",
+  usage: "runs [action] [run]",
+  description: "List recent runs; `runs show RUN`: one run in full (its id or any part of it): parameters, tasks as a timeline, rows, rejects, checks, outputs, error",
   options: schema,
+  examples: ["elt runs --state failed", "elt runs show 20261101T", "elt runs show all-x1y2 --json"],
   run: runsCommand,
 });
 
@@ -30,6 +39,7 @@ const STATE_COLOR: Record<RunRecord["state"], (s: string) => string> = {
   succeeded: kleur.green,
   failed: kleur.red,
   running: kleur.cyan,
+  cancelled: kleur.yellow,
   incomplete: kleur.yellow,
 };
 
@@ -46,6 +56,11 @@ const rowsCell = (n: number | undefined) => (n === undefined ? NONE : formatInt(
 export async function runsCommand(raw: z.input<typeof schema>): Promise<number> {
   const opts = parseOptions(schema, raw);
   const store = await openObjectStore(loadConfig());
+  if (opts.action === "show") {
+    if (opts.run === undefined) throw new UsageError("runs show: name a run, its id or any part of it (see `elt runs`)");
+    return showRun(store, opts.run, opts.json);
+  }
+  if (opts.run !== undefined) throw new UsageError(`runs: unexpected "${opts.run}"; to see one run: elt runs show RUN`);
   const runs = await listRuns(store, opts);
   if (opts.json) {
     process.stdout.write(JSON.stringify(runs, null, 2) + "\n");
@@ -81,5 +96,14 @@ export async function runsCommand(raw: z.input<typeof schema>): Promise<number> 
   runs.forEach((r, n) => {
     process.stdout.write(line(rows[n]!, (i, s) => (i === 2 ? STATE_COLOR[r.state](s) : s)) + "\n");
   });
+  return 0;
+}
+
+/** One run in full; `--json`: its record with the addresses of the files it wrote. */
+async function showRun(store: ObjectStore, ref: string, json: boolean): Promise<number> {
+  const record = await readRun(store, await runOf(store, ref));
+  if (!record) throw new EltError(`run ${ref} has no record in ${store.location}`);
+  const outputs = runOutputs(record, store.handle);
+  process.stdout.write(json ? JSON.stringify({ ...record, outputs }, null, 2) + "\n" : renderRunDetail(record, outputs));
   return 0;
 }

@@ -62,7 +62,7 @@ function tasksOf(layer: Layer, o: FlowOptions & { quality: Quality }): Task[] {
         name: `bronze.${dataset}`,
         retries: RETRIES,
         async run(ctx) {
-          const entry = await ingest(store, dataset, o.sources, ctx.runId, config.home);
+          const entry = await ingest(store, dataset, o.sources, ctx.runId, config.home, ctx.signal);
           ctx.report({
             rows_in: entry.rows,
             rows_out: entry.rows,
@@ -112,6 +112,7 @@ function tasksOf(layer: Layer, o: FlowOptions & { quality: Quality }): Task[] {
               asOf: o.asOf,
               gate: gateOf(o.quality, ctx),
               progress: ctx.progress,
+              signal: ctx.signal,
             });
             if ("skipped" in outcome) return ctx.skip(outcome.skipped);
             const rows = Object.values(outcome.summary.rows).reduce((a, b) => a + b, 0);
@@ -138,6 +139,7 @@ function tasksOf(layer: Layer, o: FlowOptions & { quality: Quality }): Task[] {
               }
               const metas = await exportGold(store, serving, ctx.runId, {
                 onTable: (m) => ctx.progress({ what: m.collection, rows: m.record_count }),
+                signal: ctx.signal,
               });
               await markExported(store, serving, gold.run_id, ctx.runId);
               const rows = metas.reduce((a, m) => a + m.record_count, 0);

@@ -1,9 +1,11 @@
-import type { Config } from "../config.ts";
+import { secretsOf, type Config } from "../config.ts";
 import { EltError } from "../errors.ts";
 import { exportGold } from "../pipeline/export.ts";
 import { goldVersions, publishVersion, readPublishing } from "../pipeline/gold/versions.ts";
 import { readState } from "../pipeline/layer-state.ts";
+import { runFlow, type Task } from "../runner/flow.ts";
 import { acquireLock, type LockOptions } from "../runner/lock.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { withServingStore } from "./serving.ts";
 
@@ -25,37 +27,59 @@ export interface RollbackResult {
 
 /**
  * Brings back the gold tables of an earlier run: copied over the latest keys, then loaded
- * into the serving store, so the API serves them too. Holds the lake's lock like a run.
+ * into the serving store, so the API serves them too. Holds the lake's lock like a run, and is
+ * recorded as a run of flow `rollback` (its one task's metrics say what was restored), so
+ * `elt runs` shows it among the runs that changed what is published.
  */
 export async function rollbackGold(o: Rollback): Promise<RollbackResult> {
   const store = await openObjectStore(o.config);
   try {
     const lock = await acquireLock(store, o.holder, o.lock);
+    let result: RollbackResult | undefined;
+    let failure: unknown;
     try {
-      const versions = await goldVersions(store);
-      // A publish a dead process left unfinished counts as the latest: rolling back from it
-      // undoes it, and this publish replaces its marker.
-      const current = (await readPublishing(store))?.state ?? (await readState(store, "gold"));
-      const target = o.run ? matching(versions, o.run) : versions.find((v) => v < (current?.run_id ?? ""));
-      if (!target) throw new EltError("no earlier gold version to roll back to (see `elt runs`)");
-      // No inputs: the next `elt run gold` rebuilds from silver rather than trusting these tables.
-      await publishVersion(store, target, {
-        inputs: {},
-        run_id: target,
-        published_at: new Date().toISOString(),
-        outputs: [],
-        summary: { rolled_back_from: current?.run_id ?? null },
-      });
-      return await withServingStore(o.config, async (serving) => {
-        const metas = await exportGold(store, serving, `rollback-${target}`);
-        return { restored: target, previous: current?.run_id ?? null, serving: serving.location, tables: metas.length };
-      });
+      const task: Task = {
+        name: "rollback",
+        async run(ctx) {
+          try {
+            result = await restore(store, o);
+          } catch (err) {
+            failure = err; // rethrown as it was: its exit code and message are the command's
+            throw err;
+          }
+          ctx.report({ metrics: { ...result } });
+        },
+      };
+      await runFlow({ name: "rollback", tasks: [task], parameters: { run: o.run ?? "the version before the latest" } }, { store, secrets: secretsOf(o.config) });
     } finally {
       await lock.release();
     }
+    if (failure !== undefined) throw failure;
+    return result!;
   } finally {
     await store.close?.();
   }
+}
+
+async function restore(store: ObjectStore, o: Rollback): Promise<RollbackResult> {
+  const versions = await goldVersions(store);
+  // A publish a dead process left unfinished counts as the latest: rolling back from it
+  // undoes it, and this publish replaces its marker.
+  const current = (await readPublishing(store))?.state ?? (await readState(store, "gold"));
+  const target = o.run ? matching(versions, o.run) : versions.find((v) => v < (current?.run_id ?? ""));
+  if (!target) throw new EltError("no earlier gold version to roll back to (see `elt runs`)");
+  // No inputs: the next `elt run gold` rebuilds from silver rather than trusting these tables.
+  await publishVersion(store, target, {
+    inputs: {},
+    run_id: target,
+    published_at: new Date().toISOString(),
+    outputs: [],
+    summary: { rolled_back_from: current?.run_id ?? null },
+  });
+  return await withServingStore(o.config, async (serving) => {
+    const metas = await exportGold(store, serving, `rollback-${target}`);
+    return { restored: target, previous: current?.run_id ?? null, serving: serving.location, tables: metas.length };
+  });
 }
 
 function matching(versions: string[], ref: string): string {

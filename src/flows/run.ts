@@ -6,6 +6,7 @@ import { silverSummary } from "../pipeline/silver/index.ts";
 import { clearStaging } from "../pipeline/staging.ts";
 import { runFlow, type FlowObserver } from "../runner/flow.ts";
 import { acquireLock, type LockOptions } from "../runner/lock.ts";
+import { runOutputs, type RunOutputs } from "../runner/outputs.ts";
 import type { RunRecord } from "../runner/record.ts";
 import { openObjectStore } from "../storage/open.ts";
 import type { Layer } from "./layers.ts";
@@ -25,12 +26,18 @@ export interface PipelineRun {
   observer: FlowObserver;
   /** Also read what silver and gold now publish, for a summary. */
   withSummary: boolean;
+  /** Aborted to cancel the run (see RunOptions.signal in runner/flow.ts). */
+  signal?: AbortSignal;
 }
 
 export interface PipelineOutcome {
   record: RunRecord;
   objectStore: string;
-  summary?: { silver: SilverSummary | null; gold: LayerState | null };
+  /** The files this run wrote, by layer. */
+  outputs: RunOutputs[];
+  /** What gold publishes now, whatever the run did: a run that did not publish says what stays. */
+  gold: LayerState | null;
+  summary?: { silver: SilverSummary | null };
 }
 
 /** One `elt run`: the lake's lock, a clean staging area, then the layers as one flow of the runner. */
@@ -39,7 +46,7 @@ export async function runPipeline(o: PipelineRun): Promise<PipelineOutcome> {
   const store = await openObjectStore(config);
   try {
     await store.ensureBuckets();
-    const lock = await acquireLock(store, o.holder, o.lock);
+    const lock = await acquireLock(store, o.holder, { ...o.lock, signal: o.signal });
     await finishPublish(store).catch(async (err) => { await lock.release(); throw err; }); // a killed run's half-done publish first
     await clearStaging(config.home);
     const flow = pipelineFlow({
@@ -52,9 +59,17 @@ export async function runPipeline(o: PipelineRun): Promise<PipelineOutcome> {
       taskTimeoutMs: o.taskTimeoutMs,
       quality: o.quality,
     });
-    const record = await runFlow(flow, { store, secrets: secretsOf(config), observer: o.observer }).finally(() => lock.release());
-    const summary = o.withSummary ? { silver: await silverSummary(store), gold: await readState(store, "gold") } : undefined;
-    return { record, objectStore: store.location, summary };
+    const record = await runFlow(flow, { store, secrets: secretsOf(config), observer: o.observer, signal: o.signal }).finally(async () => {
+      // Still holding the lock: whatever a stopped task left staged goes before the next run can start.
+      try {
+        await clearStaging(config.home);
+      } finally {
+        await lock.release();
+      }
+    });
+    const summary = o.withSummary ? { silver: await silverSummary(store) } : undefined;
+    const gold = await readState(store, "gold");
+    return { record, objectStore: store.location, outputs: runOutputs(record, store.handle), gold, summary };
   } finally {
     await store.close?.();
   }

@@ -33,6 +33,8 @@ export interface BronzeManifest {
 }
 
 const manifestKey = bronzeKeys.manifest;
+/** Bytes copied between two turns of the event loop, when the copy can be cancelled. */
+const TURN_BYTES = 1 << 20;
 
 const FIELD_START = 0;
 const UNQUOTED = 1;
@@ -170,6 +172,8 @@ export async function ingest(
   sourcesDir: string,
   runId: string,
   home: string,
+  /** Aborted: the copy stops at its next chunk, and nothing is stored. */
+  signal?: AbortSignal,
 ): Promise<BronzeEntry> {
   const path = sourcePath(sourcesDir, dataset);
   if (!existsSync(path) || !statSync(path).isFile()) {
@@ -184,13 +188,22 @@ export async function ingest(
     const hasher = new Bun.CryptoHasher("sha256");
     const counter = new RecordCounter();
     let size = 0;
+    let turnAt = 0;
     for await (const chunk of Bun.file(path).stream()) {
+      if (signal && size - turnAt >= TURN_BYTES) {
+        // A cached file streams in microtasks alone, and a signal is handled between turns of
+        // the event loop: one turn now and then lets a Ctrl-C reach the copy.
+        turnAt = size;
+        await new Promise(setImmediate);
+      }
+      signal?.throwIfAborted();
       hasher.update(chunk);
       counter.push(chunk);
       copy.write(chunk);
       size += chunk.byteLength;
     }
     copy.close();
+    signal?.throwIfAborted();
     const sha256 = hasher.digest("hex");
     const key = bronzeKeys.copy(dataset, sha256);
     const existing = await store.stat("bronze", key);

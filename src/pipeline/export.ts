@@ -11,6 +11,8 @@ export interface ExportOptions {
   tables?: readonly GoldTableName[];
   /** Called as each table is loaded (they go live together at the end), for progress output. */
   onTable?: (meta: RefreshMetadata) => void;
+  /** Aborted: the load stops at its next batch and the session is aborted (nothing swapped in). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -34,13 +36,22 @@ export async function exportGold(
   try {
     for (const table of tables) {
       const batches = readParquetColumns(await goldFile(objects, table), GOLD_TABLES[table].columns);
-      const meta = await session.load(table, batches);
+      const meta = await session.load(table, options.signal ? untilAborted(batches, options.signal) : batches);
       options.onTable?.(meta);
     }
+    options.signal?.throwIfAborted();
     return await session.commit();
   } catch (err) {
     await session.abort();
     throw err;
+  }
+}
+
+/** The batches, until the signal is aborted: then the next one throws its reason instead. */
+async function* untilAborted<T>(batches: AsyncIterable<T>, signal: AbortSignal): AsyncIterable<T> {
+  for await (const batch of batches) {
+    signal.throwIfAborted();
+    yield batch;
   }
 }
 

@@ -14,6 +14,9 @@ import { logsKey, newRunId, recordKey } from "./run-store.ts";
 
 export class SkipTask extends Error {}
 
+/** Why a cancelled task stopped: the run's signal was aborted (Ctrl-C, SIGTERM). */
+export class RunCancelled extends EltError {}
+
 /** A step of a task's work as the layer reports it: numbers, which ui/ puts into words. */
 export interface Progress {
   what: string;
@@ -23,7 +26,10 @@ export interface Progress {
 export interface TaskContext {
   readonly runId: string;
   readonly attempt: number;
-  /** Aborted when the task times out. */
+  /**
+   * Aborted when the task times out or the run is cancelled: a task checks it at each batch
+   * (`signal.throwIfAborted()`), and the runner waits for it to stop before the run ends.
+   */
   readonly signal: AbortSignal;
   log(level: LogLine["level"], msg: string, fields?: Record<string, unknown>): void;
   /** Adds to the task's row counts and metrics (later values of a metric replace earlier ones). */
@@ -67,6 +73,11 @@ export interface RunOptions {
   /** Backoff base for retries; tests make it small. */
   retryBaseMs?: number;
   heartbeatMs?: number;
+  /**
+   * Aborting it cancels the run (its reason, e.g. "SIGINT", is recorded): the running task
+   * stops at its next batch, the tasks after it are skipped, and the run ends "cancelled".
+   */
+  signal?: AbortSignal;
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -117,17 +128,30 @@ function order(tasks: Task[]): Task[] {
   return out;
 }
 
-function timeout(ms: number | undefined, controller: AbortController, name: string): { promise: Promise<never>; clear(): void } {
-  if (!ms) return { promise: new Promise<never>(() => {}), clear: () => {} };
-  let timer: ReturnType<typeof setTimeout>;
-  const promise = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      // Rejected before aborting: a task that ends promptly on abort must still count as timed out.
-      reject(new EltError(`task ${name} timed out after ${ms} ms`));
-      controller.abort();
-    }, ms);
-  });
-  return { promise, clear: () => clearTimeout(timer) };
+/**
+ * The signal a task attempt sees: aborted by the run's cancellation or by the task's timeout,
+ * with the error the task then ends with. `timedOut` tells the two apart once it has ended.
+ */
+function attemptSignal(ms: number | undefined, run: AbortSignal | undefined, name: string) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const cancel = () => controller.abort(new RunCancelled(`cancelled (${String(run!.reason)})`));
+  if (run?.aborted) cancel();
+  else run?.addEventListener("abort", cancel, { once: true });
+  const timer = ms
+    ? setTimeout(() => {
+        timedOut = true;
+        controller.abort(new EltError(`task ${name} timed out after ${ms} ms`));
+      }, ms)
+    : undefined;
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    clear() {
+      clearTimeout(timer);
+      run?.removeEventListener("abort", cancel);
+    },
+  };
 }
 
 export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecord> {
@@ -176,6 +200,12 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
   try {
     for (const task of tasks) {
       const rec = recOf(task.name);
+      if (options.signal?.aborted) {
+        rec.state = "skipped";
+        rec.reason = "the run was cancelled";
+        observer.taskEnded?.(rec);
+        continue;
+      }
       const blocked = (task.dependsOn ?? []).find((d) => recOf(d).state === "failed" || recOf(d).reason?.startsWith("upstream"));
       if (blocked) {
         rec.state = "skipped";
@@ -195,11 +225,11 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
             rec.attempts = attempt;
             rec.rows_in = undefined;
             rec.rows_out = undefined;
-            const controller = new AbortController();
+            const limit = attemptSignal(task.timeoutMs, options.signal, task.name);
             const ctx: TaskContext = {
               runId: record.id,
               attempt,
-              signal: controller.signal,
+              signal: limit.signal,
               log: (level, msg, fields) => log({ level, task: task.name, msg, ...fields }),
               report: ({ rows_in, rows_out, metrics }) => {
                 if (rows_in !== undefined) rec.rows_in = (rec.rows_in ?? 0) + rows_in;
@@ -211,9 +241,15 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
               },
               progress: (step) => observer.taskProgress?.(task.name, step),
             };
-            const limit = timeout(task.timeoutMs, controller, task.name);
+            // Not raced against the timeout: the run ends, and its lock goes, only once the
+            // task has stopped. An error thrown once aborted is the abort's consequence, so
+            // the abort's reason is what the task ends with; a timed-out task fails even
+            // when it ends quietly on the abort.
             try {
-              await Promise.race([task.run(ctx), limit.promise]);
+              await task.run(ctx);
+              if (limit.timedOut()) throw limit.signal.reason;
+            } catch (err) {
+              throw limit.signal.aborted && !(err instanceof SkipTask) ? limit.signal.reason : err;
             } finally {
               limit.clear();
             }
@@ -223,6 +259,7 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
             baseMs: options.retryBaseMs ?? 500,
             maxMs: 8_000,
             retryable: (err) => err instanceof StoreError && err.transient,
+            signal: options.signal,
             onRetry: (err, attempt, delayMs) => {
               const msg = clean(errorLine(err));
               log({ level: "warn", task: task.name, msg: `attempt ${attempt} failed, retrying in ${delayMs} ms: ${msg}` });
@@ -237,6 +274,12 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
           rec.state = "skipped";
           rec.reason = err.message;
           log({ level: "info", task: task.name, msg: `task skipped: ${err.message}` });
+        } else if (options.signal?.aborted) {
+          // Whatever the task was at when the signal came (a batch, a retry's wait), it stopped for it.
+          rec.state = "skipped";
+          rec.reason = `cancelled (${String(options.signal.reason)})`;
+          record.cancelled = { reason: String(options.signal.reason), task: task.name, at: now() };
+          log({ level: "warn", task: task.name, msg: `task ${rec.reason}` });
         } else {
           rec.state = "failed";
           rec.error = clean(errorLine(err));
@@ -254,10 +297,11 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
     }
   } finally {
     clearInterval(heartbeat);
-    record.state = record.tasks.some((t) => t.state === "failed") ? "failed" : "succeeded";
+    if (options.signal?.aborted) record.cancelled ??= { reason: String(options.signal.reason), at: now() };
+    record.state = record.cancelled ? "cancelled" : record.tasks.some((t) => t.state === "failed") ? "failed" : "succeeded";
     record.ended_at = now();
     record.duration_ms = Date.now() - started;
-    log({ level: record.state === "failed" ? "error" : "info", msg: `run ${record.state}` });
+    log({ level: record.state === "succeeded" ? "info" : record.state === "cancelled" ? "warn" : "error", msg: `run ${record.state}` });
     await saving;
     const final = snapshot();
     try {

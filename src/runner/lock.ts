@@ -41,6 +41,8 @@ export interface LockOptions {
   onWait?: (holder: string) => void;
   onLost?: (holder: string) => void;
   pollMs?: number;
+  /** Aborted while waiting: the wait ends with the abort's reason, nothing taken. */
+  signal?: AbortSignal;
 }
 
 export async function acquireLock(store: ObjectStore, what: string, options: LockOptions): Promise<Lock> {
@@ -65,6 +67,7 @@ export async function acquireLock(store: ObjectStore, what: string, options: Loc
       if (!told) options.onWait?.(holder);
       told = true;
       await Bun.sleep(options.pollMs ?? 1000);
+      options.signal?.throwIfAborted();
       continue;
     }
     if (held) {

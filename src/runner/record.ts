@@ -1,8 +1,11 @@
 /** The run record: the single source of truth about a run, stored at `runs/<id>/run.json`. */
 
 export type TaskState = "pending" | "running" | "succeeded" | "failed" | "skipped";
-/** "incomplete": the record says running but its process is gone (killed or crashed). */
-export type RunState = "running" | "succeeded" | "failed" | "incomplete";
+/**
+ * "incomplete": the record says running but its process is gone (killed or crashed);
+ * "cancelled": a signal (Ctrl-C, SIGTERM) stopped it, and it ended cleanly.
+ */
+export type RunState = "running" | "succeeded" | "failed" | "cancelled" | "incomplete";
 
 export interface TaskRecord {
   name: string;
@@ -37,6 +40,8 @@ export interface RunRecord {
   pid: number;
   tasks: TaskRecord[];
   error?: string;
+  /** Set when the run was cancelled: why, the task it stopped in (none between tasks), and when. */
+  cancelled?: { reason: string; task?: string; at: string };
 }
 
 export interface LogLine {

@@ -82,3 +82,20 @@ test("a rollback while a run holds the lake's lock is refused", async () => {
     rmSync(join(dir, ".elt", "lake", "runs", "_lock.json"));
   }
 });
+
+test("each rollback is a run of flow rollback in elt runs: what it restored, or why it failed", async () => {
+  const { out } = await elt("runs", "--flow", "rollback", "--json");
+  const runs = JSON.parse(out) as { flow: string; state: string; error?: string; tasks: { name: string; metrics?: Record<string, unknown> }[] }[];
+  // Newest first: the refused unsealed version, then the default rollback (the locked one never started).
+  expect(runs.map((r) => [r.flow, r.state])).toEqual([
+    ["rollback", "failed"],
+    ["rollback", "succeeded"],
+  ]);
+  expect(runs[0]!.error).toStartWith('rollback: no sealed gold version of run "29991231T000000Z-all-dead"');
+  expect(runs[1]!.tasks[0]!.metrics).toMatchObject({ restored: first.run, previous: second.run, tables: 10 });
+  const listed = (await elt("runs")).out.split("\n").filter((l) => l.includes("-rollback-"));
+  expect(listed.map((l) => l.split(/\s{2,}/).slice(1, 3))).toEqual([
+    ["rollback", "failed"],
+    ["rollback", "succeeded"],
+  ]);
+});

@@ -59,7 +59,7 @@ test("--state keeps the runs in that state; a state that is not one is refused n
   expect(rowsOf((await elt("runs", "--state", "failed")).out).map((r) => r[1])).toEqual(["bronze"]);
   const bad = await elt("runs", "--state", "done");
   expect(bad.code).toBe(2);
-  expect(bad.err).toContain("expected one of running, succeeded, failed, incomplete");
+  expect(bad.err).toContain("expected one of running, succeeded, failed, cancelled, incomplete");
 });
 
 test("elt checks: each check across runs, with its bounds and outcome", async () => {
@@ -81,4 +81,40 @@ test("elt checks: each check across runs, with its bounds and outcome", async ()
     "gold freshness",
   ]);
   expect(json.find((h) => h.check === "gold_reconciliation")!.runs).toHaveLength(1);
+});
+
+test("runs show RUN: one run in full, found by any unique part of its id, in text and JSON", async () => {
+  const [silver] = JSON.parse((await elt("runs", "--flow", "silver", "--json")).out) as { id: string; tasks: { metrics: { clients: { rejects: Record<string, number> } } }[] }[];
+  const part = silver!.id.slice(-9);
+  const { code, out } = await elt("runs", "show", part);
+  expect(code).toBe(0);
+  const lines = out.split("\n");
+  expect(lines[0]).toBe(`run ${silver!.id}  succeeded  (flow silver)`);
+  expect(out).toContain(`  as_of      ${AS_OF}`);
+  // The timeline: the task started right after the run, with its duration and rows.
+  expect(lines.find((l) => l.includes(" silver "))).toMatch(/^ +\+\d+\.\d\d s  ✔ silver +\d+\.\d\d s  [\d,]+ → [\d,]+ rows$/);
+  const rejects = silver!.tasks[0]!.metrics.clients.rejects;
+  const first = Object.entries(rejects).find(([, n]) => n > 0)!;
+  expect(lines.find((l) => l.startsWith("  clients  "))).toContain(`${first[0]} ${first[1]}`);
+  // The checks are gold's audit, each on its line.
+  const [gold] = JSON.parse((await elt("runs", "--flow", "gold", "--json")).out) as { id: string }[];
+  const goldShown = (await elt("runs", "show", gold!.id)).out.split("\n");
+  expect(goldShown.slice(goldShown.indexOf("Quality checks") + 1, goldShown.indexOf("Quality checks") + 3)).toEqual([
+    expect.stringMatching(/^  ✔ aggregates vs kpis, relative difference [\d.e-]+$/),
+    expect.stringMatching(/^  ✔ days from the latest purchase to as_of \d+$/),
+  ]);
+  expect(out).toContain(join(dir, "home", "lake", "silver", "achats.parquet"));
+
+  const json = JSON.parse((await elt("runs", "show", part, "--json")).out) as { id: string; outputs: { layer: string; addresses: string[] }[] };
+  expect(json.id).toBe(silver!.id);
+  expect(json.outputs.map((o) => o.layer)).toEqual(["silver", "run record"]);
+
+  const failed = await elt("runs", "show", "bronze");
+  expect(failed.code).toBe(1);
+  expect(failed.err).toContain('"bronze" names 2 runs');
+  const failedRun = rowsOf((await elt("runs", "--state", "failed")).out)[0]![0]!;
+  const shown = (await elt("runs", "show", failedRun)).out;
+  expect(shown).toContain("error: bronze.clients: ");
+  expect(shown).toContain("✖ bronze.clients");
+  expect((await elt("runs", "show")).code).toBe(2);
 });

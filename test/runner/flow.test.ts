@@ -114,6 +114,62 @@ describe("runFlow", () => {
     expect(aborted).toBe(true);
   });
 
+  test("a timed-out task is waited for: the run ends only once the task has stopped", async () => {
+    let stoppedAt = 0;
+    const record = await run([
+      {
+        name: "slow",
+        timeoutMs: 30,
+        run: async (ctx) => {
+          while (!ctx.signal.aborted) await Bun.sleep(5);
+          await Bun.sleep(100); // a task takes a moment to stop at its batch
+          stoppedAt = Date.now();
+          ctx.signal.throwIfAborted();
+        },
+      },
+    ]);
+    expect(record.tasks[0]!.error).toBe("task slow timed out after 30 ms");
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(Date.parse(record.ended_at!)).toBeGreaterThanOrEqual(stoppedAt);
+  });
+
+  test("aborting the run's signal stops the running task, skips the rest and records the run cancelled", async () => {
+    const cancel = new AbortController();
+    let sawReason: unknown;
+    const record = await runFlow(
+      {
+        name: "test",
+        parameters: {},
+        tasks: [
+          { name: "first", run: async () => {} },
+          {
+            name: "long",
+            dependsOn: ["first"],
+            run: async (ctx) => {
+              setTimeout(() => cancel.abort("SIGTERM"), 20);
+              while (!ctx.signal.aborted) await Bun.sleep(5);
+              sawReason = ctx.signal.reason;
+              // What a task throws once aborted (here a store error) is the abort's consequence.
+              throw new StoreError("failed", "stream aborted");
+            },
+          },
+          { name: "after", dependsOn: ["long"], run: async () => {} },
+        ],
+      },
+      { store, secrets: [], signal: cancel.signal },
+    );
+    expect(record.state).toBe("cancelled");
+    expect(record.cancelled).toMatchObject({ reason: "SIGTERM", task: "long" });
+    expect(record.error).toBeUndefined();
+    expect(record.tasks.map((t) => [t.name, t.state, t.reason])).toEqual([
+      ["first", "succeeded", undefined],
+      ["long", "skipped", "cancelled (SIGTERM)"],
+      ["after", "skipped", "the run was cancelled"],
+    ]);
+    expect((sawReason as Error).message).toBe("cancelled (SIGTERM)");
+    expect((await readRun(store, record.id))?.state).toBe("cancelled");
+  });
+
   test("the record is written while the run progresses, not only at the end", async () => {
     let seen: RunRecord | null = null;
     const record = await run([

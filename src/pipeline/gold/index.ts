@@ -41,6 +41,8 @@ export interface GoldOptions {
   /** The audit the tables must pass before they are published. */
   gate: Gate;
   progress: (step: Progress) => void;
+  /** Aborted: gold stops at its next row group, table or chunk, and publishes nothing. */
+  signal?: AbortSignal;
 }
 
 export type GoldOutcome = { skipped: string } | { summary: { rows: Record<string, number>; kpis: Row } };
@@ -62,17 +64,19 @@ const READ_ROWS_PER_FULL_COLLECTION = 1_000_000;
 const WRITTEN_BYTES_PER_COLLECTION = 8 << 20;
 const WRITTEN_BYTES_PER_FULL_COLLECTION = 64 << 20;
 
-async function build(store: ObjectStore, progress: (step: Progress) => void): Promise<GoldTables> {
+async function build(store: ObjectStore, progress: (step: Progress) => void, signal?: AbortSignal): Promise<GoldTables> {
   const silver = await silverSummary(store);
   const expected = silver && { clients: silver.clients.kept + silver.achats.orphans, purchases: silver.achats.kept };
   const accumulator = new GoldAccumulator(expected ?? {});
   const collect = new Collect(READ_ROWS_PER_COLLECTION, READ_ROWS_PER_FULL_COLLECTION);
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.clients, SILVER_CLIENT_TYPES)) {
+    signal?.throwIfAborted();
     accumulator.addClientColumns(values, rowCount);
     collect.spent(rowCount);
   }
   let n = 0;
   for await (const { rowCount, values } of readSilver(store, SILVER_KEYS.achats, SILVER_ACHAT_TYPES)) {
+    signal?.throwIfAborted();
     accumulator.addPurchaseColumns(values, rowCount);
     n += rowCount;
     progress({ what: "purchases", rows: n });
@@ -97,18 +101,18 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
   let staging: Staging | undefined;
   try {
     staging = await Staging.create(options.home, options.runId, "gold");
-    tables = await build(store, options.progress);
+    tables = await build(store, options.progress, options.signal);
     csvFiles.start(GOLD_TABLE_NAMES.map((name) => tables[name]), staging);
     for (const name of GOLD_TABLE_NAMES) {
       const table = tables[name];
       const [parquetKey, csvKey] = goldKeys.table(name);
       options.progress({ what: `writing ${name}` });
-      await store.put("gold", goldKeys.version(options.runId, parquetKey), asyncChunks(tableParquetChunks(table)));
-      if (!csvFiles.writes(name)) await store.put("gold", goldKeys.version(options.runId, csvKey), asyncChunks(tableCsvChunks(table)));
+      await store.put("gold", goldKeys.version(options.runId, parquetKey), asyncChunks(tableParquetChunks(table), options.signal));
+      if (!csvFiles.writes(name)) await store.put("gold", goldKeys.version(options.runId, csvKey), asyncChunks(tableCsvChunks(table), options.signal));
       rows[name] = table.rowCount;
     }
     options.progress({ what: "writing the big CSV files" });
-    await csvFiles.done();
+    await csvFiles.done(options.signal);
     for (const name of GOLD_TABLE_NAMES) {
       if (csvFiles.writes(name)) await staging.publish(`${name}.csv`, store, "gold", goldKeys.version(options.runId, goldKeys.table(name)[1]));
     }
@@ -119,6 +123,8 @@ export async function runGold(store: ObjectStore, options: GoldOptions): Promise
   // Audited after its version is written and before it is sealed: a refused version stays
   // under _versions/ for inspection, and only sealed versions are ever published or rolled back to.
   await audit(options.gate, () => goldChecks(goldFigures(tables, options.asOf), options.gate.thresholds));
+  // The last moment to stop: once sealed, the version is published whole.
+  options.signal?.throwIfAborted();
   await sealVersion(store, options.runId, rows);
   const kpis = rowsOf(tables.kpis, 0, 1)[0]!;
   await publishVersion(store, options.runId, {
@@ -149,9 +155,10 @@ function goldFigures(tables: GoldTables, asOf: string): GoldFigures {
 }
 
 /** A lazily produced body: the next chunk is encoded only when the store asks for it. */
-async function* asyncChunks(chunks: Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
+async function* asyncChunks(chunks: Iterable<Uint8Array>, signal?: AbortSignal): AsyncIterable<Uint8Array> {
   const collect = new Collect(WRITTEN_BYTES_PER_COLLECTION, WRITTEN_BYTES_PER_FULL_COLLECTION);
   for (const bytes of chunks) {
+    signal?.throwIfAborted();
     yield bytes;
     collect.spent(bytes.byteLength);
   }

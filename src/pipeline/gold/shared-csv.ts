@@ -38,9 +38,20 @@ export class SharedCsvFiles {
     return this.#names.has(name);
   }
 
-  /** Settles when every CSV file started is written. */
-  async done(): Promise<void> {
-    await this.#written;
+  /** Settles when every CSV file started is written; rejects with the signal's reason once it is aborted (then stop() ends the worker). */
+  async done(signal?: AbortSignal): Promise<void> {
+    if (!signal) return this.#written;
+    signal.throwIfAborted();
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.#written, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   /** Stops the worker and waits until it has, so nothing writes in staging afterwards. */
