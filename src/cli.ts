@@ -1,8 +1,9 @@
 #!/usr/bin/env bun
 import { cac } from "cac";
 import pkg from "../package.json" with { type: "json" };
-import { EltError, errorLine } from "./errors.ts";
-import { loadConfig, redact, secretsOf } from "./config.ts";
+import { EltError, errorLine } from "./core/errors.ts";
+import { loadConfig, secretsOf } from "./config/environment.ts";
+import { redact } from "./core/redact.ts";
 import { defaultOf, flags, type Command } from "./commands/command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { kebab } from "./commands/options.ts";

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { envSchema, loadConfig, parseDotenv } from "../src/config.ts";
+import { envSchema, loadConfig, parseDotenv } from "../src/config/environment.ts";
 import { BUCKETS } from "../src/storage/object-store.ts";
 
 /** docker-compose.yml and .env.example describe one setup: `docker compose up -d` plus that .env must just work. */

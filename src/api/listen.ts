@@ -1,4 +1,4 @@
-import { EltError } from "../errors.ts";
+import { EltError } from "../core/errors.ts";
 import type { createApp } from "./app.ts";
 
 export interface Listening {

@@ -9,7 +9,7 @@
  * One array type per role (Int32Array indices, Float64Array numbers, Int32Array days) keeps
  * each access in the writers' loops to one kind of array, which the JIT turns into plain loads.
  */
-import { dayNumber, isoFromDayNumber } from "../pipeline/dates.ts";
+import { dayNumber, isoFromDayNumber } from "../core/dates.ts";
 import type { Cell, ColumnType } from "../contract/columns.ts";
 
 /** Strings as UTF-8 bytes end to end, appended and never changed: entry i is bytes[starts[i], starts[i + 1]). */

@@ -1,8 +1,8 @@
 import { createInterface } from "node:readline/promises";
 import { createApp } from "../api/app.ts";
 import { listen, type Listening } from "../api/listen.ts";
-import { loadConfig, secretsOf } from "../config.ts";
-import { EltError } from "../errors.ts";
+import { loadConfig, secretsOf } from "../config/environment.ts";
+import { EltError } from "../core/errors.ts";
 import { openServingStore } from "../serving/registry/open.ts";
 import { dashboardCommand } from "./dashboard.ts";
 import { refreshTestCommand } from "./refresh-test.ts";

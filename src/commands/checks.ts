@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../config/environment.ts";
 import { checkHistory } from "../quality/history.ts";
 import { listRuns } from "../runner/run-store.ts";
 import { openObjectStore } from "../storage/open.ts";

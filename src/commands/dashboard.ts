@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { loadConfig } from "../config.ts";
-import { UsageError } from "../errors.ts";
+import { loadConfig } from "../config/environment.ts";
+import { UsageError } from "../core/errors.ts";
 import type { SourceMode } from "../dashboard/data.ts";
 import type { Size } from "../dashboard/render.ts";
 import { listRuns } from "../runner/run-store.ts";

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { loadConfig, readEnv, redact, secretsOf, type Config } from "../config.ts";
-import { ConfigError, errorLine, isNotFound } from "../errors.ts";
+import { loadConfig, readEnv, secretsOf, type Config } from "../config/environment.ts";
+import { redact } from "../core/redact.ts";
+import { ConfigError, errorLine, isNotFound } from "../core/errors.ts";
 import type { Setting } from "../serving/backend.ts";
 import { servingSettingLines, servingTarget } from "../serving/registry/backends.ts";
 import { openObjectStore } from "../storage/open.ts";

@@ -1,7 +1,7 @@
 import kleur from "kleur";
 import { z } from "zod";
-import { loadConfig } from "../config.ts";
-import { EltError } from "../errors.ts";
+import { loadConfig } from "../config/environment.ts";
+import { EltError } from "../core/errors.ts";
 import type { LogLine } from "../runner/record.ts";
 import { listRuns, readLogs, readRun, resolveRunId } from "../runner/run-store.ts";
 import type { ObjectStore } from "../storage/object-store.ts";

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { didYouMean } from "../ui/suggest.ts";
 import { flags } from "./command.ts";
-import { dayNumber, isoFromDayNumber } from "../pipeline/dates.ts";
+import { dayNumber, isoFromDayNumber } from "../core/dates.ts";
 
 /** Shared option schemas: parsed once here, so commands trust their options. */
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../config/environment.ts";
 import { defineCommand, flag } from "./command.ts";
 import { lockNotices } from "./lock-notices.ts";
 import { parseOptions } from "./options.ts";

@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../config/environment.ts";
 import type { RunRecord } from "../runner/record.ts";
-import { loadProjectConfig } from "../project-config.ts";
+import { loadProjectConfig } from "../config/project.ts";
 import { resolveThresholds } from "../quality/thresholds.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { DATASETS } from "../contract/sources.ts";
 import { LAYERS, type Layer } from "../flows/layers.ts";
 import { terminalObserver } from "../ui/progress.ts";

@@ -1,8 +1,8 @@
 import kleur from "kleur";
 import { z } from "zod";
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../config/environment.ts";
 import { checksOf } from "../quality/gate.ts";
-import { EltError, UsageError } from "../errors.ts";
+import { EltError, UsageError } from "../core/errors.ts";
 import { runOutputs } from "../runner/outputs.ts";
 import { listRuns, readRun } from "../runner/run-store.ts";
 import type { ObjectStore } from "../storage/object-store.ts";

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { listen } from "../api/listen.ts";
-import { loadConfig, redact, secretsOf } from "../config.ts";
-import { errorLine } from "../errors.ts";
+import { loadConfig, secretsOf } from "../config/environment.ts";
+import { redact } from "../core/redact.ts";
+import { errorLine } from "../core/errors.ts";
 import { openServingStore } from "../serving/registry/open.ts";
 import { defineCommand, flag } from "./command.ts";
 import { parseOptions } from "./options.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { StoreError, errorLine } from "../errors.ts";
+import { StoreError, errorLine } from "../core/errors.ts";
 import type { GoldTableName } from "../contract/gold-tables.ts";
 import type { RunRecord } from "../runner/record.ts";
 import { collectionName, refreshMetadataSchema, type ReadOptions, type ServingStore } from "../serving/serving-store.ts";

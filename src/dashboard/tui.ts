@@ -1,4 +1,4 @@
-import { errorLine } from "../errors.ts";
+import { errorLine } from "../core/errors.ts";
 import { formatTime } from "../ui/format.ts";
 import { columns } from "../ui/text.ts";
 import type { DashboardData } from "./data.ts";

@@ -1,6 +1,6 @@
 import { alertPayload, alertReason } from "../alerts/payload.ts";
 import { deliverAlert, type Delivery } from "../alerts/webhook.ts";
-import type { Config } from "../config.ts";
+import type { Config } from "../config/environment.ts";
 import { checksOf } from "../quality/gate.ts";
 import type { RunRecord } from "../runner/record.ts";
 

@@ -1,6 +1,6 @@
-import type { Config } from "../config.ts";
+import type { Config } from "../config/environment.ts";
 import { DATASET_NAMES } from "../contract/sources.ts";
-import { EltError } from "../errors.ts";
+import { EltError } from "../core/errors.ts";
 import { ingest } from "../pipeline/bronze.ts";
 import { alreadyExported, exportGold, markExported } from "../pipeline/export.ts";
 import { runGold } from "../pipeline/gold/index.ts";

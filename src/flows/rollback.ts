@@ -1,5 +1,5 @@
-import { secretsOf, type Config } from "../config.ts";
-import { EltError } from "../errors.ts";
+import { secretsOf, type Config } from "../config/environment.ts";
+import { EltError } from "../core/errors.ts";
 import { exportGold } from "../pipeline/export.ts";
 import { goldVersions, publishVersion, readPublishing } from "../pipeline/gold/versions.ts";
 import { readState } from "../pipeline/layer-state.ts";

@@ -1,4 +1,4 @@
-import { secretsOf, type Config } from "../config.ts";
+import { secretsOf, type Config } from "../config/environment.ts";
 import type { SilverSummary } from "../contract/silver-tables.ts";
 import { finishPublish } from "../pipeline/gold/versions.ts";
 import { readState, type LayerState } from "../pipeline/layer-state.ts";

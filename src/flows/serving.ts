@@ -1,4 +1,4 @@
-import type { Config } from "../config.ts";
+import type { Config } from "../config/environment.ts";
 import { openServingStore } from "../serving/registry/open.ts";
 import type { ServingStore } from "../serving/serving-store.ts";
 

@@ -1,4 +1,4 @@
-import { EltError, StoreError } from "../errors.ts";
+import { EltError, StoreError } from "../core/errors.ts";
 import { finishPublish, readPublishing } from "../pipeline/gold/versions.ts";
 import { acquireLock } from "../runner/lock.ts";
 import type { ObjectStore } from "../storage/object-store.ts";

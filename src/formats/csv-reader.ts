@@ -6,7 +6,7 @@
  * kept never becomes strings it does not need.
  */
 import { isUtf8 } from "node:buffer";
-import { InputError } from "../errors.ts";
+import { InputError } from "../core/errors.ts";
 import { latin1Hint } from "./encoding-hint.ts";
 
 export interface CsvReadOptions {

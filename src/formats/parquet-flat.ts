@@ -9,7 +9,7 @@ import type { AsyncBuffer, ColumnMetaData, DataReader, FileMetaData, SchemaEleme
 import { parquetHeader } from "hyparquet/src/column.js";
 import { decompressPage } from "hyparquet/src/datapage.js";
 import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
-import { isoFromDayNumber } from "../pipeline/dates.ts";
+import { isoFromDayNumber } from "../core/dates.ts";
 import { grown, Utf8Values, type Indexed } from "../columnar/columns.ts";
 import type { Cell, ColumnType } from "../contract/columns.ts";
 

@@ -14,7 +14,7 @@
  * type); definition levels are RLE runs. Typed arrays are written as they lie in memory: every
  * platform Bun runs on is little-endian, as Parquet is.
  */
-import { dayNumber } from "../pipeline/dates.ts";
+import { dayNumber } from "../core/dates.ts";
 import { isIndexed, Utf8Values, valueCount, type Column, type Indexed } from "../columnar/columns.ts";
 import type { Cell, ColumnDef, ColumnType } from "../contract/columns.ts";
 

@@ -13,7 +13,7 @@
  * are in parquet-writer.ts, the reader's fast path for such files in parquet-flat.ts.
  */
 import { parquetMetadataAsync, parquetScan, type AsyncBuffer, type FileMetaData, type SchemaElement } from "hyparquet";
-import { EltError, InputError, StoreError } from "../errors.ts";
+import { EltError, InputError, StoreError } from "../core/errors.ts";
 import type { Cell, ColumnBatch, ColumnDef, ColumnType, Row } from "../contract/columns.ts";
 import { indexedOf, isIndexed, type Column } from "../columnar/columns.ts";
 import {

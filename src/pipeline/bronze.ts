@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { InputError } from "../errors.ts";
+import { InputError } from "../core/errors.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { readJsonOrNull } from "../storage/object-store.ts";
 import { bronzeKeys } from "../contract/lake.ts";

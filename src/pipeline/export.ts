@@ -1,5 +1,5 @@
 import { goldKeys } from "../contract/lake.ts";
-import { StoreError, isNotFound } from "../errors.ts";
+import { StoreError, isNotFound } from "../core/errors.ts";
 import { readParquetColumns } from "../formats/parquet.ts";
 import { objectAsyncBuffer } from "./stored-parquet.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../contract/gold-tables.ts";

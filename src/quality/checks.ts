@@ -1,5 +1,5 @@
 import type { SilverSummary } from "../contract/silver-tables.ts";
-import { dayNumber } from "../pipeline/dates.ts";
+import { dayNumber } from "../core/dates.ts";
 import { CHECK_RULES, type Bound, type CheckName, type Thresholds } from "./thresholds.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { EltError } from "../errors.ts";
+import { EltError } from "../core/errors.ts";
 import { blocks, type CheckResult } from "./checks.ts";
 import { checkLine } from "./describe.ts";
 import type { Thresholds } from "./thresholds.ts";

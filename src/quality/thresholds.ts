@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../core/errors.ts";
 
 /**
  * The quality checks' thresholds: built-in defaults, then the project file's `[quality]`

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { refreshTimeSchema, type RefreshTime } from "../api/schemas.ts";
-import { EltError, errorLine } from "../errors.ts";
+import { EltError, errorLine } from "../core/errors.ts";
 
 /** The little of the API the probe reads, parsed with zod at the edge. */
 

@@ -1,4 +1,4 @@
-import { EltError, errorLine } from "../errors.ts";
+import { EltError, errorLine } from "../core/errors.ts";
 import type { GoldTableName } from "../contract/gold-tables.ts";
 import type { Row } from "../contract/columns.ts";
 import { collectionName, type ServingStore } from "../serving/serving-store.ts";

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
-import { EltError, StoreError, errorLine } from "../errors.ts";
-import { redact } from "../config.ts";
-import { withRetry } from "../retry.ts";
+import { EltError, StoreError, errorLine } from "../core/errors.ts";
+import { redact } from "../core/redact.ts";
+import { withRetry } from "../core/retry.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import type { LogLine, RunRecord, TaskRecord } from "./record.ts";
 import { logsKey, newRunId, recordKey } from "./run-store.ts";

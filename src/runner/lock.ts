@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { runKeys } from "../contract/lake.ts";
-import { EltError } from "../errors.ts";
+import { EltError } from "../core/errors.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { readJsonOrNull } from "../storage/object-store.ts";
 import { STALE_AFTER_MS, processAlive } from "./run-store.ts";

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { ObjectStore } from "../storage/object-store.ts";
-import { isNotFound } from "../errors.ts";
+import { isNotFound } from "../core/errors.ts";
 import { listAll, readJsonOrNull, readText } from "../storage/object-store.ts";
 import { runKeys } from "../contract/lake.ts";
 import type { LogLine, RunRecord } from "./record.ts";

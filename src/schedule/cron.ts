@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { MINUTE_MS, timeZone, type WallTime } from "./time-zone.ts";
 
 /** A parsed 5-field cron expression: the values each field lets through. */

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 /**
  * Wall-clock time in an IANA time zone, as the milliseconds Date.UTC gives for that calendar

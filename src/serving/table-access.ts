@@ -1,4 +1,4 @@
-import { StoreError, UsageError } from "../errors.ts";
+import { StoreError, UsageError } from "../core/errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../contract/gold-tables.ts";
 import type { Cell, ColumnBatch, ColumnDef } from "../contract/columns.ts";
 import type { ReadOptions, TableBatch } from "./serving-store.ts";

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { closeSync, openSync, writeSync, type Dirent } from "node:fs";
 import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { StoreError } from "../errors.ts";
-import { compareCodePoints } from "../text-order.ts";
+import { StoreError } from "../core/errors.ts";
+import { compareCodePoints } from "../core/text-order.ts";
 import { readAt, reusedChunks } from "./folder/file-reads.ts";
 import { BUCKETS, checkKey, putLocalFile, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectReader, type ObjectStore, type StoreCapabilities, type StoreHandle } from "./object-store.ts";
 

@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import type { S3Config } from "./store-settings.ts";
-import { UsageError, isNotFound } from "../errors.ts";
+import { UsageError, isNotFound } from "../core/errors.ts";
 
 /**
  * The seam between the pipeline and where its objects live. Layers only ever see this

@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import type { Config } from "../config.ts";
+import type { S3Config } from "./store-settings.ts";
 import type { ObjectStore, StoreHandle } from "./object-store.ts";
 
 /** The object store a configuration names: its S3 endpoint, else folders under ELT_HOME. */
-export function openObjectStore(config: Config): Promise<ObjectStore> {
+export function openObjectStore(config: { home: string; s3?: S3Config }): Promise<ObjectStore> {
   return openStoreHandle(config.s3 ? { backend: "s3", config: config.s3 } : { backend: "folder", root: join(config.home, "lake") });
 }
 

@@ -1,9 +1,9 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { Client, CopyDestinationOptions, CopySourceOptions } from "minio";
-import { redact } from "../config.ts";
-import { StoreError, errorLine } from "../errors.ts";
-import { withRetry } from "../retry.ts";
+import { redact } from "../core/redact.ts";
+import { StoreError, errorLine } from "../core/errors.ts";
+import { withRetry } from "../core/retry.ts";
 import { isLakeKey } from "../contract/lake.ts";
 import { bucketVariable, type S3Config } from "./store-settings.ts";
 import { BUCKETS, checkKey, putLocalFile, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectReader, type ObjectStore, type StoreCapabilities, type StoreHandle } from "./object-store.ts";

@@ -1,4 +1,4 @@
-import { EltError, errorLine } from "../errors.ts";
+import { EltError, errorLine } from "../core/errors.ts";
 import { workerUrl } from "./worker-url.ts";
 
 /**

@@ -6,7 +6,7 @@ import { createApp } from "../../src/api/app.ts";
 import { listen } from "../../src/api/listen.ts";
 import { SERIES_LIMIT, loadDashboard, loadFromApi, loadLocal, loadServed } from "../../src/dashboard/data.ts";
 import { renderFrame } from "../../src/dashboard/render.ts";
-import { StoreError } from "../../src/errors.ts";
+import { StoreError } from "../../src/core/errors.ts";
 import type { GoldTableName } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";

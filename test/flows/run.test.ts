@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Config } from "../../src/config.ts";
+import type { Config } from "../../src/config/environment.ts";
 import { runPipeline, type PipelineRun } from "../../src/flows/run.ts";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { ACHAT_COLUMNS, CLIENT_COLUMNS } from "../../src/contract/sources.ts";
-import { InputError } from "../../src/errors.ts";
+import { InputError } from "../../src/core/errors.ts";
 import { csvField, csvLine } from "../../src/formats/csv.ts";
 import { DEFAULT_MAX_RECORD_LENGTH, parseCsv, type CsvRecord, type CsvReadOptions } from "../../src/formats/csv-reader.ts";
 import { compiledElt } from "../support/compiled.ts";

@@ -5,7 +5,7 @@ import { parquetMetadata } from "hyparquet";
 import { readParquetRows } from "../../src/formats/parquet.ts";
 import { objectAsyncBuffer } from "../../src/pipeline/stored-parquet.ts";
 import { isFlatFile } from "../../src/formats/parquet-flat.ts";
-import { isoFromDayNumber } from "../../src/pipeline/dates.ts";
+import { isoFromDayNumber } from "../../src/core/dates.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
 import type { Cell, ColumnDef, Row } from "../../src/contract/columns.ts";
 import { SILVER_ACHAT_TYPES, SILVER_CLIENT_TYPES } from "../../src/contract/silver-tables.ts";

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetMetadata } from "hyparquet";
-import { InputError, StoreError } from "../../src/errors.ts";
+import { InputError, StoreError } from "../../src/core/errors.ts";
 import { ParquetStreamWriter, readParquetColumns, readParquetIndexed, readParquetRows } from "../../src/formats/parquet.ts";
 import { objectAsyncBuffer } from "../../src/pipeline/stored-parquet.ts";
 import { cellAt, isIndexed, type Column } from "../../src/columnar/columns.ts";

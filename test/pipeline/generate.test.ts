@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Papa from "papaparse";
 import { generateCommand } from "../../src/commands/generate.ts";
-import { UsageError } from "../../src/errors.ts";
+import { UsageError } from "../../src/core/errors.ts";
 import { generate, generateFiles, type GenerateOptions, type GenerateReport } from "../../src/pipeline/generate/index.ts";
 import { COUNTRIES, PRODUCTS } from "../../src/contract/sources.ts";
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Config } from "../../src/config.ts";
+import type { Config } from "../../src/config/environment.ts";
 import { readParquetRows } from "../../src/formats/parquet.ts";
 import { objectAsyncBuffer } from "../../src/pipeline/stored-parquet.ts";
 import type { Layer } from "../../src/flows/layers.ts";

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Config } from "../../src/config.ts";
+import type { Config } from "../../src/config/environment.ts";
 import { pipelineFlow } from "../../src/flows/pipeline.ts";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import { goldKeys } from "../../src/contract/lake.ts";

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InputError, StoreError } from "../../src/errors.ts";
+import { InputError, StoreError } from "../../src/core/errors.ts";
 import { runFlow, type Task } from "../../src/runner/flow.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 import { effectiveState, listRuns, readLogs, readRun, recordKey, resolveRunId } from "../../src/runner/run-store.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { UsageError } from "../../src/errors.ts";
+import { UsageError } from "../../src/core/errors.ts";
 import { nextAfter, parseCron } from "../../src/schedule/cron.ts";
 
 /** The next `count` firings after `from`, each asked from the one before, as ISO instants. */

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { UsageError } from "../../src/errors.ts";
+import { UsageError } from "../../src/core/errors.ts";
 import { everyInterval, parseInterval } from "../../src/schedule/interval.ts";
 
 test("a whole number and a unit, or several units largest first", () => {

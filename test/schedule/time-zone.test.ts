@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { UsageError } from "../../src/errors.ts";
+import { UsageError } from "../../src/core/errors.ts";
 import { timeZone } from "../../src/schedule/time-zone.ts";
 
 const wall = (text: string) => Date.parse(`${text}Z`);

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { join, resolve } from "node:path";
-import { envSchema, loadConfig, secretsOf } from "../../src/config.ts";
+import { envSchema, loadConfig, secretsOf } from "../../src/config/environment.ts";
 import { SERVING_BACKENDS, servingSettingLines, servingTarget } from "../../src/serving/registry/backends.ts";
 
 const src = resolve(import.meta.dir, "../../src");

@@ -3,7 +3,7 @@ import { dropMongoDatabase } from "./mongo-database.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { StoreError, UsageError } from "../../src/errors.ts";
+import { StoreError, UsageError } from "../../src/core/errors.ts";
 import type { ColumnBatch } from "../../src/contract/columns.ts";
 import { GOLD_TABLES } from "../../src/contract/gold-tables.ts";
 import type { Row } from "../../src/contract/columns.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Document } from "mongodb";
-import { StoreError } from "../../src/errors.ts";
+import { StoreError } from "../../src/core/errors.ts";
 import { MongoStore } from "../../src/serving/mongo/mongo.ts";
 import { FACT, idsOf } from "./fixtures.ts";
 import { FakeMongo } from "./fake-mongo.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, StoreError } from "../../src/errors.ts";
+import { ConfigError, StoreError } from "../../src/core/errors.ts";
 import { openMongoStore } from "../../src/serving/mongo/mongo.ts";
 
 /** A port on which nothing listens: bound once by us, then released. */

@@ -3,7 +3,7 @@ import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { StoreError } from "../../src/errors.ts";
+import { StoreError } from "../../src/core/errors.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { FACT, KPIS_EMPTY, batchesOf, factRows, idsOf } from "./fixtures.ts";

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/config/environment.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { openObjectStore } from "../../src/storage/open.ts";
 import { S3Store } from "../../src/storage/s3.ts";

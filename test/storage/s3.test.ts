@@ -1,8 +1,8 @@
 import { afterEach, expect, test } from "bun:test";
 import * as http from "node:http";
 import * as net from "node:net";
-import type { S3Config } from "../../src/config.ts";
-import { StoreError } from "../../src/errors.ts";
+import type { S3Config } from "../../src/config/environment.ts";
+import { StoreError } from "../../src/core/errors.ts";
 import { S3Store } from "../../src/storage/s3.ts";
 import { startS3rver } from "../support/s3rver.ts";
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { S3Config } from "../../src/config.ts";
+import type { S3Config } from "../../src/config/environment.ts";
 
 /**
  * Ceph's RADOS Gateway, a production S3, for the suites that want more than s3rver: one

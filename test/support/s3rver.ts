@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, open, rename, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { S3Config } from "../../src/config.ts";
+import type { S3Config } from "../../src/config/environment.ts";
 
 interface S3rverServer {
   run(): Promise<{ port: number }>;

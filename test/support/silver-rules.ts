@@ -3,7 +3,7 @@
  * one-record CSV batch, exactly as the reader would hand them over.
  */
 import { CsvBatch } from "../../src/formats/csv-reader.ts";
-import { isoFromDayNumber } from "../../src/pipeline/dates.ts";
+import { isoFromDayNumber } from "../../src/core/dates.ts";
 import * as parsers from "../../src/pipeline/silver/byte-parsers.ts";
 import { countries, products } from "../../src/pipeline/silver/canonical.ts";
 import {

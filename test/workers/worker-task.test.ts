@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { EltError } from "../../src/errors.ts";
+import { EltError } from "../../src/core/errors.ts";
 import { WorkerTask } from "../../src/workers/worker-task.ts";
 
 // Paths are under src/, as the workers of the pipeline are named.

@@ -5,7 +5,7 @@
  * which the JIT compiles early and well; table.ts then joins the runs' fields into lines.
  */
 import { csvField } from "../csv.ts";
-import { isoFromDayNumber } from "../../pipeline/dates.ts";
+import { isoFromDayNumber } from "../../core/dates.ts";
 import { isIndexed, Utf8Values, type Column } from "../../columnar/columns.ts";
 import { DAY_MAX, DAYS, NUMBER_MAX, writeNumber } from "./spelling.ts";
 import type { Cell, ColumnType } from "../../contract/columns.ts";

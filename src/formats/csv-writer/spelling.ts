@@ -2,7 +2,7 @@
  * Numbers and dates spelled into bytes exactly as SPEC's CSV wants them (`String(n)` with -0 as
  * 0; `YYYY-MM-DD`), without making a string for each.
  */
-import { daysFromCivil, isoFromDayNumber } from "../../pipeline/dates.ts";
+import { daysFromCivil, isoFromDayNumber } from "../../core/dates.ts";
 
 const ZERO = 0x30;
 const MINUS = 0x2d;

@@ -1,4 +1,4 @@
-import { civilFromDays, dayNumber, daysFromCivil, daysInMonth, isoFromDayNumber, pad2 } from "../dates.ts";
+import { civilFromDays, dayNumber, daysFromCivil, daysInMonth, isoFromDayNumber, pad2 } from "../../core/dates.ts";
 import type { Rng } from "./rng.ts";
 
 /** Dates in SPEC's five spellings, the calendar date always as written. */

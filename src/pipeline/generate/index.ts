@@ -7,7 +7,7 @@
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { EltError, UsageError, errorLine } from "../../errors.ts";
+import { EltError, UsageError, errorLine } from "../../core/errors.ts";
 import { csvLine } from "../../formats/csv.ts";
 import { DATASETS } from "../../contract/sources.ts";
 import { ACHAT_COLUMNS, CLIENT_COLUMNS } from "../../contract/sources.ts";

@@ -4,7 +4,7 @@
  * (state/shared-data.ts), it writes each table's CSV to its local path and answers
  * `{ done: true }` or `{ error }`.
  */
-import { errorLine } from "../../errors.ts";
+import { errorLine } from "../../core/errors.ts";
 import { StagedFile } from "../staging.ts";
 import { receivedTableData, type SharedTableData } from "./state/shared-data.ts";
 import { factTable } from "./tables/facts.ts";

@@ -1,5 +1,5 @@
 import type { Progress } from "../../runner/flow.ts";
-import { EltError } from "../../errors.ts";
+import { EltError } from "../../core/errors.ts";
 import { readParquetIndexed } from "../../formats/parquet.ts";
 import { objectAsyncBuffer } from "../stored-parquet.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";

@@ -1,4 +1,4 @@
-import { EltError } from "../../errors.ts";
+import { EltError } from "../../core/errors.ts";
 import type { Staging } from "../staging.ts";
 import { WorkerTask } from "../../workers/worker-task.ts";
 import type { CsvJob, SharedTableName } from "./csv-worker.ts";

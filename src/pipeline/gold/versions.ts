@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EltError } from "../../errors.ts";
+import { EltError } from "../../core/errors.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import { listAll, readJsonOrNull } from "../../storage/object-store.ts";
 import { goldKeys as keys } from "../../contract/lake.ts";

@@ -4,7 +4,7 @@
  * scans only: no backtracking regex, no Date objects.
  */
 import type { CsvBatch } from "../../formats/csv-reader.ts";
-import { daysFromCivil, daysInMonth } from "../dates.ts";
+import { daysFromCivil, daysInMonth } from "../../core/dates.ts";
 
 const ZERO = 48;
 const NINE = 57;

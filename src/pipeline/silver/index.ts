@@ -5,7 +5,7 @@ import { QualityError, audit, type Gate } from "../../quality/gate.ts";
 import type { SilverSummary } from "../../contract/silver-tables.ts";
 import { listAll, type ObjectStore } from "../../storage/object-store.ts";
 import { latestBronze } from "../bronze.ts";
-import { dayNumber } from "../dates.ts";
+import { dayNumber } from "../../core/dates.ts";
 import { readState, unchangedReason, writeState } from "../layer-state.ts";
 import { Staging } from "../staging.ts";
 import { cleanAchats } from "./achats.ts";

@@ -1,4 +1,4 @@
-import { InputError } from "../../errors.ts";
+import { InputError } from "../../core/errors.ts";
 import { csvBatches, type CsvBatch } from "../../formats/csv-reader.ts";
 import { headerDiagnosis } from "../../formats/header-diagnosis.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";

@@ -1,5 +1,5 @@
 import type { Collection, Db, Document } from "mongodb";
-import { StoreError } from "../../errors.ts";
+import { StoreError } from "../../core/errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef } from "../../contract/columns.ts";
 import { collectionName, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";

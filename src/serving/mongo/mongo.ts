@@ -8,7 +8,7 @@ import {
   type Db,
   type Document,
 } from "mongodb";
-import { ConfigError, StoreError } from "../../errors.ts";
+import { ConfigError, StoreError } from "../../core/errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef, Row } from "../../contract/columns.ts";
 import { collectionName, replaceInSession, type ExportSession, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";

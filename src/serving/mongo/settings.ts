@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { blankToUndefined } from "../../env-values.ts";
+import { blankToUndefined } from "../../core/env-values.ts";
 
 /**
  * The MongoDB backend's own variables (SPEC's `MONGODB_*`), its settings, and what of them

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { StoreError, errorLine } from "../../errors.ts";
+import { StoreError, errorLine } from "../../core/errors.ts";
 import type { ServingBackend } from "../backend.ts";
 
 /**

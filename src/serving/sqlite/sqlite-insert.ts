@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { StoreError } from "../../errors.ts";
+import { StoreError } from "../../core/errors.ts";
 import type { ColumnBatch } from "../../contract/columns.ts";
 import type { Cell, ColumnDef } from "../../contract/columns.ts";
 

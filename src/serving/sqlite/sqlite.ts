@@ -1,6 +1,6 @@
 import { Database, SQLiteError, constants } from "bun:sqlite";
 import { statSync } from "node:fs";
-import { StoreError, type StoreErrorKind } from "../../errors.ts";
+import { StoreError, type StoreErrorKind } from "../../core/errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { Cell, Row } from "../../contract/columns.ts";
 import { DEFAULT_PREFIX, collectionName, replaceInSession, type ExportSession, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { readParquetRows } from "../../../src/formats/parquet.ts";
 import { objectAsyncBuffer } from "../../../src/pipeline/stored-parquet.ts";
 import type { BronzeEntry } from "../../../src/pipeline/bronze.ts";
-import { dayNumber } from "../../../src/pipeline/dates.ts";
+import { dayNumber } from "../../../src/core/dates.ts";
 import { Staging } from "../../../src/pipeline/staging.ts";
 import { cleanClients } from "../../../src/pipeline/silver/clients.ts";
 import { keptFile, rejectsFile } from "../../../src/pipeline/silver/clean-pass.ts";

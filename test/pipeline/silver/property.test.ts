@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import type { Config } from "../../../src/config.ts";
+import type { Config } from "../../../src/config/environment.ts";
 import { csvLine } from "../../../src/formats/csv.ts";
 import { parseCsv } from "../../../src/formats/csv-reader.ts";
 import { readParquetRows } from "../../../src/formats/parquet.ts";

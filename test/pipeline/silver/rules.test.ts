@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { dayNumber } from "../../../src/pipeline/dates.ts";
+import { dayNumber } from "../../../src/core/dates.ts";
 import { ACHAT_REJECT_CODES, CLIENT_REJECT_CODES } from "../../../src/contract/rejects.ts";
 import {
   ACHAT_RULES,

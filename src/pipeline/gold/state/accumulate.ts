@@ -4,7 +4,7 @@
  * country and client sums as it arrives and is kept as a compact typed row; finish() counts
  * distinct clients and orders the periods, once for every table (state.ts).
  */
-import { civilFromDays, isoFromDayNumber, mondayOf } from "../../dates.ts";
+import { civilFromDays, isoFromDayNumber, mondayOf } from "../../../core/dates.ts";
 import { Clients } from "./clients.ts";
 import { distinctCounts } from "../../../columnar/distinct-counts.ts";
 import { Groups, Measures, Vocabulary } from "./groups.ts";
@@ -13,7 +13,7 @@ import { sharedTableData } from "./shared-data.ts";
 import type { GoldState } from "./gold-state.ts";
 import type { Column, Indexed, Utf8Values } from "../../../columnar/columns.ts";
 import { KeyNumbers } from "../../../columnar/key-numbers.ts";
-import { EltError } from "../../../errors.ts";
+import { EltError } from "../../../core/errors.ts";
 
 /** Silver's text and date columns, as readParquetIndexed returns them. */
 type Texts = Indexed & { readonly values: Utf8Values };

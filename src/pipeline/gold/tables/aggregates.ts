@@ -1,5 +1,5 @@
 /** The calendar aggregates: sales per day, ISO week and month, in period order. */
-import { isoFromDayNumber, isoWeekLabel } from "../../dates.ts";
+import { isoFromDayNumber, isoWeekLabel } from "../../../core/dates.ts";
 import { columnTable, type GoldTable } from "./built-table.ts";
 import type { GoldState } from "../state/gold-state.ts";
 import { measureColumns } from "./measure-columns.ts";

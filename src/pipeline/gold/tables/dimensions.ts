@@ -2,11 +2,11 @@
  * The dimension tables: dim_clients (a row per kept client, from the shared data like
  * fact_achats), dim_produits and dim_dates (a row per product sold, per purchase day).
  */
-import { civilFromDays, isoWeek, quarter, weekdayIndex, WEEKDAY_NAMES } from "../../dates.ts";
+import { civilFromDays, isoWeek, quarter, weekdayIndex, WEEKDAY_NAMES } from "../../../core/dates.ts";
 import { SliceScratch } from "../../../columnar/slice-scratch.ts";
 import { GOLD_TABLES } from "../../../contract/gold-tables.ts";
 import type { Cell } from "../../../contract/columns.ts";
-import { compareCodePoints } from "../../../text-order.ts";
+import { compareCodePoints } from "../../../core/text-order.ts";
 import { columnTable, type GoldTable } from "./built-table.ts";
 import type { SharedTableData } from "../state/shared-data.ts";
 import type { GoldState } from "../state/gold-state.ts";

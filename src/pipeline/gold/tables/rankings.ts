@@ -1,6 +1,6 @@
 /** The rankings: sales per client country and per product, largest first. */
 import type { Cell } from "../../../contract/columns.ts";
-import { compareCodePoints } from "../../../text-order.ts";
+import { compareCodePoints } from "../../../core/text-order.ts";
 import { columnTable, type GoldTable } from "./built-table.ts";
 import type { GoldState, GroupTotals } from "../state/gold-state.ts";
 import { measureColumns, percentOf } from "./measure-columns.ts";

@@ -2,10 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadConfig, parseDotenv, readEnv, redact, secretsOf } from "../src/config.ts";
-import { mongoBackend } from "../src/serving/mongo/backend.ts";
-import { maskUri } from "../src/serving/mongo/settings.ts";
-import { ConfigError } from "../src/errors.ts";
+import { loadConfig, parseDotenv, readEnv, secretsOf } from "../../src/config/environment.ts";
+import { redact } from "../../src/core/redact.ts";
+import { mongoBackend } from "../../src/serving/mongo/backend.ts";
+import { maskUri } from "../../src/serving/mongo/settings.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 
 const S3 = { MINIO_ENDPOINT: "localhost:9000", MINIO_ACCESS_KEY: "minioadmin", MINIO_SECRET_KEY: "minio-secret" };
 

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { compareCodePoints } from "../src/text-order.ts";
+import { compareCodePoints } from "../../src/core/text-order.ts";
 
 const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { ConfigError, errorLine } from "./errors.ts";
-import { qualitySection } from "./quality/thresholds.ts";
+import { ConfigError, errorLine } from "../core/errors.ts";
+import { qualitySection } from "../quality/thresholds.ts";
 
 /**
  * The project file users keep in their repository beside their sources: `elt.toml` in the

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadProjectConfig } from "../src/project-config.ts";
+import { loadProjectConfig } from "../../src/config/project.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "elt-project-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { InputError, StoreError } from "../src/errors.ts";
-import { withRetry } from "../src/retry.ts";
+import { InputError, StoreError } from "../../src/core/errors.ts";
+import { withRetry } from "../../src/core/retry.ts";
 
 const transient = () => new StoreError("unreachable", "cannot reach S3 endpoint localhost:9000: ECONNREFUSED");
 

@@ -10,7 +10,7 @@ import {
   mondayOf,
   quarter,
   weekdayIndex,
-} from "../../src/pipeline/dates.ts";
+} from "../../src/core/dates.ts";
 
 describe("dayNumber and isoFromDayNumber", () => {
   test("known day numbers, worked out by hand", () => {

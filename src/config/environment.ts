@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { blankToUndefined } from "./env-values.ts";
-import { BUCKETS, type Bucket } from "./contract/lake.ts";
-import { ConfigError } from "./errors.ts";
-import { bucketVariable, type S3Config } from "./storage/store-settings.ts";
-import { SERVING_VARIABLES, configureServing, servingSecrets, type ServingSettings } from "./serving/registry/backends.ts";
+import { blankToUndefined } from "../core/env-values.ts";
+import { BUCKETS, type Bucket } from "../contract/lake.ts";
+import { ConfigError } from "../core/errors.ts";
+import { bucketVariable, type S3Config } from "../storage/store-settings.ts";
+import { SERVING_VARIABLES, configureServing, servingSecrets, type ServingSettings } from "../serving/registry/backends.ts";
 
 export type { S3Config };
 
@@ -192,11 +192,4 @@ export function secretsOf(config: Config): string[] {
   if (config.alertWebhook) out.push(config.alertWebhook);
   out.push(...servingSecrets(config));
   return out.filter((s) => s.length >= 3);
-}
-
-/** Replaces every occurrence of a secret in a text. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join("****");
-  return out;
 }
