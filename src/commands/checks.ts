@@ -5,7 +5,7 @@ import { listRuns } from "../runner/run-store.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { NONE, formatNumber } from "../ui/format.ts";
 import { defineCommand, flag } from "./command.ts";
-import { parseOptions } from "./options.ts";
+import { LOOKING_RETRY_MS, parseOptions } from "./options.ts";
 
 const schema = z.object({
   limit: flag(z.coerce.number().int().min(1).max(1000).default(10), "How many recent runs", "<n>"),
@@ -23,7 +23,7 @@ const MARK: Record<string, string> = { passed: "✔", warned: "⚠", failed: "�
 
 export async function checksCommand(raw: z.input<typeof schema>): Promise<number> {
   const opts = parseOptions(schema, raw);
-  const store = await openObjectStore(loadConfig());
+  const store = await openObjectStore(loadConfig(), { retryBudgetMs: LOOKING_RETRY_MS });
   const history = checkHistory(await listRuns(store, { limit: opts.limit }));
   if (opts.json) {
     process.stdout.write(JSON.stringify(history, null, 2) + "\n");

@@ -7,7 +7,7 @@ import { listRuns, readLogs, readRun, resolveRunId } from "../runner/run-store.t
 import type { ObjectStore } from "../storage/object-store.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { defineCommand, flag } from "./command.ts";
-import { parseOptions } from "./options.ts";
+import { LOOKING_RETRY_MS, parseOptions } from "./options.ts";
 
 const schema = z.object({
   run: z.string().min(1, "name a run (see `elt runs`)").optional(),
@@ -49,7 +49,7 @@ export async function runOf(store: ObjectStore, ref: string | undefined): Promis
 
 export async function logsCommand(raw: z.input<typeof schema>): Promise<number> {
   const opts = parseOptions(schema, raw);
-  const store = await openObjectStore(loadConfig());
+  const store = await openObjectStore(loadConfig(), { retryBudgetMs: LOOKING_RETRY_MS });
   const id = await runOf(store, opts.run);
   const print = (l: LogLine) => {
     if (opts.json) return process.stdout.write(JSON.stringify(l) + "\n");

@@ -16,6 +16,9 @@ export const isoDate = z
 
 export const todayUtc = () => new Date().toISOString().slice(0, 10);
 
+/** The retry budget of the commands that only look at the lake (runs, logs, checks): an answer within seconds. */
+export const LOOKING_RETRY_MS = 3000;
+
 /** An option's key as the command line spells it: `asOf` is `as-of`. */
 export const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

@@ -13,7 +13,7 @@ import { openObjectStore } from "../storage/open.ts";
 import { NONE, formatInt } from "../ui/format.ts";
 import { seconds } from "../ui/progress.ts";
 import { defineCommand, flag } from "./command.ts";
-import { parseOptions } from "./options.ts";
+import { LOOKING_RETRY_MS, parseOptions } from "./options.ts";
 
 const STATES = ["running", "succeeded", "failed", "cancelled", "incomplete"] as const satisfies readonly RunRecord["state"][];
 
@@ -55,7 +55,7 @@ const rowsCell = (n: number | undefined) => (n === undefined ? NONE : formatInt(
 
 export async function runsCommand(raw: z.input<typeof schema>): Promise<number> {
   const opts = parseOptions(schema, raw);
-  const store = await openObjectStore(loadConfig());
+  const store = await openObjectStore(loadConfig(), { retryBudgetMs: LOOKING_RETRY_MS });
   if (opts.action === "show") {
     if (opts.run === undefined) throw new UsageError("runs show: name a run, its id or any part of it (see `elt runs`)");
     return showRun(store, opts.run, opts.json);

@@ -2,9 +2,16 @@ import { join } from "node:path";
 import type { S3Config } from "./store-settings.ts";
 import type { ObjectStore, StoreHandle } from "./object-store.ts";
 
-/** The object store a configuration names: its S3 endpoint, else folders under ELT_HOME. */
-export function openObjectStore(config: { home: string; s3?: S3Config }): Promise<ObjectStore> {
-  return openStoreHandle(config.s3 ? { backend: "s3", config: config.s3 } : { backend: "folder", root: join(config.home, "lake") });
+/**
+ * The object store a configuration names: its S3 endpoint, else folders under ELT_HOME.
+ * `retryBudgetMs` shortens the retry budget for a command that only looks (a run waits out
+ * an outage; `elt runs` on a frozen server should answer within seconds).
+ */
+export function openObjectStore(config: { home: string; s3?: S3Config }, options: { retryBudgetMs?: number } = {}): Promise<ObjectStore> {
+  if (!config.s3) return openStoreHandle({ backend: "folder", root: join(config.home, "lake") });
+  const { retryBudgetMs } = options;
+  const s3 = retryBudgetMs === undefined ? config.s3 : { ...config.s3, retryMs: Math.min(config.s3.retryMs ?? retryBudgetMs, retryBudgetMs) };
+  return openStoreHandle({ backend: "s3", config: s3 });
 }
 
 /**
