@@ -16,7 +16,7 @@ import { baseEnv, recordOfPid } from "../support/cli.ts";
 import { compiledElt } from "../support/compiled.ts";
 
 /**
- * Ctrl-C (SIGINT) and SIGTERM sent to the executable while bronze, gold and the export run on
+ * Ctrl-C (SIGINT) and SIGTERM sent to the executable while bronze, silver, gold and the export run on
  * about 300k purchases: the run ends within 2 s with 130 or 143, its record says "cancelled"
  * and names the task, and it leaves no lock, no staging folder, no serving staging table, and
  * the published gold exactly as it was. The process is frozen (SIGSTOP) as soon as its record
@@ -142,6 +142,8 @@ describe("a run cancelled by a signal", () => {
   const cases = [
     ["bronze.achats", "SIGINT", 130],
     ["bronze.achats", "SIGTERM", 143],
+    ["silver", "SIGINT", 130],
+    ["silver", "SIGTERM", 143],
     ["gold", "SIGINT", 130],
     ["gold", "SIGTERM", 143],
     ["export", "SIGINT", 130],
