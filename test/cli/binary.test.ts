@@ -59,6 +59,17 @@ describe("the executable", () => {
     expect(opt.err).toContain("Unknown option `--frobnicate`");
   });
 
+  test("a typo gets the command, option or layer it was close to; a word that is not one gets none", () => {
+    expect(run(["rnu"]).err).toStartWith('elt: unknown command "rnu" (did you mean "run"?)\n');
+    const layer = run(["run", "sliver"]);
+    expect(layer.code).toBe(2);
+    expect(layer.err).toBe('elt: layer "sliver": expected one of bronze, silver, gold, export (did you mean "silver"?)\n');
+    const option = run(["run", "--all", "--forse"]);
+    expect(option.code).toBe(2);
+    expect(option.err).toStartWith('elt: Unknown option `--forse` (did you mean "--force"?)\n');
+    expect(run(["frobnicate"]).err).not.toContain("did you mean");
+  });
+
   test("a bad configuration value exits 2 naming the variable", () => {
     const { code, err } = run(["runs"], { MINIO_ENDPOINT: "http://localhost:9000/x", MINIO_ACCESS_KEY: "a", MINIO_SECRET_KEY: "b" });
     expect(code).toBe(2);
