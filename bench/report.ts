@@ -112,6 +112,15 @@ function memorySection(result: BenchResult): string {
   ].join("\n");
 }
 
+function startupSection({ helpMs, floorMs, bytes, floorBytes, rounds }: BenchResult["startup"]): string {
+  return [
+    "## Start-up",
+    "",
+    `\`elt --help\` of the executable \`npm run build\` makes: ${ms(helpMs)} ms (median of ${rounds} fresh processes); ` +
+      `a one-line program compiled by the same Bun: ${ms(floorMs)} ms. Executable ${mib(bytes)}, ${((bytes - floorBytes) / MiB).toFixed(1)} MiB over that program's ${mib(floorBytes)}.`,
+  ].join("\n");
+}
+
 export function renderReport(result: BenchResult): string {
   const m = result.machine;
   return [
@@ -137,6 +146,8 @@ export function renderReport(result: BenchResult): string {
     memorySection(result),
     "",
     apiSection(result.api),
+    "",
+    startupSection(result.startup),
     "",
   ]
     .join("\n")

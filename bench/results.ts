@@ -2,6 +2,7 @@ import type { ApiResult } from "./api.ts";
 import type { Dataset, SizeName } from "./datasets.ts";
 import type { Machine } from "./machine.ts";
 import type { Sample, Stage } from "./pipeline.ts";
+import type { StartupResult } from "./startup.ts";
 import { MiB, median } from "./stats.ts";
 
 /** The shape of `bench/results/<date>-<host>.json`, and the figures derived from the samples. */
@@ -46,6 +47,7 @@ export interface BenchResult {
   options: { sizes: SizeName[]; repeat: number; asOf: string };
   sizes: SizeResult[];
   api: ApiResult | { notMeasured: string };
+  startup: StartupResult;
   memory: MemoryRow[];
   targets: Target[];
 }
@@ -128,7 +130,7 @@ export function memoryRows(small: SizeResult, large: SizeResult): MemoryRow[] {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 
-export function targets(sizes: SizeResult[], memory: MemoryRow[]): Target[] {
+export function targets(sizes: SizeResult[], memory: MemoryRow[], startup: StartupResult): Target[] {
   const at = (size: SizeName) => sizes.find((s) => s.size === size);
   const unmeasured = (what: string, goal: string, size: SizeName): Target => ({
     what,
@@ -173,5 +175,6 @@ export function targets(sizes: SizeResult[], memory: MemoryRow[]): Target[] {
       ? { what: flat, goal: "≤ 2×", measured: `${all.adjustedRatio.toFixed(2)}× (raw ${all.ratio.toFixed(2)}×)`, met: all.adjustedRatio <= 2 }
       : { what: flat, goal: "≤ 2×", measured: "not measured: needs --sizes 1m,10m", met: null },
   );
+  out.push({ what: "`elt --help` of the executable, spawn to exit", goal: "< 100 ms", measured: `${startup.helpMs.toFixed(0)} ms`, met: startup.helpMs < 100 });
   return out;
 }

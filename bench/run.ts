@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { benchApi } from "./api.ts";
+import { benchStartup } from "./startup.ts";
 import { DEFAULT_SIZES, dataset, parseSizes } from "./datasets.ts";
 import { describeMachine } from "./machine.ts";
 import { PipelineBench, STAGES, type Sample, type Stage } from "./pipeline.ts";
@@ -83,6 +84,9 @@ try {
     ? await benchApi({ ...apiLake, workDir, durationMs: 2000, warmupMs: 300 })
     : { notMeasured: options.api === false ? "skipped (--no-api)" : "no lake to serve" };
 
+  log("start-up: elt --help of the executable");
+  const startup = await benchStartup(workDir);
+
   const small = results.find((r) => r.size === "1m");
   const large = results.find((r) => r.size === "10m");
   const memory = small && large ? memoryRows(small, large) : [];
@@ -92,8 +96,9 @@ try {
     options: { sizes, repeat, asOf: AS_OF },
     sizes: results,
     api,
+    startup,
     memory,
-    targets: targets(results, memory),
+    targets: targets(results, memory, startup),
   };
   await publish(result);
 } finally {

@@ -1,6 +1,5 @@
 import { cors } from "@elysiajs/cors";
 import { openapi } from "@elysiajs/openapi";
-import { consoleRoutes } from "./console.ts";
 import { runRoutes, type RunHistory } from "./runs.ts";
 import { DOCS_ASSETS_PATH, docsAssets, swaggerPageOptions } from "./docs-assets.ts";
 import { Elysia } from "elysia";
@@ -22,6 +21,11 @@ import {
   tableQuerySchema,
   type QueryParameter,
 } from "./schemas.ts";
+
+// A chunk of its own, loaded with the app: the executable is built with code splitting (so that
+// \`elt --help\` parses only what it runs), and Bun 1.4's compiled executables cannot resolve the
+// imports of a chunk that holds an HTML import together with other modules.
+const { consoleRoutes } = await import("./console.ts");
 
 /**
  * The read-only HTTP API over the serving store: SPEC's endpoints, the OpenAPI document and
