@@ -38,6 +38,7 @@ export async function exportGold(
       const batches = readParquetColumns(await goldFile(objects, table), GOLD_TABLES[table].columns);
       const meta = await session.load(table, options.signal ? untilAborted(batches, options.signal) : batches);
       options.onTable?.(meta);
+      if (PAUSE_MS > 0) await Bun.sleep(PAUSE_MS);
     }
     options.signal?.throwIfAborted();
     return await session.commit();
@@ -54,6 +55,12 @@ async function* untilAborted<T>(batches: AsyncIterable<T>, signal: AbortSignal):
     yield batch;
   }
 }
+
+/**
+ * Test hook, off unless set: milliseconds to sleep after each table is loaded, so a fault test
+ * can kill the process while some tables are staged and none is swapped in.
+ */
+const PAUSE_MS = Number(process.env.ELT_TEST_EXPORT_PAUSE_MS ?? 0) || 0;
 
 const keyOf = (table: GoldTableName) => goldKeys.parquet(table);
 

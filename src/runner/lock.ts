@@ -3,7 +3,8 @@ import { runKeys } from "../contract/lake.ts";
 import { EltError } from "../core/errors.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { readJsonOrNull } from "../storage/object-store.ts";
-import { STALE_AFTER_MS, processAlive } from "./run-store.ts";
+import { processAlive } from "../core/processes.ts";
+import { STALE_AFTER_MS } from "./run-store.ts";
 
 /**
  * One writer at a time per lake: a lock object `runs/_lock.json`, kept alive by a heartbeat.

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { isNotFound } from "../core/errors.ts";
+import { processAlive } from "../core/processes.ts";
 import { listAll, readJsonOrNull, readText } from "../storage/object-store.ts";
 import { runKeys } from "../contract/lake.ts";
 import type { LogLine, RunRecord } from "./record.ts";
@@ -19,15 +20,6 @@ export const STALE_AFTER_MS = 60_000;
 export function newRunId(flow: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   return `${stamp}-${flow}-${Math.random().toString(36).slice(2, 6)}`;
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

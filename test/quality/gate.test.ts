@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
@@ -8,8 +8,8 @@ import { compiledElt } from "../support/compiled.ts";
 
 /**
  * Write–audit–publish through the executable, on real files: a broken file is refused and the
- * last good publish stays, byte for byte and through the API; warnings pass and are kept;
- * thresholds come from elt.toml and from flags.
+ * last good publish stays, byte for byte and through the API, as it does when gold fails one
+ * of its own checks; warnings pass and are kept; thresholds come from elt.toml and from flags.
  */
 
 const AS_OF = "2025-06-30";
@@ -156,6 +156,54 @@ describe("thresholds from elt.toml and from flags", () => {
       const bad = runAll("good", "--force");
       expect(bad.code).toBe(2);
       expect(bad.err).toContain("elt.toml: quality.reject_rate.error: expected a non-negative number, or false to turn the level off");
+    } finally {
+      await rm(join(dir, "elt.toml"), { force: true });
+    }
+  }, 120_000);
+});
+
+describe("a gold that fails an error check is refused", () => {
+  /** Every row of the serving store's `_refresh_metadata`, in the order written. */
+  const refreshRows = () => {
+    const db = new Database(join(dir, "home", "serving.sqlite"), { readonly: true });
+    try {
+      return db.query("SELECT * FROM _refresh_metadata ORDER BY rowid").all();
+    } finally {
+      db.close();
+    }
+  };
+
+  test("freshness over its error bound: exit 1, gold's latest files, state and the serving store untouched, the version unsealed", async () => {
+    expect(runAll("good", "--force").code).toBe(0);
+    const published = lastRecord().id;
+    const gold = await goldFiles();
+    const state = await readFile(lake("gold", "_state.json"));
+    const served = servedTables();
+    const refreshed = refreshRows();
+    // The latest purchase is on as_of: a month later, gold is 30 days old, over an error bound of 7.
+    await writeFile(join(dir, "elt.toml"), "[quality.freshness]\nerror = 7\n");
+    try {
+      const refused = run(["run", "--all", "--sources", join(dir, "good"), "--as-of", "2025-07-30"]);
+      expect(refused.code).toBe(1);
+      const line = "days from the latest purchase to as_of 30 > 7 (error): latest purchase 2025-06-30";
+      expect(refused.out).toContain(`error: gold: quality: ${line}`);
+      expect(refused.out).toContain(`✖ ${line}`);
+      expect(refused.out).toContain(`Still published  the gold tables of run ${published}, untouched`);
+      const record = lastRecord();
+      expect(record.tasks.map((t: { name: string; state: string }) => [t.name, t.state]).slice(-3)).toEqual([
+        ["silver", "succeeded"],
+        ["gold", "failed"],
+        ["export", "skipped"],
+      ]);
+      expect(await goldFiles()).toEqual(gold);
+      expect(await readFile(lake("gold", "_state.json"))).toEqual(state);
+      expect(JSON.parse(state.toString()).run_id).toBe(published);
+      expect(servedTables()).toEqual(served);
+      expect(refreshRows()).toEqual(refreshed);
+      // Written, kept for inspection, never sealed nor being published.
+      expect((await readdir(lake("gold", "_versions", record.id))).length).toBeGreaterThan(0);
+      expect(await stat(lake("gold", "_versions", record.id, "_complete.json")).catch(() => null)).toBeNull();
+      expect(await stat(lake("gold", "_publishing.json")).catch(() => null)).toBeNull();
     } finally {
       await rm(join(dir, "elt.toml"), { force: true });
     }

@@ -11,15 +11,21 @@ import { openMongoStore } from "../../src/serving/mongo/mongo.ts";
 import { SERVING_BACKENDS } from "../../src/serving/registry/backends.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
+import { STALE_STAGING_MS } from "../../src/serving/staging.ts";
 import { CA_PAR_PAYS, FACT, ISO_TIMESTAMP, KPIS_EMPTY, batchesOf, factRows, idsOf } from "./fixtures.ts";
 
 /**
  * The behaviour every serving backend must show. A backend gives each test a fresh, empty
- * database that can be opened more than once (a second connection is a second reader).
+ * database that can be opened more than once (a second connection is a second reader), on a
+ * clock of the test's choosing.
  */
+interface Opening {
+  clock?: () => number;
+}
+
 interface Backend {
   name: string;
-  fresh(): { open(): Promise<ServingStore>; dispose(): Promise<void> };
+  fresh(): { open(options?: Opening): Promise<ServingStore>; dispose(): Promise<void> };
 }
 
 const sqlite: Backend = {
@@ -27,7 +33,7 @@ const sqlite: Backend = {
   fresh() {
     const dir = mkdtempSync(join(tmpdir(), "elt-serving-"));
     return {
-      open: async () => openSqliteStore(join(dir, "serving.sqlite")),
+      open: async (options) => openSqliteStore(join(dir, "serving.sqlite"), options),
       dispose: async () => rmSync(dir, { recursive: true, force: true }),
     };
   },
@@ -40,7 +46,7 @@ const mongo: Backend = {
   fresh() {
     const database = `elt_test_${process.pid}_${++mongoDatabases}`;
     return {
-      open: () => openMongoStore({ uri: MONGO_URI!, database, prefix: "gold_" }),
+      open: (options) => openMongoStore({ uri: MONGO_URI!, database, prefix: "gold_", ...options }),
       dispose: async () => {
         await dropMongoDatabase(MONGO_URI!, database);
       },
@@ -65,11 +71,11 @@ function contract(backend: Backend) {
     });
 
     /** A store on a fresh database, plus a way to open more connections to that database. */
-    async function fresh(): Promise<{ store: ServingStore; another: () => Promise<ServingStore> }> {
+    async function fresh(): Promise<{ store: ServingStore; another: (options?: Opening) => Promise<ServingStore> }> {
       const db = backend.fresh();
       cleanups.push(db.dispose);
-      const another = async () => {
-        const store = await db.open();
+      const another = async (options?: Opening) => {
+        const store = await db.open(options);
         cleanups.push(() => store.close());
         return store;
       };
@@ -228,11 +234,34 @@ function contract(backend: Backend) {
       await session.abort();
       expect(await store.read("fact_achats")).toEqual({ rows: FACT, total: FACT.length });
       expect((await store.refreshMetadata()).map((m) => m.run_id)).toEqual(["run-1"]);
-      // A session never committed (its process killed) is dropped by the next one.
+      // A session never committed (its process killed) does not stand in the next one's way.
       const killed = await store.beginExport("run-3");
       await killed.load("fact_achats", batchesOf(FACT.slice(0, 3), 2));
       await store.replaceTable("fact_achats", batchesOf(FACT.slice(1), 2), "run-4");
       expect(await store.read("fact_achats")).toEqual({ rows: FACT.slice(1), total: FACT.length - 1 });
+    });
+
+    test("an export's start drops only staging no live session owns: another's in progress stays, one begun over an hour ago goes", async () => {
+      const { store, another } = await fresh();
+      await store.replaceTable("fact_achats", batchesOf(FACT, 2), "run-1");
+      // Another lake's export, or a second one racing it, starts and ends while this one loads.
+      const loading = await store.beginExport("run-2");
+      await loading.load("fact_achats", batchesOf(FACT.slice(0, 2), 2));
+      await (await another()).replaceTable("kpis", batchesOf(KPIS_EMPTY, 1), "other-lake");
+      await loading.commit();
+      expect(await store.read("fact_achats")).toEqual({ rows: FACT.slice(0, 2), total: 2 });
+
+      const longAgo = await another({ clock: () => Date.now() - STALE_STAGING_MS - 60_000 });
+      const abandoned = await longAgo.beginExport("run-3");
+      await abandoned.load("fact_achats", batchesOf(FACT, 2));
+      await store.replaceTable("kpis", batchesOf(KPIS_EMPTY, 1), "run-4");
+      // Its staging is gone: nothing left to swap in, and the served table is untouched.
+      await expect(abandoned.commit()).rejects.toBeInstanceOf(StoreError);
+      expect(await store.read("fact_achats")).toEqual({ rows: FACT.slice(0, 2), total: 2 });
+      expect((await store.refreshMetadata()).map((m) => [m.collection, m.run_id])).toEqual([
+        ["gold_fact_achats", "run-2"],
+        ["gold_kpis", "run-4"],
+      ]);
     });
 
     test("replacing a table with fewer rows leaves only the new rows", async () => {

@@ -3,6 +3,7 @@ import { Double, Long, type MongoClient } from "mongodb";
 import { GOLD_TABLES } from "../../src/contract/gold-tables.ts";
 import { rowOf, storedCell } from "../../src/serving/mongo/documents.ts";
 import { MongoStore } from "../../src/serving/mongo/mongo.ts";
+import { STALE_STAGING_MS, stagingName, stagingSession } from "../../src/serving/staging.ts";
 import { FakeDb } from "./recording-mongo.ts";
 import { FACT, KPIS_EMPTY, batchesOf, factRows } from "./fixtures.ts";
 
@@ -23,9 +24,15 @@ const OLD_META = (run: string) => ({
 
 describe("mongo serving store: the write path, over a recording double of the driver", () => {
   test("with a server that ignores the listCollections filter, only elt's own stale staging is dropped", async () => {
+    // Another session's, loading now (its process on another host, maybe); one begun over an hour ago.
+    const live = stagingName("gold_agg_mois", stagingSession(Date.now()));
+    const abandoned = stagingName("gold_agg_mois", stagingSession(Date.now() - STALE_STAGING_MS - 60_000));
     const db = new FakeDb({
       orders: [{ n: 1 }],
       gold_fact_achats: [{ _row: 0, id_achat: 1 }],
+      [live]: [{ _row: 0 }],
+      [abandoned]: [{ _row: 0 }],
+      // Named by an elt before sessions were: their exports dropped every staging name at start.
       "gold_fact_achats__staging_killed-run": [{ _row: 0 }],
       "gold_kpis__staging_": [{ x: 1 }],
       "gold_notes__staging_x": [{ x: 1 }],
@@ -38,10 +45,11 @@ describe("mongo serving store: the write path, over a recording double of the dr
     await session.load("kpis", batchesOf(KPIS_EMPTY, 1));
     await session.commit();
     expect([...db.collections.keys()].sort()).toEqual(
-      ["_refresh_metadata", "gold_fact_achats", "gold_kpis", "gold_kpis__staging_", "gold_notes__staging_x", "orders"].sort(),
+      ["_refresh_metadata", "gold_fact_achats", "gold_kpis", "gold_kpis__staging_", "gold_notes__staging_x", live, "orders"].sort(),
     );
     expect(db.collections.get("orders")!.docs).toEqual([{ n: 1 }]);
     expect(db.calls.filter((c) => c.op === "drop").map((c) => c.collection)).toEqual([
+      abandoned,
       "gold_fact_achats__staging_killed-run",
       "gold_kpis__staging_other",
     ]);
@@ -76,21 +84,22 @@ describe("mongo serving store: the write path, over a recording double of the dr
     const beforeCommit = db.calls.map((c) => c.op);
     expect(beforeCommit).not.toContain("rename");
     await session.commit();
-    const ops = db.calls.map((c) => `${c.op} ${c.collection}${c.docs === undefined ? "" : ` ${c.docs}`}`);
-    const fact = ops.filter((o) => o.includes("gold_fact_achats__staging_run-1"));
+    // One session's staging names: `S` for its part of them.
+    const ops = db.calls.map((c) => `${c.op} ${c.collection.replace(/__staging_\S+$/, "__staging_S")}${c.docs === undefined ? "" : ` ${c.docs}`}`);
+    const fact = ops.filter((o) => o.includes("gold_fact_achats__staging_"));
     expect(fact).toEqual([
-      "createCollection gold_fact_achats__staging_run-1",
-      ...[10_000, 10_000, 10_000, 10_000, 5_000].map((n) => `insertMany unordered gold_fact_achats__staging_run-1 ${n}`),
-      "createIndexes gold_fact_achats__staging_run-1",
-      "rename gold_fact_achats__staging_run-1",
+      "createCollection gold_fact_achats__staging_S",
+      ...[10_000, 10_000, 10_000, 10_000, 5_000].map((n) => `insertMany unordered gold_fact_achats__staging_S ${n}`),
+      "createIndexes gold_fact_achats__staging_S",
+      "rename gold_fact_achats__staging_S",
     ]);
     expect(db.maxInFlight).toBeGreaterThan(1);
     expect(db.maxInFlight).toBeLessThanOrEqual(4);
     // The renames, in one sequence once both tables are loaded, then the metadata.
     const firstRename = ops.findIndex((o) => o.startsWith("rename"));
     expect(ops.slice(firstRename)).toEqual([
-      "rename gold_fact_achats__staging_run-1",
-      "rename gold_kpis__staging_run-1",
+      "rename gold_fact_achats__staging_S",
+      "rename gold_kpis__staging_S",
       "createIndex _refresh_metadata",
       "insertMany _refresh_metadata 2",
     ]);

@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { StoreError } from "../../src/core/errors.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
+import { stagingName, stagingSession } from "../../src/serving/staging.ts";
 import { FACT, KPIS_EMPTY, batchesOf, factRows, idsOf } from "./fixtures.ts";
 
 const SQLITE_MODULE = resolve(import.meta.dir, "../../src/serving/sqlite/sqlite.ts");
@@ -219,13 +220,16 @@ describe("sqlite serving store", () => {
     }
   });
 
-  test("an export drops the staging tables a killed export left, and no other table", async () => {
+  test("an export drops the staging tables a killed process left, and no other table, nor a live session's", async () => {
     const { path, store } = fresh();
-    const killed = await store.beginExport("run-killed");
-    await killed.load("fact_achats", batchesOf(FACT, 10));
-    await killed.load("kpis", batchesOf(KPIS_EMPTY, 1));
-    await store.close();
+    const live = await store.beginExport("run-live");
+    await live.load("kpis", batchesOf(KPIS_EMPTY, 1));
+    // A process that has exited: every writer of a WAL file is on this host, so it is known dead.
+    const gone = Bun.spawn(["true"]);
+    await gone.exited;
+    const killed = stagingName("gold_fact_achats", stagingSession(Date.now(), gone.pid));
     const raw = new Database(path);
+    raw.run(`CREATE TABLE "${killed}" (x)`);
     // Names that only look like staging: a user's tables are never dropped.
     raw.run("CREATE TABLE notes__staging_1 (x)");
     raw.run("CREATE TABLE gold_fact_achats__staging_ (x)");
@@ -233,10 +237,12 @@ describe("sqlite serving store", () => {
       raw.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((t) => t.name);
     try {
       expect(tables().filter((n) => n.includes("__staging_")).length).toBe(4);
-      const reopened = openSqliteStore(path);
-      opened.push(reopened);
-      await reopened.replaceTable("agg_mois", batchesOf([], 1), "run-2");
-      expect(tables()).toEqual(["_refresh_metadata", "gold_agg_mois", "gold_fact_achats__staging_", "notes__staging_1"]);
+      const other = openSqliteStore(path);
+      opened.push(other);
+      await other.replaceTable("agg_mois", batchesOf([], 1), "run-2");
+      expect(tables().filter((n) => n.includes("__staging_"))).toEqual(["gold_fact_achats__staging_", expect.stringMatching(/^gold_kpis__staging_/), "notes__staging_1"]);
+      await live.commit();
+      expect(tables()).toEqual(["_refresh_metadata", "gold_agg_mois", "gold_fact_achats__staging_", "gold_kpis", "notes__staging_1"]);
     } finally {
       raw.close();
     }

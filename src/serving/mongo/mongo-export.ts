@@ -3,16 +3,17 @@ import { StoreError } from "../../core/errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef } from "../../contract/columns.ts";
 import { collectionName, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
-import { isStaging, stagingName } from "../staging.ts";
+import { isStaleStaging, stagingName, stagingSession } from "../staging.ts";
 import { INDEXED_COLUMNS, columnsOf } from "../table-access.ts";
 import { storedCell } from "./documents.ts";
 
 /**
- * One run's collections loaded aside (`<name>__staging_<run id>`), indexed once loaded, then
+ * One run's collections loaded aside (staging.ts's names), indexed once loaded, then
  * renamed over the served ones in one quick sequence after every load succeeded, with
  * `_refresh_metadata` written last. Mongo has no transaction over renames: a process killed
  * inside that sequence leaves some collections renamed, which the metadata, written after
- * them, does not claim yet.
+ * them, does not claim yet. Writers may be on other hosts, so a killed export's collections
+ * are known stale only by their age: an hour after it began.
  */
 
 export const METADATA = "_refresh_metadata";
@@ -24,6 +25,8 @@ const WRITES_IN_FLIGHT = 4;
 export interface MongoWriter {
   readonly db: Db;
   readonly prefix: string;
+  /** Milliseconds since the epoch: when a session starts, and when another's staging is stale. */
+  now(): number;
   guard<T>(fn: () => Promise<T>): Promise<T>;
 }
 
@@ -32,11 +35,11 @@ interface Staged {
   meta: RefreshMetadata;
 }
 
-/** Drops the staging collections a killed export left; every name is checked here, not by the server. */
-export async function dropStaleStaging(writer: MongoWriter): Promise<void> {
+/** Drops the staging collections of sessions long dead; every name is checked here, not by the server. */
+async function dropStaleStaging(writer: MongoWriter, now: number): Promise<void> {
   await writer.guard(async () => {
     const names = await writer.db.listCollections({}, { nameOnly: true }).toArray();
-    for (const { name } of names) if (isStaging(name, writer.prefix)) await writer.db.collection(name).drop();
+    for (const { name } of names) if (isStaleStaging(name, writer.prefix, { now, sameHost: false })) await writer.db.collection(name).drop();
   });
 }
 
@@ -44,16 +47,23 @@ export class MongoExport implements ExportSession {
   private readonly staged: Staged[] = [];
   private done = false;
 
-  constructor(
+  private constructor(
     private readonly writer: MongoWriter,
     private readonly runId: string,
+    private readonly session: string,
   ) {}
+
+  static async begin(writer: MongoWriter, runId: string): Promise<MongoExport> {
+    const now = writer.now();
+    await dropStaleStaging(writer, now);
+    return new MongoExport(writer, runId, stagingSession(now));
+  }
 
   async load(table: GoldTableName, batches: AsyncIterable<TableBatch>): Promise<RefreshMetadata> {
     const { db, guard } = this.writer;
     const started = new Date();
     const target = collectionName(table, this.writer.prefix);
-    const staging = db.collection(stagingName(target, this.runId));
+    const staging = db.collection(stagingName(target, this.session));
     const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
     // Registered first, so an abort drops it whatever fails below.
     const staged: Staged = { staging, meta: { collection: target, write_start: "", write_end: "", duration_seconds: 0, record_count: 0, run_id: this.runId } };

@@ -14,7 +14,7 @@ import type { ColumnDef, Row } from "../../contract/columns.ts";
 import { collectionName, replaceInSession, type ExportSession, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";
 import { checkRead, notServedYet, type CheckedRead } from "../table-access.ts";
 import { rowOf } from "./documents.ts";
-import { METADATA, MongoExport, dropStaleStaging, type MongoWriter } from "./mongo-export.ts";
+import { METADATA, MongoExport, type MongoWriter } from "./mongo-export.ts";
 import { maskUri, type MongoSettings } from "./settings.ts";
 
 /**
@@ -27,6 +27,8 @@ import { maskUri, type MongoSettings } from "./settings.ts";
 export interface MongoOptions extends MongoSettings {
   /** How long to look for a server before calling it unreachable. */
   serverSelectionTimeoutMS?: number;
+  /** For tests that need an export begun long ago; Date.now otherwise. */
+  clock?: () => number;
 }
 
 /** What a find meets when the collection is renamed over mid-read: a swap, to read again like any other. */
@@ -60,6 +62,7 @@ export class MongoStore implements ServingStore {
   readonly location: string;
   readonly prefix: string;
   private readonly db: Db;
+  private readonly clock: () => number;
 
   constructor(
     private readonly client: MongoClient,
@@ -68,12 +71,12 @@ export class MongoStore implements ServingStore {
     this.location = maskUri(options.uri);
     this.prefix = options.prefix;
     this.db = client.db(options.database);
+    this.clock = options.clock ?? Date.now;
   }
 
   async beginExport(runId: string): Promise<ExportSession> {
-    const writer: MongoWriter = { db: this.db, prefix: this.prefix, guard: (fn) => this.guard(fn) };
-    await dropStaleStaging(writer);
-    return new MongoExport(writer, runId);
+    const writer: MongoWriter = { db: this.db, prefix: this.prefix, now: this.clock, guard: (fn) => this.guard(fn) };
+    return MongoExport.begin(writer, runId);
   }
 
   replaceTable(table: GoldTableName, batches: AsyncIterable<TableBatch>, runId: string): Promise<RefreshMetadata> {

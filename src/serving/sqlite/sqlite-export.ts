@@ -6,7 +6,7 @@ import { collectionName, type ExportSession, type RefreshMetadata, type TableBat
 import { INDEXED_COLUMNS, columnsOf } from "../table-access.ts";
 import type { BackgroundCheckpoint } from "./sqlite-checkpoint.ts";
 import { BatchInsert, ident } from "./sqlite-insert.ts";
-import { isStaging, stagingName } from "../staging.ts";
+import { isStaleStaging, stagingName, stagingSession } from "../staging.ts";
 import { ROW_KEYS, tableDefinition } from "./sqlite-layout.ts";
 import { appendMetadata } from "./sqlite-metadata.ts";
 
@@ -15,6 +15,8 @@ export interface SqliteWriter {
   readonly db: Database;
   readonly prefix: string;
   readonly checkpoints: BackgroundCheckpoint;
+  /** Milliseconds since the epoch: when a session starts, and when another's staging is stale. */
+  now(): number;
   guard<T>(fn: () => T): T;
   storeError(err: unknown): unknown;
 }
@@ -25,13 +27,15 @@ interface Staged {
 }
 
 /**
- * One run's tables loaded into staging tables of the same file (`<name>__staging_<pid>_<time>`),
- * then swapped in by one transaction that drops the old tables, renames the staging ones and
+ * One run's tables loaded into staging tables of the same file (staging.ts's names), then
+ * swapped in by one transaction that drops the old tables, renames the staging ones and
  * appends `_refresh_metadata`: in WAL mode a reader's transaction sees the whole old set or the
- * whole new one.
+ * whole new one. WAL works only between processes of one host, so a staging table whose
+ * process is gone is a killed export's, dropped by the next one to start.
  */
 export class SqliteExport implements ExportSession {
   private readonly staged: Staged[] = [];
+  private readonly session: string;
   private done = false;
 
   constructor(
@@ -39,9 +43,13 @@ export class SqliteExport implements ExportSession {
     private readonly runId: string,
   ) {
     const { db } = writer;
+    const now = writer.now();
+    this.session = stagingSession(now);
     writer.guard(() => {
       const names = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
-      for (const { name } of names) if (isStaging(name, writer.prefix)) db.run(`DROP TABLE IF EXISTS ${ident(name)}`);
+      for (const { name } of names) {
+        if (isStaleStaging(name, writer.prefix, { now, sameHost: true })) db.run(`DROP TABLE IF EXISTS ${ident(name)}`);
+      }
     });
   }
 
@@ -49,7 +57,7 @@ export class SqliteExport implements ExportSession {
     const { db, guard, checkpoints } = this.writer;
     const started = new Date();
     const target = collectionName(table, this.writer.prefix);
-    const staging = stagingName(target, `${process.pid}_${Date.now().toString(36)}`);
+    const staging = stagingName(target, this.session);
     const columns: readonly ColumnDef[] = GOLD_TABLES[table].columns;
     try {
       guard(() => db.run(`CREATE TABLE ${ident(staging)} (${tableDefinition(table)})`));

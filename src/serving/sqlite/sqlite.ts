@@ -22,12 +22,14 @@ export interface SqliteOptions {
   prefix?: string;
   /** How long a write waits for another writer before failing. */
   busyTimeoutMs?: number;
+  /** For tests that need an export begun long ago; Date.now otherwise. */
+  clock?: () => number;
 }
 
 const OPERATORS = { eq: "=", gte: ">=", lte: "<=" } as const;
 
 export function openSqliteStore(path: string, options: SqliteOptions = {}): ServingStore {
-  return new SqliteStore(path, options.prefix ?? DEFAULT_PREFIX, options.busyTimeoutMs ?? 5000);
+  return new SqliteStore(path, options.prefix ?? DEFAULT_PREFIX, options.busyTimeoutMs ?? 5000, options.clock ?? Date.now);
 }
 
 class SqliteStore implements ServingStore {
@@ -42,6 +44,7 @@ class SqliteStore implements ServingStore {
     readonly location: string,
     readonly prefix: string,
     private readonly busyTimeoutMs: number,
+    private readonly clock: () => number,
   ) {
     this.connection(true);
   }
@@ -53,6 +56,7 @@ class SqliteStore implements ServingStore {
       db,
       prefix: this.prefix,
       checkpoints,
+      now: this.clock,
       guard: (fn) => this.guard(fn),
       storeError: (err) => this.storeError(err),
     };
