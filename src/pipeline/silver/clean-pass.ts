@@ -65,7 +65,7 @@ export async function cleanDataset<R extends TrimmedRecord, Code extends string>
         cleaning.keep(out, record);
         out.next();
       } else {
-        rejects.add(batch.fields(r), reason, batch.lines[r]!);
+        rejects.add(batch, r, reason);
       }
     }
     rowsIn += batch.count;
