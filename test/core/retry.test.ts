@@ -1,17 +1,9 @@
 import { expect, test } from "bun:test";
 import { InputError, StoreError } from "../../src/core/errors.ts";
 import { withRetry } from "../../src/core/retry.ts";
+import { caught } from "../support/caught.ts";
 
 const transient = () => new StoreError("unreachable", "cannot reach S3 endpoint localhost:9000: ECONNREFUSED");
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
-}
 
 test("retries transient failures until one attempt succeeds, backing off each time", async () => {
   const attempts: number[] = [];

@@ -6,12 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "minio";
 import { loadConfig, type S3Config } from "../../src/config/environment.ts";
-import { StoreError } from "../../src/core/errors.ts";
 import { BUCKETS, readText } from "../../src/storage/object-store.ts";
 import { S3Store } from "../../src/storage/s3.ts";
 import { baseEnv, runElt } from "../support/cli.ts";
 import { RGW_MISSING, startRgw } from "../support/rgw.ts";
 import { startS3rver } from "../support/s3rver.ts";
+import { caughtStoreError as caught } from "../support/caught.ts";
 
 /** Bucket names as production users have them: a prefix, existing buckets, and refusals that say why. */
 
@@ -23,16 +23,6 @@ const withPrefix = (s3: S3Config, prefix: string): S3Config => ({
 });
 
 const bucketsOn = async (s3: S3Config) => (await new Client(s3).listBuckets()).map((b) => b.name).sort();
-
-async function caught(promise: Promise<unknown>): Promise<StoreError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StoreError);
-    return err as StoreError;
-  }
-  throw new Error("expected a StoreError");
-}
 
 const s3rver = await startS3rver();
 afterAll(() => s3rver.stop());

@@ -9,6 +9,7 @@ import { BUCKETS, listAll, readBytes, readText, type ListPage, type ObjectStore 
 import { S3Store } from "../../src/storage/s3.ts";
 import { RGW_MISSING, startRgw } from "../support/rgw.ts";
 import { startS3rver } from "../support/s3rver.ts";
+import { caught } from "../support/caught.ts";
 
 /**
  * One suite, every backend: what a layer may rely on whichever store it is handed. Adding a
@@ -95,15 +96,6 @@ const RUN = `elt-contract-${process.pid}-${Date.now().toString(36)}/`;
 const k = (name: string) => RUN + name;
 
 const keysOf = (page: ListPage) => page.items.map((i) => i.key);
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** Deterministic bytes (xorshift32), produced a chunk at a time so no copy of the whole exists. */
 async function* pseudoRandom(total: number, chunkSize: number, seed: number, hash: Bun.CryptoHasher) {

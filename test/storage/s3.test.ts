@@ -2,9 +2,9 @@ import { afterEach, expect, test } from "bun:test";
 import * as http from "node:http";
 import * as net from "node:net";
 import type { S3Config } from "../../src/config/environment.ts";
-import { StoreError } from "../../src/core/errors.ts";
 import { S3Store } from "../../src/storage/s3.ts";
 import { startS3rver } from "../support/s3rver.ts";
+import { caughtStoreError as caught } from "../support/caught.ts";
 
 /** What the S3 store does when the endpoint misbehaves: typed errors, bounded retries, no hang. */
 
@@ -33,16 +33,6 @@ async function listen(server: net.Server): Promise<number> {
       }),
   );
   return (server.address() as net.AddressInfo).port;
-}
-
-async function caught(promise: Promise<unknown>): Promise<StoreError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StoreError);
-    return err as StoreError;
-  }
-  throw new Error("expected a StoreError");
 }
 
 test("a server that stops is unreachable, and the store says so instead of hanging", async () => {
