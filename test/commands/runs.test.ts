@@ -59,7 +59,7 @@ test("--state keeps the runs in that state; a state that is not one is refused n
   expect(rowsOf((await elt("runs", "--state", "failed")).out).map((r) => r[1])).toEqual(["bronze"]);
   const bad = await elt("runs", "--state", "done");
   expect(bad.code).toBe(2);
-  expect(bad.err).toContain("expected one of running, succeeded, failed, cancelled, incomplete");
+  expect(bad.err).toContain("expected one of running, succeeded, failed, cancelled, incomplete, skipped");
 });
 
 test("elt checks: each check across runs, with its bounds and outcome", async () => {
