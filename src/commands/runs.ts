@@ -70,7 +70,7 @@ export async function runsCommand(raw: z.input<typeof schema>): Promise<number> 
     process.stdout.write(`no runs${which} yet in ${store.location} (start one with \`elt run --all\`)\n`);
     return 0;
   }
-  const header = ["RUN", "FLOW", "STATE", "STARTED", "DURATION", "READ", "KEPT", "PUBLISHED", "CHECKS"];
+  const header = ["RUN", "FLOW", "STATE", "STARTED", "DURATION", "READ", "KEPT", "PUBLISHED", "CHECKS", "TRIGGER"];
   const rows = runs.map((r) => {
     const counts = runRows(r);
     return [
@@ -83,6 +83,8 @@ export async function runsCommand(raw: z.input<typeof schema>): Promise<number> 
       rowsCell(counts.kept),
       rowsCell(counts.published),
       checksCell(r),
+      // A person started it when no schedule or watch did.
+      r.trigger ?? NONE,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => Bun.stringWidth(row[i]!))));
