@@ -1,3 +1,4 @@
+import type { ScheduleStatus } from "../api/schedule.ts";
 import type { Config } from "../config/environment.ts";
 import { LockHeld } from "../runner/lock.ts";
 import type { RunRecord } from "../runner/record.ts";
@@ -7,12 +8,6 @@ import { runOnSchedule } from "../schedule/scheduler.ts";
 import { runOnChanges } from "../schedule/watch.ts";
 import { openObjectStore } from "../storage/open.ts";
 
-/** What `GET /schedule` answers, kept up to date as ticks come and runs end. */
-export interface ScheduleStatus {
-  expression: string;
-  next_run: string | null;
-  last_run_id: string | null;
-}
 
 export interface RepeatedRuns {
   /** A schedule's ticks, or the changes of the files watched. */
@@ -28,6 +23,7 @@ export interface RepeatedRuns {
   parameters: Record<string, unknown>;
   /** Stops the runs: a run in progress is cancelled, and the promise settles once it has ended. */
   signal: AbortSignal;
+  /** Kept up to date as ticks come and runs end. */
   status: ScheduleStatus;
   onNext?(tick: Date): void;
   onWatching?(): void;
@@ -73,7 +69,11 @@ export async function repeatRuns(o: RepeatedRuns): Promise<void> {
       await runOnSchedule({
         next: (after) => when.next(after),
         runAtStart: when.runAtStart,
-        run: one,
+        run: (tick, signal) => {
+          // The tick after this one is what the schedule waits for next, while this run goes on.
+          status.next_run = when.next(tick).toISOString();
+          return one(tick, signal);
+        },
         signal: o.signal,
         onNext: (tick) => {
           status.next_run = tick.toISOString();
