@@ -10,8 +10,8 @@ import { todayUtc } from "./options.ts";
 /** The shell's convention: 128 plus the signal's number. */
 const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
 
-/** The exit code of a command a signal stopped, by the signal the abort recorded. */
-export const exitCodeOf = (signal: AbortSignal) => EXIT_ON[signal.reason as keyof typeof EXIT_ON];
+/** The exit code of a command the signal named stopped ("SIGINT", or an abort's reason). */
+export const exitCodeOf = (signal: unknown) => EXIT_ON[signal as keyof typeof EXIT_ON];
 
 export interface OneRun {
   layers: readonly Layer[];
@@ -68,7 +68,7 @@ export async function runOnce(o: OneRun): Promise<OneRunOutcome> {
   });
   if (!outcome) {
     process.stderr.write(`elt run: cancelled (${String(signal.reason)}) before it started; nothing changed\n`);
-    return { code: exitCodeOf(signal), record: null };
+    return { code: exitCodeOf(signal.reason), record: null };
   }
   const { record, summary } = outcome;
   // After the run has ended and its record is written: an alert is bounded in time and never changes the outcome.
@@ -82,7 +82,7 @@ export async function runOnce(o: OneRun): Promise<OneRunOutcome> {
   if (record.state === "cancelled") {
     process.stderr.write(cancelledLine(record, outcome.gold?.run_id ?? null));
     await alert();
-    return { code: exitCodeOf(signal), record };
+    return { code: exitCodeOf(signal.reason), record };
   }
   if (summary) {
     const exported = record.tasks.find((t) => t.name === "export")?.metrics?.store;

@@ -87,7 +87,7 @@ export async function runCommand(raw: RunOptions): Promise<number> {
   // schedule.
   const cancel = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (cancel.signal.aborted) process.exit(exitCodeOf(cancel.signal));
+    if (cancel.signal.aborted) process.exit(exitCodeOf(signal));
     cancel.abort(signal);
   };
   process.on("SIGINT", onSignal);
@@ -110,10 +110,10 @@ export async function runCommand(raw: RunOptions): Promise<number> {
         when: schedule ?? { watch: files },
         one: { ...one, asOf: opts.asOf },
         json: opts.json,
-        holder: `elt run --all ${repeat[0] === "watch" ? "--watch" : schedule!.expression}`,
+        holder: `elt run --all ${schedule ? `on schedule ${schedule.expression}` : "--watch"}`,
         signal: cancel.signal,
       });
-      return exitCodeOf(cancel.signal);
+      return exitCodeOf(cancel.signal.reason);
     }
     const { code } = await runOnce({
       ...one,
