@@ -189,3 +189,22 @@ test("serve --every 1s: the schedule runs inside the API process, and /schedule 
   expect(await server.stop()).toBe(0);
   expect(server.output()).toContain("SIGTERM: stopping");
 }, 40_000);
+
+test("a bad schedule is a usage error naming its flag, before anything runs", async () => {
+  const cases: [string[], string][] = [
+    [["run", "--all", "--every", "15x"], 'elt: --every: interval "15x" is not a duration'],
+    [["run", "--all", "--cron", "0 25 * * *"], 'elt: --cron: cron expression "0 25 * * *": hour 25 is out of range 0-23'],
+    [["run", "--all", "--cron", "0 * * * *", "--tz", "Mars/Olympus"], 'elt: --tz: unknown time zone "Mars/Olympus"'],
+    [["run", "--all", "--every", "1m", "--tz", "UTC"], "elt: --tz: only with --cron"],
+    [["run", "--all", "--every", "1m", "--cron", "* * * * *"], "elt: --every and --cron: give one of --every, --cron and --watch"],
+    [["run", "silver", "--watch"], "elt: --watch: only with --all"],
+    [["run", "--all", "--every", "1m", "--serve"], "elt: --every: not with --serve or --dashboard"],
+    [["run", "--all", "--watch", "--wait"], "elt: --watch: not with --wait"],
+    [["serve", "--cron", "61 * * * *"], 'elt: --cron: cron expression "61 * * * *": minute 61 is out of range 0-59'],
+  ];
+  for (const [args, message] of cases) {
+    const { code, err } = await start("usage", args).done;
+    expect({ args, code, err: err.split("\n")[0]!.slice(0, message.length) }).toEqual({ args, code: 2, err: message });
+  }
+  expect(existsSync(join(dir, "usage"))).toBe(false);
+}, 30_000);
