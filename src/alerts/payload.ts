@@ -53,3 +53,18 @@ export function alertPayload(record: RunRecord, checks: readonly CheckResult[], 
     url,
   };
 }
+
+/** What `elt doctor --alert-test` sends: an alert of the same shape, about no run, that says what it is. */
+export function testAlertPayload(host: string, url: string | null): AlertPayload {
+  return {
+    text: `elt: test alert from elt doctor on ${host}: failed and cancelled runs, and checks that warn or fail, are reported here`,
+    run_id: "test",
+    flow: "doctor",
+    state: "test",
+    failed_task: null,
+    error: null,
+    checks: [],
+    published: "unchanged",
+    url,
+  };
+}

@@ -1,6 +1,7 @@
 import { cors } from "@elysiajs/cors";
 import { openapi } from "@elysiajs/openapi";
 import { runRoutes, type RunHistory } from "./runs.ts";
+import { scheduleRoutes, type ScheduleStatus } from "./schedule.ts";
 import { DOCS_ASSETS_PATH, docsAssets, swaggerPageOptions } from "./docs-assets.ts";
 import { Elysia } from "elysia";
 import pkg from "../../package.json" with { type: "json" };
@@ -43,6 +44,8 @@ export interface AppOptions {
   secrets?: readonly string[];
   /** The run history, served at /runs and /checks when given. */
   runs?: RunHistory;
+  /** The schedule the serving process runs, served at /schedule when given. */
+  schedule?: () => ScheduleStatus;
 }
 
 /** A refusal with its status and the one line the client reads. */
@@ -172,6 +175,7 @@ export function createApp(options: AppOptions) {
     })
     // After the key check: an Elysia hook covers only the routes registered after it.
     .use(options.runs ? runRoutes(options.runs) : new Elysia())
+    .use(options.schedule ? scheduleRoutes(options.schedule) : new Elysia())
     .options(
       "/*",
       ({ set }) => {
@@ -197,6 +201,7 @@ export function createApp(options: AppOptions) {
                 { path: "/checks", description: "Each quality check's results across recent runs." },
               ]
             : []),
+          ...(options.schedule ? [{ path: "/schedule", description: "The schedule this API runs and its next run." }] : []),
           { path: "/ui", description: "The web console." },
         ],
       }),

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { checkHistory } from "../quality/history.ts";
-import type { LogLine, RunRecord, RunState } from "../runner/record.ts";
+import { RUN_STATES as STATES, type LogLine, type RunRecord, type RunState } from "../runner/record.ts";
 
 /**
  * The run history over HTTP, what Prefect's run view read: `/runs`, `/runs/{id}`, its logs, and
@@ -25,7 +25,6 @@ const count = (name: string, max: number, fallback: number) =>
     .default(String(fallback) as never)
     .transform(Number);
 
-const STATES = ["running", "succeeded", "failed", "cancelled", "incomplete"] as const satisfies readonly RunState[];
 const runsQuery = z.strictObject(
   {
     limit: count("limit", 1000, 50),

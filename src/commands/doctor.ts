@@ -25,7 +25,7 @@ export interface DoctorIo {
 type Verdict = "ok" | "warn" | "fail";
 
 interface Check {
-  name: "object store" | "serving store" | "gold tables";
+  name: "object store" | "serving store" | "gold tables" | "alert webhook";
   location: string;
   verdict: Verdict;
   detail: string;
@@ -34,7 +34,10 @@ interface Check {
 
 const MASK = "****";
 
-const schema = z.object({ json: flag(z.boolean().default(false), "Print the checks as JSON") });
+const schema = z.object({
+  json: flag(z.boolean().default(false), "Print the checks as JSON"),
+  alertTest: flag(z.boolean().default(false), "Also send a test alert to ELT_ALERT_WEBHOOK and check that it is delivered"),
+});
 
 export const doctor = defineCommand({
   usage: "doctor",
@@ -43,7 +46,7 @@ export const doctor = defineCommand({
   run: async (raw) => doctorCommand(parseOptions(schema, raw)),
 });
 
-export async function doctorCommand(opts: { json?: boolean }, io: DoctorIo = {}): Promise<number> {
+export async function doctorCommand(opts: { json?: boolean; alertTest?: boolean }, io: DoctorIo = {}): Promise<number> {
   const write = io.write ?? ((text: string) => process.stdout.write(text));
   const paint = palette(io.color ?? wantsColor({ isTTY: process.stdout.isTTY }));
   let config: Config;
@@ -58,7 +61,8 @@ export async function doctorCommand(opts: { json?: boolean }, io: DoctorIo = {})
   const settings = describe(config);
   const objectStore = await checkObjectStore(config);
   const gold = objectStore.verdict === "fail" || objectStore.missing_buckets?.includes("gold") ? [] : [await checkGold(config)];
-  const checks = [objectStore, await checkServingStore(config), ...gold].map((c) => ({
+  const alert = opts.alertTest ? [await checkAlert(config)] : [];
+  const checks = [objectStore, await checkServingStore(config), ...gold, ...alert].map((c) => ({
     ...c,
     detail: redact(c.detail, secretsOf(config)),
   }));
@@ -177,4 +181,25 @@ async function checkServingStore(config: Config): Promise<Check> {
     // Nothing exported yet is a fresh lake, not a broken one.
     return { ...check, verdict: isNotFound(err) ? "warn" : "fail", detail: errorLine(err) };
   }
+}
+
+/** A webhook URL's secret is its path and query (Slack's token is there): only where it goes is shown. */
+function maskedUrl(url: string): string {
+  const { protocol, host } = new URL(url);
+  return `${protocol}//${host}/${MASK}`;
+}
+
+/** `--alert-test`: a test alert to the webhook, with the delivery's retries and time bound. */
+async function checkAlert(config: Config): Promise<Check> {
+  const url = config.alertWebhook;
+  if (!url) return { name: "alert webhook", location: "ELT_ALERT_WEBHOOK", verdict: "fail", detail: "not set: no alert can be sent (set ELT_ALERT_WEBHOOK to a webhook URL)" };
+  const { hostname } = await import("node:os");
+  const { testAlertPayload } = await import("../alerts/payload.ts");
+  const { deliverAlert } = await import("../alerts/webhook.ts");
+  const delivery = await deliverAlert(url, testAlertPayload(hostname(), `${config.apiUrl}/ui`), { deadlineMs: 5_000 });
+  const check = { name: "alert webhook", location: maskedUrl(url) } as const;
+  const attempts = `${delivery.attempts} attempt${delivery.attempts === 1 ? "" : "s"}`;
+  return delivery.delivered
+    ? { ...check, verdict: "ok", detail: `test alert delivered (${attempts})` }
+    : { ...check, verdict: "fail", detail: `test alert not delivered after ${attempts}: ${delivery.error}` };
 }

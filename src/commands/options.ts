@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { didYouMean } from "../ui/suggest.ts";
-import { flags } from "./command.ts";
+import { flag, flags } from "./command.ts";
 import { dayNumber, isoFromDayNumber } from "../core/dates.ts";
 
 /** Shared option schemas: parsed once here, so commands trust their options. */
@@ -61,3 +61,10 @@ export function parseOptions<S extends z.ZodObject>(schema: S, raw: Record<strin
   const what = field && flags.has(field) ? `--${kebab(key)}${shown.replace(/^ "(.*)"$/, " $1")}` : `${key}${shown}`;
   throw new UsageError(`${what}: ${said}`);
 }
+
+/** A schedule's options, the same for `elt run --all` and `elt serve` (schedule/schedule.ts reads them). */
+export const scheduleFlags = {
+  every: flag(z.string().optional(), "Run again at each interval until stopped (30s, 15m, 2h, 1h30m): a foreground scheduler", "<duration>"),
+  cron: flag(z.string().optional(), 'Run at the times of a 5-field cron expression, e.g. "0 * * * *" (UTC unless --tz)', "<expr>"),
+  tz: flag(z.string().optional(), "The time zone --cron reads its times in (an IANA name, e.g. Europe/Paris)", "<zone>"),
+};

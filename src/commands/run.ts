@@ -2,18 +2,15 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { loadConfig } from "../config/environment.ts";
-import type { RunRecord } from "../runner/record.ts";
 import { loadProjectConfig } from "../config/project.ts";
 import { resolveThresholds } from "../quality/thresholds.ts";
 import { UsageError } from "../core/errors.ts";
 import { DATASETS } from "../contract/sources.ts";
 import { LAYERS, type Layer } from "../flows/layers.ts";
-import { terminalObserver } from "../ui/progress.ts";
-import { cancelledLine, renderSummary } from "../ui/summary.ts";
 import { generateCommand } from "./generate.ts";
 import { defineCommand, flag } from "./command.ts";
-import { lockNotices } from "./lock-notices.ts";
-import { isoDate, parseOptions, todayUtc } from "./options.ts";
+import { isoDate, parseOptions, scheduleFlags, todayUtc } from "./options.ts";
+import { exitCodeOf, runOnce } from "./run-once.ts";
 
 const schema = z.object({
   layer: z.enum(LAYERS).optional(),
@@ -40,6 +37,8 @@ const schema = z.object({
   json: flag(z.boolean().default(false), "Print the run record as JSON instead of the summary"),
   serve: flag(z.boolean().default(false), "Afterwards: measure the refresh time and keep the API serving"),
   dashboard: flag(z.boolean().default(false), "Afterwards: measure the refresh time and open the dashboard on the API"),
+  ...scheduleFlags,
+  watch: flag(z.boolean().optional(), "Run at start, then whenever clients.csv or achats.csv in --sources changes (once written: stable for 1 s)"),
 });
 
 export type RunOptions = z.input<typeof schema>;
@@ -48,19 +47,24 @@ export const run = defineCommand({
   usage: "run [layer]",
   description: "Run one layer (bronze, silver, gold, export) or the whole pipeline with --all",
   options: schema,
-  examples: ["elt run --all", "elt run silver --as-of 2026-06-30 --force"],
+  examples: ["elt run --all", "elt run silver --as-of 2026-06-30 --force", "elt run --all --every 15m", 'elt run --all --cron "0 6 * * MON-FRI" --tz Europe/Paris', "elt run --all --watch"],
   run: runCommand,
 });
-
-/** The shell's convention: 128 plus the signal's number. */
-const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
-
-const produced = (record: RunRecord, task: string) => record.tasks.some((t) => t.name === task && t.state === "succeeded");
 
 export async function runCommand(raw: RunOptions): Promise<number> {
   const opts = parseOptions(schema, raw);
   if (!opts.all && !opts.layer) throw new UsageError(`name a layer (${LAYERS.join(", ")}) or use --all`);
   if (opts.all && opts.layer) throw new UsageError("give either a layer or --all, not both");
+  const repeat = (["every", "cron", "watch"] as const).filter((name) => opts[name] !== undefined && opts[name] !== false);
+  if (repeat.length > 0) {
+    const flags = repeat.map((name) => `--${name}`).join(" and ");
+    if (repeat.length > 1) throw new UsageError(`${flags}: give one of --every, --cron and --watch`);
+    if (!opts.all) throw new UsageError(`${flags}: only with --all (a schedule runs the whole pipeline)`);
+    if (opts.serve || opts.dashboard) throw new UsageError(`${flags}: not with --serve or --dashboard (elt serve --every runs a schedule inside the API)`);
+    if (opts.wait) throw new UsageError(`${flags}: not with --wait (a tick that finds the lake locked is skipped and recorded)`);
+  }
+  const { scheduleOf } = await import("../schedule/schedule.ts");
+  const schedule = scheduleOf(opts);
   const layers: readonly Layer[] = opts.all ? LAYERS : [opts.layer!];
   const asOf = opts.asOf ?? todayUtc();
   const config = loadConfig();
@@ -79,75 +83,46 @@ export async function runCommand(raw: RunOptions): Promise<number> {
 
   // Ctrl-C or SIGTERM cancels the run: each task stops at its next batch and the run ends
   // cleanly (staging removed, lock released, record "cancelled"); a second one exits at once,
-  // leaving what the next run recovers from as after a kill.
+  // leaving what the next run recovers from as after a kill. On a schedule it also stops the
+  // schedule.
   const cancel = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (cancel.signal.aborted) process.exit(EXIT_ON[signal as keyof typeof EXIT_ON]);
+    if (cancel.signal.aborted) process.exit(exitCodeOf(signal));
     cancel.abort(signal);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const cancelledCode = () => EXIT_ON[cancel.signal.reason as keyof typeof EXIT_ON];
+  const one = {
+    layers,
+    sources: opts.sources,
+    force: opts.force,
+    taskTimeoutMs: opts.taskTimeout * 60_000,
+    quality: { thresholds, enforce: opts.gate },
+    config,
+    wait: opts.wait,
+  };
   try {
-    // Loaded when a run starts, not with the declaration: the layers are most of the program.
-    const { runPipeline } = await import("../flows/run.ts");
-    const observer = opts.json ? {} : terminalObserver();
-    const outcome = await runPipeline({
-      layers,
-      sources: opts.sources,
+    if (repeat.length > 0) {
+      const { runRepeatedly } = await import("./scheduled-run.ts");
+      const files = Object.values(DATASETS).map((d) => join(opts.sources, d.file));
+      // --as-of, when given, holds for every run; otherwise each run takes its own day.
+      await runRepeatedly({
+        when: schedule ?? { watch: files },
+        one: { ...one, asOf: opts.asOf },
+        json: opts.json,
+        holder: `elt run --all ${schedule ? `on schedule ${schedule.expression}` : "--watch"}`,
+        signal: cancel.signal,
+      });
+      return exitCodeOf(cancel.signal.reason);
+    }
+    const { code } = await runOnce({
+      ...one,
       asOf,
-      force: opts.force,
-      taskTimeoutMs: opts.taskTimeout * 60_000,
-      quality: { thresholds, enforce: opts.gate },
-      config,
       holder: `elt run ${opts.all ? "--all" : opts.layer}`,
-      lock: {
-        ...lockNotices(opts.wait),
-        onLost: (holder) => process.stderr.write(`warning: the lake's lock was taken over by ${holder}\n`),
-      },
-      observer,
-      withSummary: !opts.json,
+      output: opts.json ? "json" : "summary",
       signal: cancel.signal,
-    }).catch((err) => {
-      // Cancelled before the run started (waiting for the lock): nothing ran, nothing changed.
-      if (!cancel.signal.aborted) throw err;
-      return null;
     });
-    if (!outcome) {
-      process.stderr.write(`elt run: cancelled (${String(cancel.signal.reason)}) before it started; nothing changed\n`);
-      return cancelledCode();
-    }
-    const { record, summary } = outcome;
-    // After the run has ended and its record is written: an alert is bounded in time and never changes the outcome.
-    const alert = async () => {
-      const { alertAfterRun } = await import("../flows/alert.ts");
-      const alerted = await alertAfterRun(record, config, outcome.gold ? `gold of run ${outcome.gold.run_id}` : "no gold published yet");
-      if (alerted && !alerted.delivered) process.stderr.write(`warning: the alert was not delivered (${alerted.error}); the run's outcome stands\n`);
-    };
-    if (opts.json) process.stdout.write(JSON.stringify(record, null, 2) + "\n");
-    if (record.state === "cancelled") {
-      process.stderr.write(cancelledLine(record, outcome.gold?.run_id ?? null));
-      await alert();
-      return cancelledCode();
-    }
-    if (summary) {
-      const exported = record.tasks.find((t) => t.name === "export")?.metrics?.store;
-      process.stdout.write(
-        "\n" +
-          renderSummary({
-            record,
-            // Only what this run produced: a failed or skipped layer's figures are an earlier run's.
-            silver: produced(record, "silver") ? summary.silver : null,
-            kpis: produced(record, "gold") ? (outcome.gold?.summary.kpis as Record<string, unknown>) : null,
-            objectStore: outcome.objectStore,
-            outputs: outcome.outputs,
-            servingStore: produced(record, "export") && typeof exported === "string" ? exported : undefined,
-            publishedGold: outcome.gold?.run_id ?? null,
-          }),
-      );
-    }
-    await alert();
-    if (record.state !== "succeeded") return 1;
+    if (code !== 0) return code;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

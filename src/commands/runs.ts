@@ -8,14 +8,12 @@ import { listRuns, readRun } from "../runner/run-store.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { renderRunDetail } from "../ui/run-detail.ts";
 import { runOf } from "./logs.ts";
-import { runRows, type RunRecord } from "../runner/record.ts";
+import { RUN_STATES as STATES, runRows, type RunRecord } from "../runner/record.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { NONE, formatInt } from "../ui/format.ts";
 import { seconds } from "../ui/progress.ts";
 import { defineCommand, flag } from "./command.ts";
 import { LOOKING_RETRY_MS, parseOptions } from "./options.ts";
-
-const STATES = ["running", "succeeded", "failed", "cancelled", "incomplete"] as const satisfies readonly RunRecord["state"][];
 
 const schema = z.object({
   limit: flag(z.coerce.number().int().min(1).max(1000).default(20), "How many", "<n>"),
@@ -41,6 +39,7 @@ const STATE_COLOR: Record<RunRecord["state"], (s: string) => string> = {
   running: kleur.cyan,
   cancelled: kleur.yellow,
   incomplete: kleur.yellow,
+  skipped: kleur.dim,
 };
 
 /** `12 ✔ 1 ⚠`: how the run's quality checks came out. */
@@ -71,7 +70,7 @@ export async function runsCommand(raw: z.input<typeof schema>): Promise<number> 
     process.stdout.write(`no runs${which} yet in ${store.location} (start one with \`elt run --all\`)\n`);
     return 0;
   }
-  const header = ["RUN", "FLOW", "STATE", "STARTED", "DURATION", "READ", "KEPT", "PUBLISHED", "CHECKS"];
+  const header = ["RUN", "FLOW", "STATE", "STARTED", "DURATION", "READ", "KEPT", "PUBLISHED", "CHECKS", "TRIGGER"];
   const rows = runs.map((r) => {
     const counts = runRows(r);
     return [
@@ -84,6 +83,8 @@ export async function runsCommand(raw: z.input<typeof schema>): Promise<number> 
       rowsCell(counts.kept),
       rowsCell(counts.published),
       checksCell(r),
+      // A person started it when no schedule or watch did.
+      r.trigger ?? NONE,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => Bun.stringWidth(row[i]!))));

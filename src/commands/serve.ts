@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { listen } from "../api/listen.ts";
-import { loadConfig, secretsOf } from "../config/environment.ts";
+import { loadConfig, secretsOf, type Config } from "../config/environment.ts";
 import { redact } from "../core/redact.ts";
 import { errorLine } from "../core/errors.ts";
+import type { ScheduleStatus } from "../api/schedule.ts";
+import type { Schedule } from "../schedule/schedule.ts";
 import { openServingStore } from "../serving/registry/open.ts";
 import { defineCommand, flag } from "./command.ts";
-import { parseOptions } from "./options.ts";
+import { parseOptions, scheduleFlags } from "./options.ts";
 
 const PORT = "expected a port number, 0 to 65535 (0: any free port)";
 
@@ -20,20 +22,28 @@ const schema = z.object({
     "Interface to bind (0.0.0.0 for containers)",
     "<host>",
   ),
+  ...scheduleFlags,
+  sources: flag(z.string().default("data/sources"), "With --every or --cron: the folder the scheduled runs read", "<dir>"),
 });
 
 export type ServeOptions = z.input<typeof schema>;
 
 export const serve = defineCommand({
   usage: "serve",
-  description: "Serve the gold tables over HTTP (OpenAPI docs at /docs)",
+  description: "Serve the gold tables over HTTP (OpenAPI docs at /docs); with --every or --cron, also run the pipeline on that schedule",
   options: schema,
+  examples: ["elt serve", "elt serve --every 15m --sources data/sources"],
   run: serveCommand,
 });
 
-/** Serves the API until SIGINT or SIGTERM, then closes the store and answers 0. */
+/**
+ * Serves the API until SIGINT or SIGTERM, then closes the store and answers 0. With a schedule,
+ * the same process runs the pipeline at its ticks; a stop cancels a run in progress first.
+ */
 export async function serveCommand(raw: ServeOptions): Promise<number> {
   const opts = parseOptions(schema, raw);
+  const { scheduleOf } = await import("../schedule/schedule.ts");
+  const schedule = scheduleOf(opts);
   // Loaded when the command runs: Elysia is the slowest module to load.
   const { createApp } = await import("../api/app.ts");
   const config = loadConfig();
@@ -44,6 +54,11 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
   const { finishUnfinishedPublish } = await import("../flows/unfinished-publish.ts");
   const objects = await openObjectStore(config);
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  const log = (line: string) => out(`${new Date().toISOString()} ${line}`);
+  const stop = new AbortController();
+  // Read before serving: a bad threshold in elt.toml is a configuration error, not a failed run.
+  const runs = schedule ? await scheduledRuns(schedule, opts.sources, config, stop.signal, log) : undefined;
+  let scheduled: Promise<unknown> | undefined;
   try {
     // Before anything reads the lake: a gold publish a killed run left half-done is finished.
     // Not fatal: the API serves the serving store, which an object store down does not stop.
@@ -52,12 +67,14 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
       (err) => out(`warning: could not check the lake for an unfinished gold publish: ${redact(errorLine(err), secrets)}`),
     );
     const server = listen(
-      createApp({ store, apiKey: config.apiKey, secrets, runs: runHistory(objects), log: (line) => out(`${new Date().toISOString()} ${line}`) }),
+      createApp({ store, apiKey: config.apiKey, secrets, runs: runHistory(objects), schedule: runs && (() => runs.status), log }),
       opts.host,
       opts.port,
     );
     out(`elt API on ${server.url} (docs: ${server.url}/docs, console: ${server.url}/ui), serving ${store.kind} ${store.location}`);
     if (config.apiKey) out("an API key is required (x-api-key or Authorization: Bearer) on every endpoint but /health and /docs");
+    // Once the API answers and any half-done publish is finished: the first run may start at once.
+    scheduled = runs?.start().catch((err) => log(`warning: the schedule stopped: ${redact(errorLine(err), secrets)}`));
     out("press Ctrl-C to stop");
     // Not fatal: the API answers 503 until the store is back, and recovers on its own.
     await store.ping().catch((err) => out(`warning: the serving store does not answer yet: ${redact(errorLine(err), secrets)}`));
@@ -66,6 +83,8 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
       process.once("SIGTERM", () => resolve("SIGTERM"));
     });
     out(`${signal}: stopping`);
+    stop.abort(signal);
+    await scheduled;
     await server.stop();
     // Access lines are written just after each response; let the last ones out before exiting.
     await new Promise((resolve) => setImmediate(resolve));
@@ -74,4 +93,45 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
     await store.close();
     await objects.close?.();
   }
+}
+
+/** The schedule's runs in this process, once started and until `signal` aborts: normal runs, each told in one line. */
+async function scheduledRuns(schedule: Schedule, sources: string, config: Config, signal: AbortSignal, log: (line: string) => void) {
+  const { loadProjectConfig } = await import("../config/project.ts");
+  const { resolveThresholds } = await import("../quality/thresholds.ts");
+  const { LAYERS } = await import("../flows/layers.ts");
+  const { repeatRuns } = await import("../flows/schedule.ts");
+  const { runOnce } = await import("./run-once.ts");
+  const quality = { thresholds: resolveThresholds(loadProjectConfig().quality, undefined), enforce: true };
+  const status: ScheduleStatus = { expression: schedule.expression, next_run: null, last_run_id: null };
+  const start = () =>
+    repeatRuns({
+      when: schedule,
+      run: async (trigger, runSignal) => {
+        const { record } = await runOnce({
+          layers: LAYERS,
+          sources,
+          force: false,
+          taskTimeoutMs: 120 * 60_000,
+          quality,
+          config,
+          holder: `elt serve ${schedule.expression}`,
+          wait: false,
+          output: "quiet",
+          signal: runSignal,
+          trigger,
+        });
+        if (record) log(`run ${record.id} ${record.state}${record.error ? `: ${record.error}` : ""} (${trigger})`);
+        return record;
+      },
+      config,
+      flow: "all",
+      parameters: { layers: LAYERS, sources, force: false },
+      signal,
+      status,
+      onNext: (tick) => log(`next run at ${tick.toISOString()} (${schedule.expression})`),
+      onSkipped: (record) => log(`run ${record.id} skipped: ${record.reason} (${record.trigger})`),
+      onError: (err) => log(`warning: a scheduled run could not run: ${redact(errorLine(err), secretsOf(config))}`),
+    });
+  return { status, start };
 }

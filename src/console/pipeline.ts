@@ -32,6 +32,23 @@ function checksSummary(checks: Check[] | undefined): string {
 
 const cell = (v: number | undefined) => h("td", { class: "num" }, v === undefined ? NONE : formatInt(v));
 
+/** The schedule /schedule answers (when `elt serve --every/--cron` runs one). */
+interface Schedule {
+  expression: string;
+  next_run: string | null;
+}
+
+/** "schedule: every 15m · next run 14:30 UTC", or null when the API runs no schedule. */
+async function scheduleLine(): Promise<HTMLElement | null> {
+  const schedule = await getJson<Schedule>("/schedule").catch((err) => {
+    if (err instanceof NotServed) return null;
+    throw err;
+  });
+  if (!schedule) return null;
+  const next = schedule.next_run ? ` · next run ${new Date(schedule.next_run).toISOString().slice(11, 16)} UTC` : "";
+  return h("p", { "data-schedule": "" }, `schedule: ${schedule.expression}${next}`);
+}
+
 export async function runsCard(): Promise<HTMLElement> {
   let runs: Run[];
   try {
@@ -44,6 +61,7 @@ export async function runsCard(): Promise<HTMLElement> {
     "section",
     { class: "card", "data-runs": "" },
     h("strong", {}, "Recent runs"),
+    await scheduleLine(),
     h(
       "table",
       {},

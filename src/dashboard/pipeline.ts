@@ -53,7 +53,7 @@ export function checksLines(data: DashboardData, width: number, height: number, 
 }
 
 function statePaint(state: RunRecord["state"], p: Palette): Paint {
-  return { succeeded: p.green, failed: p.red, running: p.cyan, cancelled: p.yellow, incomplete: p.yellow }[state];
+  return { succeeded: p.green, failed: p.red, running: p.cyan, cancelled: p.yellow, incomplete: p.yellow, skipped: p.dim }[state];
 }
 
 interface Column {

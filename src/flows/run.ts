@@ -28,6 +28,8 @@ export interface PipelineRun {
   withSummary: boolean;
   /** Aborted to cancel the run (see RunOptions.signal in runner/flow.ts). */
   signal?: AbortSignal;
+  /** What started the run, when not a person (see RunRecord.trigger). */
+  trigger?: string;
 }
 
 export interface PipelineOutcome {
@@ -59,7 +61,7 @@ export async function runPipeline(o: PipelineRun): Promise<PipelineOutcome> {
       taskTimeoutMs: o.taskTimeoutMs,
       quality: o.quality,
     });
-    const record = await runFlow(flow, { store, secrets: secretsOf(config), observer: o.observer, signal: o.signal }).finally(async () => {
+    const record = await runFlow(flow, { store, secrets: secretsOf(config), observer: o.observer, signal: o.signal, trigger: o.trigger }).finally(async () => {
       // Still holding the lock: whatever a stopped task left staged goes before the next run can start.
       try {
         await clearStaging(config.home);

@@ -78,6 +78,8 @@ export interface RunOptions {
    * stops at its next batch, the tasks after it are skipped, and the run ends "cancelled".
    */
   signal?: AbortSignal;
+  /** What started the run, when not a person (see RunRecord.trigger). */
+  trigger?: string;
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -170,6 +172,7 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
     host: hostname(),
     pid: process.pid,
     tasks: flow.tasks.map((t) => ({ name: t.name, state: "pending", attempts: 0 })),
+    ...(options.trigger ? { trigger: options.trigger } : {}),
   };
   const logs: string[] = [];
   const log = (line: Omit<LogLine, "ts">) => {

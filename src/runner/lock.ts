@@ -27,6 +27,13 @@ interface LockBody {
   heartbeat_at: string;
 }
 
+/** Another live process holds the lake's lock, and the caller chose not to wait. */
+export class LockHeld extends EltError {
+  constructor(readonly holder: string) {
+    super(`another elt process is writing to this lake: ${holder}; use --wait to wait for it`);
+  }
+}
+
 export interface Lock {
   release(): Promise<void>;
 }
@@ -63,7 +70,7 @@ export async function acquireLock(store: ObjectStore, what: string, options: Loc
     if (held && held.token !== token && !stale(held)) {
       const holder = `${held.what} (pid ${held.pid} on ${held.host}, since ${held.started_at})`;
       if (!options.wait) {
-        throw new EltError(`another elt process is writing to this lake: ${holder}; use --wait to wait for it`);
+        throw new LockHeld(holder);
       }
       if (!told) options.onWait?.(holder);
       told = true;

@@ -3,9 +3,13 @@
 export type TaskState = "pending" | "running" | "succeeded" | "failed" | "skipped";
 /**
  * "incomplete": the record says running but its process is gone (killed or crashed);
- * "cancelled": a signal (Ctrl-C, SIGTERM) stopped it, and it ended cleanly.
+ * "cancelled": a signal (Ctrl-C, SIGTERM) stopped it, and it ended cleanly;
+ * "skipped": a schedule's tick that did not run (a run was still going, or another process held the lake).
  */
-export type RunState = "running" | "succeeded" | "failed" | "cancelled" | "incomplete";
+export type RunState = "running" | "succeeded" | "failed" | "cancelled" | "incomplete" | "skipped";
+
+/** Every state, in the order filters list them. */
+export const RUN_STATES = ["running", "succeeded", "failed", "cancelled", "incomplete", "skipped"] as const satisfies readonly RunState[];
 
 export interface TaskRecord {
   name: string;
@@ -42,6 +46,10 @@ export interface RunRecord {
   error?: string;
   /** Set when the run was cancelled: why, the task it stopped in (none between tasks), and when. */
   cancelled?: { reason: string; task?: string; at: string };
+  /** What started it when not a person: "schedule every 15m", "schedule cron 0 * * * * UTC", "watch". */
+  trigger?: string;
+  /** Why a "skipped" run did not run. */
+  reason?: string;
 }
 
 export interface LogLine {

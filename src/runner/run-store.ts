@@ -101,3 +101,36 @@ export async function readLogs(store: ObjectStore, id: string): Promise<LogLine[
     throw err;
   }
 }
+
+export interface SkippedRun {
+  flow: string;
+  parameters: Record<string, unknown>;
+  trigger: string;
+  /** The tick that did not run. */
+  at: Date;
+  reason: string;
+}
+
+/** Records a tick that did not run, so `elt runs` shows the gap in a schedule and why. */
+export async function saveSkippedRun(store: ObjectStore, skipped: SkippedRun): Promise<RunRecord> {
+  const at = skipped.at.toISOString();
+  const record: RunRecord = {
+    id: newRunId(skipped.flow, skipped.at),
+    flow: skipped.flow,
+    state: "skipped",
+    parameters: skipped.parameters,
+    started_at: at,
+    ended_at: at,
+    duration_ms: 0,
+    heartbeat_at: new Date().toISOString(),
+    host: hostname(),
+    pid: process.pid,
+    tasks: [],
+    trigger: skipped.trigger,
+    reason: skipped.reason,
+  };
+  const line: LogLine = { ts: record.heartbeat_at, level: "warn", msg: `run skipped: ${skipped.reason}` };
+  await store.put("runs", recordKey(record.id), JSON.stringify(record, null, 2));
+  await store.put("runs", logsKey(record.id), JSON.stringify(line) + "\n");
+  return record;
+}

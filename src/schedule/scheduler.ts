@@ -38,8 +38,12 @@ export interface ScheduleOptions {
   clock?: Clock;
   /** The tick the scheduler waits for, told at start and whenever a run ends. */
   onNext?: (tick: Date) => void;
-  /** A tick that came while a run was still going: it does not run, and nothing waits for it. */
-  onSkip?: (tick: Date) => void;
+  /**
+   * A tick that does not run, and that nothing waits for: "busy", it came while a run was still
+   * going; "missed", the first of the ticks that passed while the process was not awake to see
+   * them (the machine slept, or the process stalled), told once for them all.
+   */
+  onSkip?: (tick: Date, why: "busy" | "missed") => void;
   /** A run that failed; the schedule goes on. */
   onError: (err: unknown, tick: Date) => void;
 }
@@ -47,7 +51,8 @@ export interface ScheduleOptions {
 /**
  * Fires `run` at each tick, one run at a time, until `signal` aborts. Ticks follow one another
  * from the tick itself, so a run's length never shifts the schedule; a tick that falls due
- * while a run goes on is skipped, never queued.
+ * while a run goes on is skipped, never queued. After a gap (the machine slept) the tick due
+ * fires, and the schedule goes on from the first tick after now.
  */
 export async function runOnSchedule(options: ScheduleOptions): Promise<void> {
   const { next, run, signal, clock = systemClock, onNext, onSkip, onError } = options;
@@ -78,8 +83,15 @@ export async function runOnSchedule(options: ScheduleOptions): Promise<void> {
     if (signal.aborted) break;
     const due = tick;
     tick = next(due);
-    if (running) onSkip?.(due);
+    if (running) onSkip?.(due, "busy");
     else fire(due);
+    const now = clock.now();
+    if (tick.getTime() <= now) {
+      // Woken past more than one tick: the ones missed are one gap, not a backlog to work
+      // through (after a night asleep, an --every 1s schedule would otherwise skip 30 000 times).
+      onSkip?.(tick, "missed");
+      tick = next(new Date(now));
+    }
   }
   await running;
 }

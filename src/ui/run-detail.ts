@@ -22,6 +22,8 @@ export function renderRunDetail(record: RunRecord, outputs: RunOutputs[]): strin
   const lines = [`${kleur.bold(`run ${record.id}`)}  ${record.state}  (flow ${record.flow})`];
   lines.push(`  started ${at(record.started_at)}, ended ${at(record.ended_at)}, took ${record.duration_ms === undefined ? NONE : seconds(record.duration_ms)}`);
   lines.push(`  on ${record.host}, pid ${record.pid}${record.as_of ? `, as of ${record.as_of}` : ""}`);
+  if (record.trigger) lines.push(`  started by ${record.trigger}`);
+  if (record.reason) lines.push(`  ${kleur.dim("skipped:")} ${record.reason}`);
   if (record.error) lines.push(`  ${kleur.red("error:")} ${record.error}`);
   if (record.cancelled) {
     const where = record.cancelled.task ? ` in task ${record.cancelled.task}` : "";

@@ -55,7 +55,7 @@ test("/runs pages the records newest first and filters by state", async () => {
 });
 
 test("/runs rejects bad parameters with a 400 that says what is allowed", async () => {
-  expect(await get("/runs?state=done")).toEqual({ status: 400, body: { error: "state must be one of running, succeeded, failed, cancelled, incomplete" } });
+  expect(await get("/runs?state=done")).toEqual({ status: 400, body: { error: "state must be one of running, succeeded, failed, cancelled, incomplete, skipped" } });
   expect(await get("/runs?limit=-1")).toEqual({ status: 400, body: { error: "limit must be an integer between 0 and 1000" } });
   expect(await get("/runs?sort=id")).toEqual({ status: 400, body: { error: "unknown parameter sort; /runs accepts limit, skip, state" } });
 });

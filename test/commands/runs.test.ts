@@ -30,7 +30,7 @@ const rowsOf = (out: string) => out.trim().split("\n").slice(1).map((l) => l.spl
 test("runs are listed newest first by start time, whatever their flow's name", async () => {
   const { code, out } = await elt("runs");
   expect(code).toBe(0);
-  expect(out.split("\n")[0]).toMatch(/^RUN +FLOW +STATE +STARTED +DURATION +READ +KEPT +PUBLISHED +CHECKS$/);
+  expect(out.split("\n")[0]).toMatch(/^RUN +FLOW +STATE +STARTED +DURATION +READ +KEPT +PUBLISHED +CHECKS +TRIGGER$/);
   expect(rowsOf(out).map((r) => [r[1], r[2]])).toEqual([
     ["bronze", "failed"],
     ["export", "succeeded"],
@@ -59,7 +59,7 @@ test("--state keeps the runs in that state; a state that is not one is refused n
   expect(rowsOf((await elt("runs", "--state", "failed")).out).map((r) => r[1])).toEqual(["bronze"]);
   const bad = await elt("runs", "--state", "done");
   expect(bad.code).toBe(2);
-  expect(bad.err).toContain("expected one of running, succeeded, failed, cancelled, incomplete");
+  expect(bad.err).toContain("expected one of running, succeeded, failed, cancelled, incomplete, skipped");
 });
 
 test("elt checks: each check across runs, with its bounds and outcome", async () => {

@@ -37,7 +37,8 @@ beforeAll(async () => {
   env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, NO_COLOR: "1", ELT_HOME: join(dir, "home") };
   run("generate", "--clients", "300", "--seed", "7", "--as-of", "2025-06-30", "--out", join(dir, "src"));
   run("run", "--all", "--sources", join(dir, "src"), "--as-of", "2025-06-30");
-  serve = await startServe(env, dir, [elt]);
+  // A schedule whose first run is months away: the page shows it, and no run changes the lake meanwhile.
+  serve = await startServe(env, dir, [elt], ["--cron", "30 4 1 1 *", "--sources", join(dir, "src")]);
   base = serve.base;
   // It says where the console is.
   expect(serve.output()).toContain(`console: ${base}/ui`);
@@ -94,6 +95,7 @@ describe.skipIf(browserMissing !== null)("the web console", () => {
     const runs = (await api<{ data: { id: string; state: string; tasks: unknown[] }[] }>("/runs")).data;
     const listed = await page.$$eval("[data-runs] tr[data-run]", (rows) => rows.map((r) => [r.getAttribute("data-run"), r.querySelector("td")!.textContent]));
     expect(listed).toEqual(runs.map((r) => [r.id, r.state]));
+    expect(await page.textContent("[data-schedule]")).toBe("schedule: cron 30 4 1 1 * UTC · next run 04:30 UTC");
     await page.screenshot({ path: join(SHOTS, "pipeline.png") });
     await page.click(`a[href="#/runs/${encodeURIComponent(runs[0]!.id)}"]`);
     await page.waitForSelector(`[data-run-page="${runs[0]!.id}"]`);

@@ -165,6 +165,33 @@ test("after the machine sleeps, a tick already due fires within a minute; the on
   expect(seen.runs).toEqual([3600, 10800]);
 });
 
+test("after a long sleep the schedule jumps to the first tick after now: one run for the gap, one skip, not one per missed tick", async () => {
+  let asked = 0;
+  const every = everyInterval(1000);
+  const skipped: [number, string][] = [];
+  const { clock, seen } = start({
+    next: (after) => {
+      asked++;
+      return every(after);
+    },
+    runSeconds: 0.2,
+    onSkip: (tick, why) => skipped.push([s(tick), why]),
+  });
+  await clock.advanceTo(at(3.5));
+  expect(seen.runs).toEqual([1, 2, 3]);
+  const askedBefore = asked;
+  // Eight hours asleep, then awake: the tick due (4) fires once, the 28 800 after it are one gap.
+  clock.suspend(8 * 3600_000);
+  await clock.advanceTo(at(8 * 3600 + 4));
+  expect(seen.runs).toEqual([1, 2, 3, 4]);
+  expect(skipped).toEqual([[5, "missed"]]);
+  expect(asked - askedBefore).toBeLessThan(5);
+  // From now on, the rhythm again: a tick each second after the wake.
+  await clock.advanceTo(at(8 * 3600 + 6.5));
+  expect(seen.runs.slice(4).map((t) => t - 8 * 3600)).toEqual([5, 6]);
+  expect(skipped).toHaveLength(1);
+});
+
 test("the system clock sleeps for the time asked, and wakes at once on a stop", async () => {
   const began = performance.now();
   await systemClock.sleep(50, new AbortController().signal);

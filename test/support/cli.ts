@@ -64,9 +64,9 @@ export interface Serving {
   stop(): Promise<number>;
 }
 
-/** `elt serve --port 0` in a child process (the source, or an executable given), once it prints where it listens. */
-export async function startServe(env: Record<string, string>, cwd?: string, elt: string[] = [process.execPath, CLI]): Promise<Serving> {
-  const proc = Bun.spawn([...elt, "serve", "--port", "0"], { cwd, env, stdout: "pipe", stderr: "pipe" });
+/** `elt serve --port 0 [ARGS]` in a child process (the source, or an executable given), once it prints where it listens. */
+export async function startServe(env: Record<string, string>, cwd?: string, elt: string[] = [process.execPath, CLI], args: string[] = []): Promise<Serving> {
+  const proc = Bun.spawn([...elt, "serve", "--port", "0", ...args], { cwd, env, stdout: "pipe", stderr: "pipe" });
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let output = "";
