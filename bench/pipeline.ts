@@ -111,7 +111,9 @@ export class PipelineBench {
    * bronze, silver, gold and export one after the other, each its own process, in a fresh
    * ELT_HOME that is removed afterwards unless `keep` (the API bench serves it).
    */
-  async layers(keep: boolean): Promise<{ samples: Record<"bronze" | "silver" | "gold" | "export", Sample>; home: string; mongo?: Sample }> {
+  async layers(
+    keep: boolean,
+  ): Promise<{ samples: Record<"bronze" | "silver" | "gold" | "export", Sample>; home: string; mongo?: Sample; importFloorMs: number | string }> {
     const home = await mkdtemp(join(this.options.workDir, `home-${this.data.size}-`));
     const lake = join(home, "lake");
     const sourceBytes = this.data.bytes.clients + this.data.bytes.achats;
@@ -129,6 +131,7 @@ export class PipelineBench {
       const gold = sample(...(await this.run(home, ["gold"])), bytesUnder(join(lake, "silver"), ".parquet"));
       const goldBytes = bytesUnder(join(lake, "gold"), ".parquet");
       const exported = sample(...(await this.run(home, ["export"])), goldBytes);
+      const importFloorMs = await sqliteImportFloor(join(lake, "gold"), home);
       let mongo: Sample | undefined;
       if (this.options.mongoUri) {
         const database = `elt_bench_${process.pid}_${Date.now()}`;
@@ -138,7 +141,7 @@ export class PipelineBench {
           await dropDatabase(this.options.mongoUri, database);
         }
       }
-      return { samples: { bronze, silver, gold, export: exported }, home, mongo };
+      return { samples: { bronze, silver, gold, export: exported }, home, mongo, importFloorMs };
     } finally {
       if (!keep) await rm(home, { recursive: true, force: true });
     }
@@ -166,6 +169,25 @@ export class PipelineBench {
       await rm(home, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * The export's floor: SQLite's own shell loading the two big gold tables' CSVs (fact_achats and
+ * dim_clients) into a fresh file with `.import`, start to exit. Its milliseconds, or why it was
+ * not measured.
+ */
+async function sqliteImportFloor(gold: string, dir: string): Promise<number | string> {
+  const shell = Bun.which("sqlite3");
+  if (!shell) return "not measured: the sqlite3 shell is not installed (Debian package sqlite3)";
+  const db = join(dir, "import-floor.sqlite");
+  const script = ["fact_achats", "dim_clients"].map((t) => `.import --csv ${join(gold, `${t}.csv`)} ${t}`).join("\n") + "\n";
+  const started = performance.now();
+  const child = Bun.spawn([shell, db], { stdin: new TextEncoder().encode(script), stdout: "ignore", stderr: "pipe" });
+  const [code, err] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+  const ms = performance.now() - started;
+  await rm(db, { force: true });
+  if (code !== 0 || err.trim()) throw new Error(`sqlite3 .import failed: ${err.trim()}`);
+  return ms;
 }
 
 async function dropDatabase(uri: string, database: string): Promise<void> {

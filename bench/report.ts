@@ -41,6 +41,9 @@ function sizeSection(r: SizeResult): string {
     "",
     `- our own reader (\`parseCsv\`) over the same bytes: ${secs(s.floor.parseCsvMs!)} (${(s.floor.parseCsvMs! / s.floor.workMs).toFixed(2)}× papaparse)`,
     `- \`run --all\`: through gold ${secs(s.all.throughGoldMs!)} in the run, export ${secs(s.all.exportMs!)}, quality checks ${(s.all.auditMs ?? 0).toFixed(1)} ms (${(((s.all.auditMs ?? 0) / s.all.workMs) * 100).toFixed(2)} % of the run)`,
+    "notMeasured" in r.exportFloor
+      ? `- the export's floor (sqlite3 \`.import\`): ${r.exportFloor.notMeasured}`
+      : `- the export's floor, the sqlite3 shell's \`.import\` of fact_achats.csv and dim_clients.csv into a fresh file: ${secs(r.exportFloor.ms)} (export ${(s.export.workMs / r.exportFloor.ms).toFixed(2)}× that)`,
     "notMeasured" in r.mongoExport
       ? `- export to MongoDB: ${r.mongoExport.notMeasured}`
       : `- export to MongoDB: ${secs(r.mongoExport.summary.workMs)} (peak RSS ${mib(r.mongoExport.summary.maxRssBytes)})`,

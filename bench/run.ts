@@ -17,6 +17,7 @@ import { describeMachine } from "./machine.ts";
 import { PipelineBench, STAGES, type Sample, type Stage } from "./pipeline.ts";
 import { renderReport } from "./report.ts";
 import { memoryRows, summarize, targets, type BenchResult, type SizeResult } from "./results.ts";
+import { median } from "./stats.ts";
 
 /** Fixed, so datasets and results compare across days. */
 const AS_OF = "2025-06-30";
@@ -55,6 +56,8 @@ try {
     const bench = new PipelineBench(data, { asOf: AS_OF, workDir, mongoUri });
     const samples = Object.fromEntries(STAGES.map((s) => [s, [] as Sample[]])) as Record<Stage, Sample[]>;
     const mongo: Sample[] = [];
+    const importFloor: number[] = [];
+    let importNotMeasured: string | undefined;
     for (let r = 0; r < repeat; r++) {
       log(`${size} (${r + 1}/${repeat}): floor`);
       samples.floor.push(await bench.floor());
@@ -63,6 +66,8 @@ try {
       const layers = await bench.layers(keep);
       for (const stage of ["bronze", "silver", "gold", "export"] as const) samples[stage].push(layers.samples[stage]);
       if (layers.mongo) mongo.push(layers.mongo);
+      if (typeof layers.importFloorMs === "number") importFloor.push(layers.importFloorMs);
+      else importNotMeasured = layers.importFloorMs;
       if (keep) apiLake = { home: layers.home, size };
       log(`${size} (${r + 1}/${repeat}): run --all`);
       samples.all.push(await bench.all());
@@ -74,6 +79,7 @@ try {
       dataset: { rows: data.rows, bytes: data.bytes, generatedMs: data.generatedMs },
       samples,
       summary,
+      exportFloor: importFloor.length ? { ms: median(importFloor) } : { notMeasured: importNotMeasured ?? "not measured" },
       mongoExport: mongoUri
         ? { samples: mongo, summary: summarize(mongo, floorMs) }
         : { notMeasured: "not measured: ELT_TEST_MONGODB_URI not set" },
