@@ -8,7 +8,6 @@ import { runOnSchedule } from "../schedule/scheduler.ts";
 import { runOnChanges } from "../schedule/watch.ts";
 import { openObjectStore } from "../storage/open.ts";
 
-
 export interface RepeatedRuns {
   /** A schedule's ticks, or the changes of the files watched. */
   when: Schedule | { watch: readonly string[] };
@@ -50,14 +49,21 @@ export async function repeatRuns(o: RepeatedRuns): Promise<void> {
     writes.add(write);
     void write.finally(() => writes.delete(write));
   };
-  const one = async (tick: Date, signal: AbortSignal) => {
+  /** A change the watch could not run yet is recorded skipped once, not at every try. */
+  let waiting = false;
+  /** Whether the run took place: false when another process held the lake's lock. */
+  const one = async (tick: Date, signal: AbortSignal): Promise<boolean> => {
     going = tick;
     try {
       const record = await o.run(trigger, signal);
       if (record) status.last_run_id = record.id;
+      waiting = false;
+      return true;
     } catch (err) {
       if (!(err instanceof LockHeld)) throw err;
-      skip(tick, `another process holds the lake's lock: ${err.holder}`);
+      if (!waiting) skip(tick, `another process holds the lake's lock: ${err.holder}${"watch" in when ? "; the change runs once it is free" : ""}`);
+      waiting = "watch" in when;
+      return false;
     } finally {
       going = null;
     }

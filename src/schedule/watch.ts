@@ -10,12 +10,17 @@ import { systemClock, type Clock } from "./scheduler.ts";
 
 export interface WatchOptions {
   files: readonly string[];
-  /** One run; it gets the stop signal, so a run in progress can end early. */
-  run: (signal: AbortSignal) => Promise<unknown>;
+  /**
+   * One run; it gets the stop signal, so a run in progress can end early. It answers false
+   * when it could not run (another process holds the lake): the change is tried again every
+   * `retryMs` until it has run.
+   */
+  run: (signal: AbortSignal) => Promise<boolean>;
   /** Stops watching; the promise settles once a run in progress has. */
   signal: AbortSignal;
   pollMs?: number;
   stableMs?: number;
+  retryMs?: number;
   clock?: Clock;
   /** Told once a run has ended (and at start): the files are watched for the next change. */
   onWatching?: () => void;
@@ -35,18 +40,32 @@ async function fingerprint(file: string): Promise<string> {
 
 /** Runs once at start (the files as they are may never have been run), then after each settled change. */
 export async function runOnChanges(options: WatchOptions): Promise<void> {
-  const { files, run, signal, pollMs = 250, stableMs = 1000, clock = systemClock, onWatching, onError } = options;
+  const { files, run, signal, pollMs = 250, stableMs = 1000, retryMs = 2000, clock = systemClock, onWatching, onError } = options;
   const look = async () => (await Promise.all(files.map(fingerprint))).join("|");
+  /** Whether the run took place (a run that failed did: its record says how). */
   const runOnce = async () => {
-    await (async () => run(signal))().catch(onError);
-    if (!signal.aborted) onWatching?.();
+    const ran = await (async () => run(signal))().then(
+      (done) => done,
+      (err: unknown) => {
+        onError(err);
+        return true;
+      },
+    );
+    if (ran && !signal.aborted) onWatching?.();
+    return ran;
   };
 
   // What the last run started from: a change during a run differs from it, so one more run follows.
   let ran = await look();
   if (signal.aborted) return;
-  await runOnce();
-  let seen = ran;
+  /** A change that could not run waits for this moment to be tried again. */
+  let retryAt = 0;
+  if (!(await runOnce())) {
+    // The files as they were at start are still to run: as a change would be.
+    ran = "";
+    retryAt = clock.now() + retryMs;
+  }
+  let seen = await look();
   let since = clock.now();
   while (!signal.aborted) {
     await clock.sleep(pollMs, signal);
@@ -55,9 +74,9 @@ export async function runOnChanges(options: WatchOptions): Promise<void> {
     if (now !== seen) {
       seen = now;
       since = clock.now();
-    } else if (now !== ran && clock.now() - since >= stableMs) {
-      ran = now;
-      await runOnce();
+    } else if (now !== ran && clock.now() - since >= stableMs && clock.now() >= retryAt) {
+      if (await runOnce()) ran = now;
+      else retryAt = clock.now() + retryMs;
     }
   }
 }
