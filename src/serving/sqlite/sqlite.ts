@@ -25,6 +25,7 @@ export interface SqliteOptions {
 }
 
 const OPERATORS = { eq: "=", gte: ">=", lte: "<=" } as const;
+const DATA_VERSION = "SELECT data_version AS v, total_changes() AS c FROM pragma_data_version()";
 
 export function openSqliteStore(path: string, options: SqliteOptions = {}): ServingStore {
   return new SqliteStore(path, options.prefix ?? DEFAULT_PREFIX, options.busyTimeoutMs ?? 5000);
@@ -37,6 +38,8 @@ class SqliteStore implements ServingStore {
   private fileId = "";
   /** Copies this connection's writes into the database file, off the writing thread. */
   private checkpoints: BackgroundCheckpoint | undefined;
+  /** Connections opened so far: a reopened file's data version never repeats an earlier one. */
+  private generation = 0;
 
   constructor(
     readonly location: string,
@@ -98,6 +101,13 @@ class SqliteStore implements ServingStore {
     return this.guard(() => (hasMetadata(db) ? latestMetadata(db, collection) : []));
   }
 
+  dataVersion(): string {
+    const db = this.connection();
+    // data_version moves on other connections' commits, total_changes() on this one's.
+    const v = this.guard(() => db.query<{ v: number; c: number }, []>(DATA_VERSION).get());
+    return `${this.generation}:${v?.v}:${v?.c}`;
+  }
+
   async ping(): Promise<void> {
     const db = this.connection();
     this.guard(() => db.query("SELECT count(*) FROM sqlite_master").get());
@@ -154,6 +164,7 @@ class SqliteStore implements ServingStore {
     });
     const opened = statSync(this.location);
     this.fileId = `${opened.dev}:${opened.ino}`;
+    this.generation++;
     return this.db;
   }
 
