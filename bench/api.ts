@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CLI, ROOT, childEnv, runChild } from "./child.ts";
@@ -104,6 +104,18 @@ class Server {
     throw new Error(`${url} did not answer within ${timeoutMs} ms`);
   }
 
+  /**
+   * CPU time the server has used so far, in ns (Linux's /proc/PID/schedstat), or undefined
+   * where that is not readable.
+   */
+  cpuNs(): number | undefined {
+    try {
+      return Number(readFileSync(`/proc/${this.child.pid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      return undefined;
+    }
+  }
+
   async stop(): Promise<void> {
     this.child.kill("SIGTERM");
     await this.child.exited;
@@ -150,17 +162,23 @@ export async function benchEndpoints(options: ApiOptions): Promise<EndpointsResu
     await floor.ready(`${floorBase}${ENDPOINTS[0]}`);
 
     const results: EndpointResult[] = [];
+    const loadOf = (server: Server, url: string, concurrency: number) =>
+      load(url, {
+        concurrency,
+        durationMs: options.durationMs,
+        warmupMs: options.warmupMs,
+        serverCpuNs: server.cpuNs() === undefined ? undefined : () => server.cpuNs()!,
+      });
     for (const path of ENDPOINTS) {
-      const loadOf = (base: string) =>
-        CONCURRENCY.reduce<Promise<LoadResult[]>>(
-          async (done, concurrency) => [
-            ...(await done),
-            await load(base + path, { concurrency, durationMs: options.durationMs, warmupMs: options.warmupMs }),
-          ],
-          Promise.resolve([]),
-        );
       process.stderr.write(`api: ${path}\n`);
-      results.push({ path, bytes: Bun.file(manifest[path]!.file).size, api: await loadOf(apiBase), floor: await loadOf(floorBase) });
+      const result: EndpointResult = { path, bytes: Bun.file(manifest[path]!.file).size, api: [], floor: [] };
+      // The API and its floor one after the other at each concurrency, so a change in the
+      // machine's load sways both sides of a ratio alike.
+      for (const concurrency of CONCURRENCY) {
+        result.api.push(await loadOf(api, apiBase + path, concurrency));
+        result.floor.push(await loadOf(floor, floorBase + path, concurrency));
+      }
+      results.push(result);
     }
     process.stderr.write(`api: ${FILTERED}, uncached\n`);
     return { endpoints: results, uncached: await uncached(apiBase) };

@@ -62,6 +62,7 @@ function endpointRows(e: EndpointResult): string[][] {
       ms(floor.p50Ms),
       ms(floor.p99Ms),
       `${(floor.rps / api.rps).toFixed(1)}×`,
+      api.serverCpuUs !== undefined && floor.serverCpuUs !== undefined ? `${int(api.serverCpuUs)} / ${int(floor.serverCpuUs)}` : "—",
       api.errors ? String(api.errors) : "0",
     ];
   });
@@ -70,7 +71,7 @@ function endpointRows(e: EndpointResult): string[][] {
 /** The API against its floor, endpoint by endpoint (also printed alone by bench/api-only.ts). */
 export function endpointTable(endpoints: readonly EndpointResult[]): string {
   return table(
-    ["endpoint", "clients", "req/s", "p50 ms", "p99 ms", "floor req/s", "floor p50", "floor p99", "floor ÷ API", "errors"],
+    ["endpoint", "clients", "req/s", "p50 ms", "p99 ms", "floor req/s", "floor p50", "floor p99", "floor ÷ API", "server CPU µs/req, API / floor", "errors"],
     endpoints.flatMap(endpointRows),
   );
 }

@@ -17,6 +17,8 @@ export interface Answer {
    * ServingStore.dataVersion): while it has not moved, the metadata need not be read again.
    */
   storeVersion: string | undefined;
+  /** The headers the app sent with it to a plain GET, which the hot path sends again (hot-routes.ts). */
+  headers?: Headers;
 }
 
 /** Keys and bookkeeping count too, roughly: an entry of a few bytes is not free. */

@@ -12,6 +12,7 @@ import { collectionName, type RefreshMetadata, type ServingStore } from "../serv
 import { apiKeyCheck } from "./auth.ts";
 import { AnswerCache, type Answer } from "./answer-cache.ts";
 import { etagMatches, etagOf } from "./etag.ts";
+import { hotRoutes, pathAndQuery } from "./hot-routes.ts";
 import {
   errorSchema,
   healthSchema,
@@ -83,15 +84,19 @@ export function createApp(options: AppOptions) {
     (await store.refreshMetadata(collectionName(table, store.prefix)))[0];
   const servedCollections = new Set(GOLD_TABLE_NAMES.map((t) => collectionName(t, store.prefix)));
 
-  const app = new Elysia({ serve: { routes: consoleRoutes } })
+  const accessLog = log && ((method: string, path: string, status: unknown, ms: number) => log(`${method} ${path} ${status} ${ms.toFixed(1)}ms`));
+  const answers = new AnswerCache(ANSWER_CACHE_BYTES);
+  // Filled in below, once the app exists: Elysia hands them to Bun.serve when it listens.
+  const routes: Bun.Serve.Routes<unknown, string> = { ...consoleRoutes };
+
+  const app = new Elysia({ serve: { routes } })
     .onRequest(({ request }) => {
       started.set(request, performance.now());
     })
     .onAfterResponse(({ request, set, responseValue, path }) => {
-      if (!log) return;
+      if (!accessLog) return;
       const status = responseValue instanceof Response ? responseValue.status : set.status;
-      const ms = performance.now() - (started.get(request) ?? performance.now());
-      log(`${request.method} ${path} ${status} ${ms.toFixed(1)}ms`);
+      accessLog(request.method, path, status, performance.now() - (started.get(request) ?? performance.now()));
     })
     .onError(({ code, error, request, set, path }) => {
       if (code === "NOT_FOUND") {
@@ -256,7 +261,6 @@ export function createApp(options: AppOptions) {
       },
     );
 
-  const answers = new AnswerCache(ANSWER_CACHE_BYTES);
   /**
    * The answer to a table request at the table's current version: the cached one while the
    * store's data version has not moved (or, without one, while the ETag is unchanged), else read
@@ -310,6 +314,17 @@ export function createApp(options: AppOptions) {
       { detail: tableDetail(table, query.parameters, keyed) },
     );
   }
+  Object.assign(
+    routes,
+    hotRoutes({
+      paths: GOLD_TABLE_NAMES.map((t) => `/${t}`),
+      answers,
+      dataVersion: store.dataVersion && (() => store.dataVersion!()),
+      keyMatches,
+      fallback: (request) => app.fetch(request),
+      log: accessLog,
+    }),
+  );
   return app;
 }
 
@@ -317,11 +332,6 @@ export function createApp(options: AppOptions) {
 const ANSWER_CACHE_BYTES = 64 * 1024 * 1024;
 
 const encoder = new TextEncoder();
-
-/** `/fact_achats?limit=10` out of the request's absolute URL: the answer's cache key. */
-function pathAndQuery(url: string): string {
-  return url.slice(url.indexOf("/", url.indexOf("//") + 2));
-}
 
 function tableDetail(table: GoldTableName, parameters: QueryParameter[], keyed: boolean) {
   return {

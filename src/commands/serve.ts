@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { bufferedLines } from "../api/access-log.ts";
 import { listen } from "../api/listen.ts";
 import { loadConfig, secretsOf } from "../config/environment.ts";
 import { redact } from "../core/redact.ts";
@@ -43,7 +44,12 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
   const { runHistory } = await import("../flows/run-history.ts");
   const { finishUnfinishedPublish } = await import("../flows/unfinished-publish.ts");
   const objects = await openObjectStore(config);
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const access = bufferedLines((text) => process.stdout.write(text));
+  // Access lines still pending go first: stdout stays in the order things happened.
+  const out = (line: string) => {
+    access.flush();
+    process.stdout.write(`${line}\n`);
+  };
   try {
     // Before anything reads the lake: a gold publish a killed run left half-done is finished.
     // Not fatal: the API serves the serving store, which an object store down does not stop.
@@ -52,7 +58,7 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
       (err) => out(`warning: could not check the lake for an unfinished gold publish: ${redact(errorLine(err), secrets)}`),
     );
     const server = listen(
-      createApp({ store, apiKey: config.apiKey, secrets, runs: runHistory(objects), log: (line) => out(`${new Date().toISOString()} ${line}`) }),
+      createApp({ store, apiKey: config.apiKey, secrets, runs: runHistory(objects), log: (line) => access.log(`${new Date().toISOString()} ${line}`) }),
       opts.host,
       opts.port,
     );
@@ -69,6 +75,7 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
     await server.stop();
     // Access lines are written just after each response; let the last ones out before exiting.
     await new Promise((resolve) => setImmediate(resolve));
+    access.flush();
     return 0;
   } finally {
     await store.close();

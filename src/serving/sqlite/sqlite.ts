@@ -25,7 +25,6 @@ export interface SqliteOptions {
 }
 
 const OPERATORS = { eq: "=", gte: ">=", lte: "<=" } as const;
-const DATA_VERSION = "SELECT data_version AS v, total_changes() AS c FROM pragma_data_version()";
 
 export function openSqliteStore(path: string, options: SqliteOptions = {}): ServingStore {
   return new SqliteStore(path, options.prefix ?? DEFAULT_PREFIX, options.busyTimeoutMs ?? 5000);
@@ -103,9 +102,13 @@ class SqliteStore implements ServingStore {
 
   dataVersion(): string {
     const db = this.connection();
-    // data_version moves on other connections' commits, total_changes() on this one's.
-    const v = this.guard(() => db.query<{ v: number; c: number }, []>(DATA_VERSION).get());
-    return `${this.generation}:${v?.v}:${v?.c}`;
+    // data_version moves on other connections' commits, total_changes() on this one's. Two
+    // statements: the pragma as a table-valued function in one SELECT costs half as much again.
+    return this.guard(() => {
+      const other = db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version;
+      const own = db.query<{ c: number }, []>("SELECT total_changes() AS c").get()?.c;
+      return `${this.generation}:${other}:${own}`;
+    });
   }
 
   async ping(): Promise<void> {
