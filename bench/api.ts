@@ -1,8 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CLI, ROOT, childEnv, runChild } from "./child.ts";
 import { load, type LoadResult } from "./load.ts";
+import { percentile } from "./stats.ts";
 
 /**
  * The API under load: requests/s and latency of a few endpoints at 1, 16 and 64 concurrent
@@ -10,7 +11,11 @@ import { load, type LoadResult } from "./load.ts";
  * Bun.serve answering the same bytes (the floor). Then the refresh test's propagation delays.
  */
 
-export const ENDPOINTS = ["/kpis", "/agg_jour", "/fact_achats?limit=1000"] as const;
+/** The filtered read SPEC's users make most: one country, one product, one year. */
+export const FILTERED = "/fact_achats?pays=France&produit=Laptop&date_from=2025-01-01&date_to=2025-12-31";
+export const ENDPOINTS = ["/kpis", "/agg_jour", "/fact_achats?limit=1000", FILTERED] as const;
+/** Requests of the filtered read that no earlier answer can serve (each asks another page). */
+const UNCACHED_REQUESTS = 21;
 export const CONCURRENCY = [1, 16, 64] as const;
 
 export interface EndpointResult {
@@ -18,6 +23,19 @@ export interface EndpointResult {
   bytes: number;
   api: LoadResult[];
   floor: LoadResult[];
+}
+
+/** The filtered read answered from the store each time: one client, a different `skip` per request. */
+export interface UncachedResult {
+  path: string;
+  requests: number;
+  p50Ms: number;
+  maxMs: number;
+}
+
+export interface EndpointsResult {
+  endpoints: EndpointResult[];
+  uncached: UncachedResult;
 }
 
 export type Measured<T> = { value: T } | { notMeasured: string };
@@ -38,6 +56,8 @@ export interface ApiResult {
   /** The dataset whose lake was served. */
   size: string;
   endpoints: Measured<EndpointResult[]>;
+  /** Absent in results written before it was measured. */
+  uncached?: Measured<UncachedResult>;
   duringExport: Measured<DuringExport>;
   refresh: Measured<RefreshFigures>;
 }
@@ -48,6 +68,8 @@ export interface ApiOptions {
   workDir: string;
   durationMs: number;
   warmupMs: number;
+  /** The CLI whose `serve` is measured (default: this tree's). */
+  cli?: string;
 }
 
 function freePort(): number {
@@ -82,16 +104,43 @@ class Server {
     throw new Error(`${url} did not answer within ${timeoutMs} ms`);
   }
 
+  /**
+   * CPU time the server has used so far, in ns (Linux's /proc/PID/schedstat), or undefined
+   * where that is not readable.
+   */
+  cpuNs(): number | undefined {
+    try {
+      return Number(readFileSync(`/proc/${this.child.pid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      return undefined;
+    }
+  }
+
   async stop(): Promise<void> {
     this.child.kill("SIGTERM");
     await this.child.exited;
   }
 }
 
-async function endpoints(options: ApiOptions): Promise<EndpointResult[]> {
+/** One client, one request at a time, each for a page no earlier request asked. */
+async function uncached(base: string): Promise<UncachedResult> {
+  const latencies: number[] = [];
+  for (let i = 1; i <= UNCACHED_REQUESTS; i++) {
+    const started = performance.now();
+    const res = await fetch(`${base}${FILTERED}&skip=${i}`);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`GET ${FILTERED}&skip=${i} answered ${res.status}`);
+    latencies.push(performance.now() - started);
+  }
+  const sorted = Float64Array.from(latencies).sort();
+  return { path: FILTERED, requests: latencies.length, p50Ms: percentile(sorted, 0.5), maxMs: sorted[sorted.length - 1]! };
+}
+
+/** The endpoints under load, the API and then its floor; `durationMs` and `warmupMs` per concurrency. */
+export async function benchEndpoints(options: ApiOptions): Promise<EndpointsResult> {
   const env = childEnv({ ELT_HOME: options.home });
   const apiPort = freePort();
-  const api = new Server([CLI, "serve", "--port", String(apiPort)], env, options.home);
+  const api = new Server([options.cli ?? CLI, "serve", "--port", String(apiPort)], env, options.home);
   const apiBase = `http://127.0.0.1:${apiPort}`;
   const dir = await mkdtemp(join(options.workDir, "payloads-"));
   let floor: Server | undefined;
@@ -113,19 +162,26 @@ async function endpoints(options: ApiOptions): Promise<EndpointResult[]> {
     await floor.ready(`${floorBase}${ENDPOINTS[0]}`);
 
     const results: EndpointResult[] = [];
+    const loadOf = (server: Server, url: string, concurrency: number) =>
+      load(url, {
+        concurrency,
+        durationMs: options.durationMs,
+        warmupMs: options.warmupMs,
+        serverCpuNs: server.cpuNs() === undefined ? undefined : () => server.cpuNs()!,
+      });
     for (const path of ENDPOINTS) {
-      const loadOf = (base: string) =>
-        CONCURRENCY.reduce<Promise<LoadResult[]>>(
-          async (done, concurrency) => [
-            ...(await done),
-            await load(base + path, { concurrency, durationMs: options.durationMs, warmupMs: options.warmupMs }),
-          ],
-          Promise.resolve([]),
-        );
       process.stderr.write(`api: ${path}\n`);
-      results.push({ path, bytes: Bun.file(manifest[path]!.file).size, api: await loadOf(apiBase), floor: await loadOf(floorBase) });
+      const result: EndpointResult = { path, bytes: Bun.file(manifest[path]!.file).size, api: [], floor: [] };
+      // The API and its floor one after the other at each concurrency, so a change in the
+      // machine's load sways both sides of a ratio alike.
+      for (const concurrency of CONCURRENCY) {
+        result.api.push(await loadOf(api, apiBase + path, concurrency));
+        result.floor.push(await loadOf(floor, floorBase + path, concurrency));
+      }
+      results.push(result);
     }
-    return results;
+    process.stderr.write(`api: ${FILTERED}, uncached\n`);
+    return { endpoints: results, uncached: await uncached(apiBase) };
   } finally {
     await api.stop();
     await floor?.stop();
@@ -189,10 +245,12 @@ export async function benchApi(options: ApiOptions): Promise<ApiResult> {
     refresh: { notMeasured: "src/commands/refresh-test.ts is not in the tree yet" },
   };
   if (existsSync(join(ROOT, "src/commands/serve.ts"))) {
-    result.endpoints = await endpoints(options).then(
+    const measured = await benchEndpoints(options).then(
       (value) => ({ value }),
       (err) => ({ notMeasured: `the API bench failed: ${failure(err)}` }),
     );
+    result.endpoints = "value" in measured ? { value: measured.value.endpoints } : measured;
+    result.uncached = "value" in measured ? { value: measured.value.uncached } : measured;
   }
   if (existsSync(join(ROOT, "src/commands/serve.ts"))) {
     result.duringExport = await duringExport(options).then(

@@ -9,6 +9,8 @@ export interface LoadResult {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** The server's CPU time per measured request, in µs, when `serverCpuNs` was given. */
+  serverCpuUs?: number;
 }
 
 export interface LoadOptions {
@@ -20,6 +22,8 @@ export interface LoadOptions {
   whole?: (body: string) => boolean;
   /** Stops early once this settles (the load then covers exactly that work). */
   until?: Promise<unknown>;
+  /** The server's CPU time so far, in ns: read when the clock starts and when it stops. */
+  serverCpuNs?: () => number;
 }
 
 /**
@@ -54,9 +58,11 @@ export async function load(url: string, options: LoadOptions): Promise<LoadResul
   await Promise.all(clients.map(() => drive(warmEnd, null)));
 
   const latencies: number[] = [];
+  const cpuBefore = options.serverCpuNs?.();
   const started = performance.now();
   const errors = await Promise.all(clients.map(() => drive(started + options.durationMs, latencies)));
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = options.serverCpuNs?.();
   const sorted = Float64Array.from(latencies).sort();
   return {
     concurrency: options.concurrency,
@@ -65,5 +71,6 @@ export async function load(url: string, options: LoadOptions): Promise<LoadResul
     rps: latencies.length / seconds,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
+    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { serverCpuUs: (cpuAfter - cpuBefore) / 1000 / latencies.length } : {}),
   };
 }

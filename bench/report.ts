@@ -1,4 +1,4 @@
-import { CONCURRENCY, type ApiResult, type DuringExport, type EndpointResult } from "./api.ts";
+import { CONCURRENCY, type ApiResult, type DuringExport, type EndpointResult, type UncachedResult } from "./api.ts";
 import type { BenchResult, SizeResult, StageSummary } from "./results.ts";
 import { MiB } from "./stats.ts";
 
@@ -65,22 +65,34 @@ function endpointRows(e: EndpointResult): string[][] {
       ms(floor.p50Ms),
       ms(floor.p99Ms),
       `${(floor.rps / api.rps).toFixed(1)}×`,
+      api.serverCpuUs !== undefined && floor.serverCpuUs !== undefined ? `${int(api.serverCpuUs)} / ${int(floor.serverCpuUs)}` : "—",
       api.errors ? String(api.errors) : "0",
     ];
   });
+}
+
+/** The API against its floor, endpoint by endpoint (also printed alone by bench/api-only.ts). */
+export function endpointTable(endpoints: readonly EndpointResult[]): string {
+  return table(
+    ["endpoint", "clients", "req/s", "p50 ms", "p99 ms", "floor req/s", "floor p50", "floor p99", "floor ÷ API", "server CPU µs/req, API / floor", "errors"],
+    endpoints.flatMap(endpointRows),
+  );
+}
+
+export function uncachedLine({ path, requests, p50Ms, maxMs }: UncachedResult): string {
+  return (
+    `Uncached filtered read (one client, ${requests} requests of \`${path}\` each with another \`skip\`, so every answer ` +
+    `comes from the store): p50 ${ms(p50Ms)} ms, max ${ms(maxMs)} ms.`
+  );
 }
 
 function apiSection(api: ApiResult | { notMeasured: string }): string {
   if ("notMeasured" in api) return `## API\n\nNot measured: ${api.notMeasured}.`;
   const lines = [`## API (lake of the ${api.size} dataset)`, ""];
   if ("notMeasured" in api.endpoints) lines.push(`Endpoints not measured: ${api.endpoints.notMeasured}.`);
-  else {
-    lines.push(
-      table(
-        ["endpoint", "clients", "req/s", "p50 ms", "p99 ms", "floor req/s", "floor p50", "floor p99", "floor ÷ API", "errors"],
-        api.endpoints.value.flatMap(endpointRows),
-      ),
-    );
+  else lines.push(endpointTable(api.endpoints.value));
+  if (api.uncached) {
+    lines.push("", "notMeasured" in api.uncached ? `Uncached filtered read: **not measured** — ${api.uncached.notMeasured}.` : uncachedLine(api.uncached.value));
   }
   lines.push(
     "",

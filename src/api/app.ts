@@ -10,7 +10,9 @@ import { StoreError, errorLine } from "../core/errors.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../contract/gold-tables.ts";
 import { collectionName, type RefreshMetadata, type ServingStore } from "../serving/serving-store.ts";
 import { apiKeyCheck } from "./auth.ts";
+import { AnswerCache, type Answer } from "./answer-cache.ts";
 import { etagMatches, etagOf } from "./etag.ts";
+import { hotRoutes, pathAndQuery } from "./hot-routes.ts";
 import {
   errorSchema,
   healthSchema,
@@ -21,6 +23,7 @@ import {
   tableOfCollection,
   tableQuerySchema,
   type QueryParameter,
+  type TableQuerySchema,
 } from "./schemas.ts";
 
 // A chunk of its own, loaded with the app: the executable is built with code splitting (so that
@@ -88,15 +91,19 @@ export function createApp(options: AppOptions) {
     (await store.refreshMetadata(collectionName(table, store.prefix)))[0];
   const servedCollections = new Set(GOLD_TABLE_NAMES.map((t) => collectionName(t, store.prefix)));
 
-  const app = new Elysia({ serve: { routes: consoleRoutes } })
+  const accessLog = log && ((method: string, path: string, status: unknown, ms: number) => log(`${method} ${path} ${status} ${ms.toFixed(1)}ms`));
+  const answers = new AnswerCache(ANSWER_CACHE_BYTES);
+  // Filled in below, once the app exists: Elysia hands them to Bun.serve when it listens.
+  const routes: Bun.Serve.Routes<unknown, string> = { ...consoleRoutes };
+
+  const app = new Elysia({ serve: { routes } })
     .onRequest(({ request }) => {
       started.set(request, performance.now());
     })
     .onAfterResponse(({ request, set, responseValue, path }) => {
-      if (!log) return;
+      if (!accessLog) return;
       const status = responseValue instanceof Response ? responseValue.status : set.status;
-      const ms = performance.now() - (started.get(request) ?? performance.now());
-      log(`${request.method} ${path} ${status} ${ms.toFixed(1)}ms`);
+      accessLog(request.method, path, status, performance.now() - (started.get(request) ?? performance.now()));
     })
     .onError(({ code, error, request, set, path }) => {
       if (code === "NOT_FOUND") {
@@ -263,35 +270,77 @@ export function createApp(options: AppOptions) {
       },
     );
 
+  /**
+   * The answer to a table request at the table's current version: the cached one while the
+   * store's data version has not moved (or, without one, while the ETag is unchanged), else read
+   * and encoded now. A table without metadata answers unversioned bytes, never cached.
+   */
+  const answerOf = async (table: GoldTableName, schema: TableQuerySchema["schema"], url: string): Promise<Answer | Uint8Array> => {
+    const key = pathAndQuery(url);
+    // Read first: whatever is cached or read below is at least as new as this version.
+    const storeVersion = store.dataVersion?.();
+    const cached = answers.get(key);
+    if (cached && storeVersion !== undefined && cached.storeVersion === storeVersion) return cached;
+    const parsed = schema.safeParse(Object.fromEntries(new URL(url).searchParams));
+    if (!parsed.success) throw new HttpError(400, queryErrorLine(parsed.error));
+    // Metadata before rows: if a write lands in between, the client holds newer data under an
+    // older tag and refetches once, rather than older data under the newest tag for good.
+    const meta = await metadataOf(table);
+    const etag = meta && etagOf(meta, parsed.data);
+    if (cached && cached.etag === etag) {
+      cached.storeVersion = storeVersion;
+      return cached;
+    }
+    const { rows, total } = await store.read(table, parsed.data);
+    const body = encoder.encode(JSON.stringify({ data: rows, count: total }));
+    if (!meta || !etag) return body;
+    const answer: Answer = { etag, run: meta.run_id, body, storeVersion };
+    // Kept only when the rows are those of `meta`'s version: no write landed meanwhile.
+    const unchanged =
+      storeVersion !== undefined ? store.dataVersion!() === storeVersion : await metadataOf(table).then((m) => m !== undefined && etagOf(m, parsed.data) === etag);
+    if (unchanged) answers.set(key, answer);
+    return answer;
+  };
+
   for (const table of GOLD_TABLE_NAMES) {
     const query = tableQuerySchema(table);
     app.get(
       `/${table}`,
-      async ({ query: raw, headers, set }) => {
-        const parsed = query.schema.safeParse(raw);
-        if (!parsed.success) throw new HttpError(400, queryErrorLine(parsed.error));
-        // Metadata before rows: if a write lands in between, the client holds newer data under an
-        // older tag and refetches once, rather than older data under the newest tag for good.
-        const meta = await metadataOf(table);
+      async ({ request, set }) => {
         set.headers["cache-control"] = "no-cache";
-        if (meta) {
-          // Which export the answer comes from: a client reading several tables can tell they agree.
-          set.headers[RUN_HEADER] = meta.run_id;
-          const etag = etagOf(meta, parsed.data);
-          set.headers.etag = etag;
-          if (etagMatches(headers["if-none-match"], etag)) {
-            set.status = 304;
-            return;
-          }
+        set.headers["content-type"] = "application/json";
+        const answer = await answerOf(table, query.schema, request.url);
+        if (answer instanceof Uint8Array) return answer;
+        // Which export the answer comes from: a client reading several tables can tell they agree.
+        set.headers[RUN_HEADER] = answer.run;
+        set.headers.etag = answer.etag;
+        if (etagMatches(request.headers.get("if-none-match") ?? undefined, answer.etag)) {
+          set.status = 304;
+          return;
         }
-        const { rows, total } = await store.read(table, parsed.data);
-        return { data: rows, count: total };
+        return answer.body;
       },
       { detail: tableDetail(table, query.parameters, keyed) },
     );
   }
+  Object.assign(
+    routes,
+    hotRoutes({
+      paths: GOLD_TABLE_NAMES.map((t) => `/${t}`),
+      answers,
+      dataVersion: store.dataVersion && (() => store.dataVersion!()),
+      keyMatches,
+      fallback: (request) => app.fetch(request),
+      log: accessLog,
+    }),
+  );
   return app;
 }
+
+/** What the answer cache may hold: enough for every table's default answer many times over. */
+const ANSWER_CACHE_BYTES = 64 * 1024 * 1024;
+
+const encoder = new TextEncoder();
 
 function tableDetail(table: GoldTableName, parameters: QueryParameter[], keyed: boolean) {
   return {

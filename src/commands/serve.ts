@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { bufferedLines } from "../api/access-log.ts";
 import { listen } from "../api/listen.ts";
 import { loadConfig, secretsOf, type Config } from "../config/environment.ts";
 import { redact } from "../core/redact.ts";
@@ -53,7 +54,12 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
   const { runHistory } = await import("../flows/run-history.ts");
   const { finishUnfinishedPublish } = await import("../flows/unfinished-publish.ts");
   const objects = await openObjectStore(config);
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const access = bufferedLines((text) => process.stdout.write(text));
+  // Access lines still pending go first: stdout stays in the order things happened.
+  const out = (line: string) => {
+    access.flush();
+    process.stdout.write(`${line}\n`);
+  };
   const log = (line: string) => out(`${new Date().toISOString()} ${line}`);
   const stop = new AbortController();
   // Read before serving: a bad threshold in elt.toml is a configuration error, not a failed run.
@@ -67,7 +73,14 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
       (err) => out(`warning: could not check the lake for an unfinished gold publish: ${redact(errorLine(err), secrets)}`),
     );
     const server = listen(
-      createApp({ store, apiKey: config.apiKey, secrets, runs: runHistory(objects), schedule: runs && (() => runs.status), log }),
+      createApp({
+        store,
+        apiKey: config.apiKey,
+        secrets,
+        runs: runHistory(objects),
+        schedule: runs && (() => runs.status),
+        log: (line) => access.log(`${new Date().toISOString()} ${line}`),
+      }),
       opts.host,
       opts.port,
     );
@@ -88,6 +101,7 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
     await server.stop();
     // Access lines are written just after each response; let the last ones out before exiting.
     await new Promise((resolve) => setImmediate(resolve));
+    access.flush();
     return 0;
   } finally {
     await store.close();

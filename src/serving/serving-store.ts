@@ -63,6 +63,12 @@ export interface ServingStore {
   read(table: GoldTableName, options?: ReadOptions): Promise<{ rows: Row[]; total: number }>;
   /** The latest refresh metadata of one collection (by its served name), or of each. */
   refreshMetadata(collection?: string): Promise<RefreshMetadata[]>;
+  /**
+   * A cheap, synchronous token that changes whenever a read may answer differently (any commit,
+   * by any process, or another file). Optional: without it the API reads the metadata per
+   * request to know its cached answers are current.
+   */
+  dataVersion?(): string;
   /** Reachable and readable; throws StoreError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, StoreError } from "../../src/core/errors.ts";
-import { openMongoStore } from "../../src/serving/mongo/mongo.ts";
+import { MongoClient } from "mongodb";
+import { clientOptions, openMongoStore } from "../../src/serving/mongo/mongo.ts";
 
 /** A port on which nothing listens: bound once by us, then released. */
 function closedPort(): number {
@@ -52,3 +53,29 @@ describe.skipIf(!withPassword)(
     });
   },
 );
+
+describe("mongo serving store: timeouts (no server needed)", () => {
+  /** What the driver makes of the options elt gives it: the values it will use. */
+  const driverOptions = (uri: string, serverSelectionTimeoutMS?: number) =>
+    new MongoClient(uri, clientOptions({ uri, database: "analytics", prefix: "gold_", serverSelectionTimeoutMS })).options;
+
+  test("a server that stops answering on an open socket is given up after a bounded time", () => {
+    const options = driverOptions("mongodb://127.0.0.1:27017/");
+    expect(options.socketTimeoutMS).toBe(120_000);
+    expect(options.serverSelectionTimeoutMS).toBe(3000);
+    expect(options.connectTimeoutMS).toBe(3000);
+  });
+
+  test("the connection string's own timeouts win, whatever their case; a replica-set string keeps its hosts", () => {
+    const options = driverOptions("mongodb://h1:27017,h2:27017/?replicaSet=rs0&sockettimeoutms=5000&serverSelectionTimeoutMS=900");
+    expect(options.socketTimeoutMS).toBe(5000);
+    expect(options.serverSelectionTimeoutMS).toBe(900);
+    expect(options.connectTimeoutMS).toBe(3000);
+    expect(options.hosts.map(String)).toEqual(["h1:27017", "h2:27017"]);
+  });
+
+  test("the caller's selection timeout bounds the connection too", () => {
+    const options = driverOptions("mongodb://127.0.0.1:27017/", 300);
+    expect([options.serverSelectionTimeoutMS, options.connectTimeoutMS, options.socketTimeoutMS]).toEqual([300, 300, 120_000]);
+  });
+});

@@ -1,6 +1,7 @@
 import {
   MongoClient,
   MongoError,
+  type MongoClientOptions,
   MongoNetworkError,
   MongoServerError,
   MongoServerSelectionError,
@@ -38,11 +39,30 @@ const READ_ATTEMPTS = 5;
 /** Unauthorized, AuthenticationFailed, and Atlas's "bad auth". */
 const AUTH_CODES = new Set([13, 18, 8000]);
 
+/**
+ * How long the driver waits, unless MONGODB_URI says otherwise: a server to select and a
+ * connection to open, a few seconds; an answer on an open socket, long enough for the slowest
+ * thing an export asks (an index built over millions of documents), where the driver's own
+ * default would wait forever on a server that stopped answering.
+ */
+const TIMEOUTS_MS = { serverSelectionTimeoutMS: 3000, connectTimeoutMS: 3000, socketTimeoutMS: 120_000 };
+
+/** The client's options: the timeouts above, each unless the connection string sets its own. */
+export function clientOptions(options: MongoOptions): MongoClientOptions {
+  const { ConnectionString } = require("mongodb-connection-string-url") as typeof import("mongodb-connection-string-url");
+  const given = new Set([...new ConnectionString(options.uri).searchParams.keys()].map((k) => k.toLowerCase()));
+  const timeouts: Record<string, number> = { ...TIMEOUTS_MS };
+  if (options.serverSelectionTimeoutMS !== undefined) {
+    timeouts.serverSelectionTimeoutMS = timeouts.connectTimeoutMS = options.serverSelectionTimeoutMS;
+  }
+  // Options given to the client win over the string's: leave out those the string sets.
+  return { appName: "elt", ...Object.fromEntries(Object.entries(timeouts).filter(([k]) => !given.has(k.toLowerCase()))) };
+}
+
 export async function openMongoStore(options: MongoOptions): Promise<ServingStore> {
-  const timeout = options.serverSelectionTimeoutMS ?? 3000;
   let client: MongoClient;
   try {
-    client = new MongoClient(options.uri, { serverSelectionTimeoutMS: timeout, connectTimeoutMS: timeout, appName: "elt" });
+    client = new MongoClient(options.uri, clientOptions(options));
   } catch (err) {
     throw new ConfigError(`MONGODB_URI: ${err instanceof Error ? err.message : String(err)}`);
   }
