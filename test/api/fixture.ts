@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +27,26 @@ export async function loadedStore(runId = "run-1"): Promise<{ store: ServingStor
     dir,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * The suite's loaded store (loadedStore), opened before its tests and removed after them;
+ * `served`: the app serves it too. Its fields are set once the suite starts.
+ */
+export function useLoadedStore(options: { runId?: string; served?: boolean } = {}): { store: ServingStore; dir: string; api: Running } {
+  const suite = {} as { store: ServingStore; dir: string; api: Running };
+  let cleanup = () => {};
+  beforeAll(async () => {
+    const loaded = await loadedStore(options.runId);
+    ({ store: suite.store, dir: suite.dir, cleanup } = loaded);
+    if (options.served) suite.api = serve({ store: loaded.store });
+  });
+  afterAll(async () => {
+    await suite.api?.stop();
+    await suite.store?.close();
+    cleanup();
+  });
+  return suite;
 }
 
 export interface Running extends Listening {

@@ -1,42 +1,29 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
-import type { ServingStore } from "../../src/serving/serving-store.ts";
-import { GOLD, batches, loadedStore, serve, type Running } from "./fixture.ts";
+import { GOLD, batches, useLoadedStore } from "./fixture.ts";
 
 /** X-Elt-Run: the export run of the table answered, so a client can tell its tables agree. */
 
-let store: ServingStore;
-let cleanup: () => void;
-let api: Running;
+const suite = useLoadedStore({ served: true });
 
-beforeAll(async () => {
-  ({ store, cleanup } = await loadedStore("run-1"));
-  api = serve({ store });
-});
-afterAll(async () => {
-  await api.stop();
-  await store.close();
-  cleanup();
-});
-
-const runOf = async (table: string, init?: RequestInit) => (await fetch(`${api.url}/${table}?limit=1`, init)).headers.get("x-elt-run");
+const runOf = async (table: string, init?: RequestInit) => (await fetch(`${suite.api.url}/${table}?limit=1`, init)).headers.get("x-elt-run");
 
 test("every table answers with the run that exported it, on 200 and 304", async () => {
   for (const table of GOLD_TABLE_NAMES) expect(await runOf(table)).toBe("run-1");
-  const etag = (await fetch(`${api.url}/kpis`)).headers.get("etag")!;
-  const notModified = await fetch(`${api.url}/kpis`, { headers: { "if-none-match": etag } });
+  const etag = (await fetch(`${suite.api.url}/kpis`)).headers.get("etag")!;
+  const notModified = await fetch(`${suite.api.url}/kpis`, { headers: { "if-none-match": etag } });
   expect(notModified.status).toBe(304);
   expect(notModified.headers.get("x-elt-run")).toBe("run-1");
 });
 
 test("a table rewritten by another run says so, the others keep theirs", async () => {
-  await store.replaceTable("kpis", batches(GOLD.kpis), "run-2");
+  await suite.store.replaceTable("kpis", batches(GOLD.kpis), "run-2");
   expect(await runOf("kpis")).toBe("run-2");
   expect(await runOf("agg_mois")).toBe("run-1");
 });
 
 test("the OpenAPI document describes the header on every table", async () => {
-  const doc = (await (await fetch(`${api.url}/docs/json`)).json()) as {
+  const doc = (await (await fetch(`${suite.api.url}/docs/json`)).json()) as {
     paths: Record<string, { get: { responses: Record<string, { headers?: Record<string, unknown> }> } }>;
   };
   for (const table of GOLD_TABLE_NAMES) {

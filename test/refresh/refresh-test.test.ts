@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { ServingStore } from "../../src/serving/serving-store.ts";
-import { GOLD, loadedStore } from "../api/fixture.ts";
+import { GOLD, useLoadedStore } from "../api/fixture.ts";
 
 /** `elt refresh-test` as a user runs it, against the embedded store of a fresh ELT_HOME. */
 
 const CLI = join(import.meta.dir, "../../src/cli.ts");
-let store: ServingStore;
-let dir: string;
-let cleanup: () => void;
-
-beforeAll(async () => {
-  ({ store, dir, cleanup } = await loadedStore("run-1"));
-});
-afterAll(async () => {
-  await store.close();
-  cleanup();
-});
+const suite = useLoadedStore();
 
 async function elt(args: string[], env: Record<string, string> = {}) {
   const proc = Bun.spawn([process.execPath, CLI, ...args], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? "", HOME: dir, ELT_HOME: dir, NO_COLOR: "1", ...env },
+    cwd: suite.dir,
+    env: { PATH: process.env.PATH ?? "", HOME: suite.dir, ELT_HOME: suite.dir, NO_COLOR: "1", ...env },
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -37,7 +26,7 @@ describe("elt refresh-test", () => {
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(report.api_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(report.store).toBe(`sqlite ${join(dir, "serving.sqlite")}`);
+    expect(report.store).toBe(`sqlite ${join(suite.dir, "serving.sqlite")}`);
     expect(report.collections.map((c: { collection: string }) => c.collection)).toEqual([
       "gold_kpis",
       "gold_agg_mois",
@@ -59,9 +48,9 @@ describe("elt refresh-test", () => {
     expect(report.samples).toHaveLength(12);
 
     for (const table of ["kpis", "agg_mois", "ca_par_pays"] as const) {
-      const [meta] = await store.refreshMetadata(`gold_${table}`);
+      const [meta] = await suite.store.refreshMetadata(`gold_${table}`);
       expect(meta!.run_id).toBe("run-1");
-      expect((await store.read(table)).rows).toEqual(GOLD[table]);
+      expect((await suite.store.read(table)).rows).toEqual(GOLD[table]);
     }
   });
 
@@ -74,7 +63,7 @@ describe("elt refresh-test", () => {
     expect(lines.some((l) => /^gold_kpis\s+1(\s+\d+\.\d\d){6}$/.test(l))).toBe(true);
     expect(lines.some((l) => /^overall(\s+\d+\.\d\d){6}$/.test(l))).toBe(true);
     expect(stdout).toContain("gold_kpis: data age ");
-    const [meta] = await store.refreshMetadata("gold_dim_produits");
+    const [meta] = await suite.store.refreshMetadata("gold_dim_produits");
     expect(meta!.run_id).toBe("run-1");
   });
 
@@ -90,7 +79,7 @@ describe("elt refresh-test", () => {
     expect(lines[0]).toStartWith(`elt: the API is not reachable at ${url} (`);
     expect(lines[0]).toEndWith("): start it with `elt serve`, or pass --spawn");
     // Nothing was written.
-    const [meta] = await store.refreshMetadata("gold_kpis");
+    const [meta] = await suite.store.refreshMetadata("gold_kpis");
     expect(meta!.run_id).toBe("run-1");
   });
 
@@ -104,7 +93,7 @@ describe("elt refresh-test", () => {
   });
 
   test("a table never written is refused before anything is written", async () => {
-    const emptyHome = join(dir, "empty");
+    const emptyHome = join(suite.dir, "empty");
     const { code, stderr } = await elt(["refresh-test", "--spawn", "--collections", "kpis"], { ELT_HOME: emptyHome });
     expect(code).toBe(1);
     expect(stderr).toBe(`elt: ${join(emptyHome, "serving.sqlite")} does not exist yet: nothing is served before the first \`elt run --all\`\n`);
