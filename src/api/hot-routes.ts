@@ -67,7 +67,7 @@ export function hotRoutes(options: HotRouteOptions): Routes {
       // The store's trouble is the app's to answer (503 with the reason).
     }
     if (!current) return learn(key, fallback(request));
-    log?.("GET", key.split("?", 1)[0]!, 200, performance.now() - started);
+    log?.(request.method, key.split("?", 1)[0]!, 200, performance.now() - started);
     return new Response(cached!.body, { headers: cached!.headers });
   };
 

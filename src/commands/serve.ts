@@ -86,15 +86,17 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
     );
     out(`elt API on ${server.url} (docs: ${server.url}/docs, console: ${server.url}/ui), serving ${store.kind} ${store.location}`);
     if (config.apiKey) out("an API key is required (x-api-key or Authorization: Bearer) on every endpoint but /health and /docs");
+    // Listened for before the first run starts: a Ctrl-C must cancel it, not kill the process mid-run.
+    const stopped = new Promise<string>((resolve) => {
+      process.once("SIGINT", () => resolve("SIGINT"));
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+    });
     // Once the API answers and any half-done publish is finished: the first run may start at once.
     scheduled = runs?.start().catch((err) => log(`warning: the schedule stopped: ${redact(errorLine(err), secrets)}`));
     out("press Ctrl-C to stop");
     // Not fatal: the API answers 503 until the store is back, and recovers on its own.
     await store.ping().catch((err) => out(`warning: the serving store does not answer yet: ${redact(errorLine(err), secrets)}`));
-    const signal = await new Promise<string>((resolve) => {
-      process.once("SIGINT", () => resolve("SIGINT"));
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-    });
+    const signal = await stopped;
     out(`${signal}: stopping`);
     stop.abort(signal);
     await scheduled;

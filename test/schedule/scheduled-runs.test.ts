@@ -190,6 +190,21 @@ test("serve --every 1s: the schedule runs inside the API process, and /schedule 
   expect(server.output()).toContain("SIGTERM: stopping");
 }, 40_000);
 
+test("serve --every: a stop while the scheduled run goes on cancels that run, and no run is left running", async () => {
+  const home = join(dir, "serve-stop");
+  const exe = join(dir, "elt-serve-stop");
+  await copyFile(elt, exe);
+  // The first run starts as soon as the API listens; slowed, it is still going when the stop comes.
+  const server = await startServe(baseEnv({ HOME: dir, ELT_HOME: home, ELT_TEST_PUBLISH_PAUSE_MS: "200" }), dir, [exe], ["--every", "1h", "--sources", join(dir, "src")]);
+  children.push(server.proc as Subprocess);
+  await until("the scheduled run", () => existsSync(join(home, "lake", "runs", "_lock.json")));
+  expect(await server.stop()).toBe(0);
+  const { records } = await runsOf("serve-stop");
+  expect(records.map((r) => r.state)).toEqual(["cancelled"]);
+  expect(records[0]).toMatchObject({ trigger: "schedule every 1h", cancelled: { reason: "SIGTERM" } });
+  expect(existsSync(join(home, "lake", "runs", "_lock.json"))).toBe(false);
+}, 40_000);
+
 test("a bad schedule is a usage error naming its flag, before anything runs", async () => {
   const cases: [string[], string][] = [
     [["run", "--all", "--every", "15x"], 'elt: --every: interval "15x" is not a duration'],
