@@ -65,6 +65,10 @@ export async function runCommand(raw: RunOptions): Promise<number> {
   }
   const { scheduleOf } = await import("../schedule/schedule.ts");
   const schedule = scheduleOf(opts);
+  // Every tick would fail the same way, unattended: said once, before anything runs.
+  if (repeat.length > 0 && !opts.generate && !existsSync(opts.sources)) {
+    throw new UsageError(`--${repeat[0]}: no folder ${opts.sources} (--sources) to read the sources from; create it, or \`elt generate --out ${opts.sources}\` for sample data`);
+  }
   const layers: readonly Layer[] = opts.all ? LAYERS : [opts.layer!];
   const asOf = opts.asOf ?? todayUtc();
   const config = loadConfig();

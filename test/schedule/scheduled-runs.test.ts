@@ -215,6 +215,8 @@ test("a bad schedule is a usage error naming its flag, before anything runs", as
     [["run", "silver", "--watch"], "elt: --watch: only with --all"],
     [["run", "--all", "--every", "1m", "--serve"], "elt: --every: not with --serve or --dashboard"],
     [["run", "--all", "--watch", "--wait"], "elt: --watch: not with --wait"],
+    [["run", "--all", "--watch", "--sources", join(dir, "nowhere")], `elt: --watch: no folder ${join(dir, "nowhere")} (--sources) to read the sources from`],
+    [["run", "--all", "--every", "1m", "--sources", join(dir, "nowhere")], `elt: --every: no folder ${join(dir, "nowhere")} (--sources)`],
     [["serve", "--cron", "61 * * * *"], 'elt: --cron: cron expression "61 * * * *": minute 61 is out of range 0-59'],
   ];
   for (const [args, message] of cases) {
