@@ -39,13 +39,15 @@ export interface Dataset {
   files: { clients: string; achats: string };
   rows: { clients: number; achats: number };
   bytes: { clients: number; achats: number };
+  /** The defects the generator wrote, per reject reason: what a correct silver rejects. */
+  defects: { clients: Record<string, number>; achats: Record<string, number> };
   /** Set when this run generated the files (not found in the cache). */
   generatedMs?: number;
 }
 
 interface GenerateReport {
-  clients: { rows: number };
-  achats: { rows: number };
+  clients: { rows: number; defects: Record<string, number> };
+  achats: { rows: number; defects: Record<string, number> };
 }
 
 function generatorHash(): string {
@@ -105,6 +107,7 @@ export async function dataset(size: SizeName, cacheDir: string, asOf: string): P
     files,
     rows: { clients: report.clients.rows, achats: report.achats.rows },
     bytes: { clients: statSync(files.clients).size, achats: statSync(files.achats).size },
+    defects: { clients: report.clients.defects, achats: report.achats.defects },
     generatedMs,
   };
 }

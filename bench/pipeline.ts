@@ -7,10 +7,10 @@ import type { Dataset } from "./datasets.ts";
 /**
  * The pipeline of one dataset, every stage in a fresh process on the embedded default: each
  * layer on its own (bronze, silver, gold, export, in that order, in one ELT_HOME), then
- * `run --all` in a fresh ELT_HOME.
+ * `run --all` in a fresh ELT_HOME, then DuckDB's silver+gold on the same sources.
  */
 
-export const STAGES = ["floor", "bronze", "silver", "gold", "export", "all"] as const;
+export const STAGES = ["floor", "bronze", "silver", "gold", "export", "all", "duckdb"] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** One measurement of one stage. */
@@ -31,6 +31,8 @@ export interface Sample {
   auditMs?: number;
   /** floor only: our own reader over the same bytes. */
   parseCsvMs?: number;
+  /** duckdb only: the reject reasons whose count differs from the generator's defects, as `dataset reason: got/expected`. */
+  rejectMismatches?: string[];
 }
 
 interface TaskRecord {
@@ -167,6 +169,39 @@ export class PipelineBench {
       };
     } finally {
       await rm(home, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * DuckDB's silver+gold on the same sources (duckdb-reference.ts) in its own process, writing
+   * into a fresh folder that is removed afterwards. Its rejects per reason are checked against
+   * the generator's defects, so a reference that skipped work would show.
+   */
+  async duckdb(): Promise<Sample> {
+    const out = await mkdtemp(join(this.options.workDir, `duckdb-${this.data.size}-`));
+    try {
+      const run = await runChild(
+        [join(import.meta.dir, "duckdb-reference.ts"), this.data.files.clients, this.data.files.achats, this.options.asOf, out],
+        { env: childEnv({}), cwd: out },
+      );
+      const result = JSON.parse(run.stdout) as { ms: number } & Record<"clients" | "achats", Record<string, number>>;
+      const rejectMismatches = (["clients", "achats"] as const).flatMap((dataset) => {
+        const expected = this.data.defects[dataset];
+        const got = result[dataset];
+        const reasons = new Set([...Object.keys(expected), ...Object.keys(got)].filter((r) => r !== "kept"));
+        return [...reasons].filter((r) => (got[r] ?? 0) !== (expected[r] ?? 0)).map((r) => `${dataset} ${r}: ${got[r] ?? 0}/${expected[r] ?? 0}`);
+      });
+      return {
+        wallMs: run.wallMs,
+        cpuMs: run.cpuMs,
+        workMs: result.ms,
+        maxRssBytes: run.maxRssBytes,
+        rowsIn: this.data.rows.clients + this.data.rows.achats,
+        inputBytes: this.data.bytes.clients + this.data.bytes.achats,
+        rejectMismatches,
+      };
+    } finally {
+      await rm(out, { recursive: true, force: true });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { CONCURRENCY, type ApiResult, type DuringExport, type EndpointResult, type UncachedResult } from "./api.ts";
-import type { BenchResult, SizeResult, StageSummary } from "./results.ts";
+import { duckdbRatio, type BenchResult, type SizeResult, type StageSummary } from "./results.ts";
 import { MiB } from "./stats.ts";
 
 /** The results as a markdown report: targets first, then each size, memory, the API. */
@@ -22,6 +22,7 @@ const STAGE_LABELS: Record<string, string> = {
   gold: "`run gold`",
   export: "`run export` (SQLite)",
   all: "`run --all`",
+  duckdb: "DuckDB: silver+gold (reference)",
 };
 
 function stageRow(stage: string, s: StageSummary): string[] {
@@ -36,7 +37,7 @@ function sizeSection(r: SizeResult): string {
     "",
     table(
       ["stage", "work", "× floor", "process wall", "process CPU", "rows/s", "MiB/s in", "peak RSS"],
-      (["floor", "bronze", "silver", "gold", "export", "all"] as const).map((stage) => stageRow(stage, s[stage])),
+      (["floor", "bronze", "silver", "gold", "export", "all", "duckdb"] as const).map((stage) => stageRow(stage, s[stage])),
     ),
     "",
     `- our own reader (\`parseCsv\`) over the same bytes: ${secs(s.floor.parseCsvMs!)} (${(s.floor.parseCsvMs! / s.floor.workMs).toFixed(2)}× papaparse)`,
@@ -47,8 +48,21 @@ function sizeSection(r: SizeResult): string {
     "notMeasured" in r.mongoExport
       ? `- export to MongoDB: ${r.mongoExport.notMeasured}`
       : `- export to MongoDB: ${secs(r.mongoExport.summary.workMs)} (peak RSS ${mib(r.mongoExport.summary.maxRssBytes)})`,
+    duckdbLine(r),
   ];
   return lines.join("\n");
+}
+
+function duckdbLine(r: SizeResult): string {
+  const { all, duckdb } = r.summary;
+  const mismatches = [...new Set(r.samples.duckdb.flatMap((s) => s.rejectMismatches ?? []))];
+  return (
+    `- DuckDB's silver+gold on the same sources (\`bench/duckdb-reference.ts\`: SQL, silver and gold written as Parquet, gold also as CSV): ` +
+    `process wall ${secs(duckdb.wallMs)}, CPU ${secs(duckdb.cpuMs)}, peak RSS ${mib(duckdb.maxRssBytes)}; ` +
+    `\`run --all\` end to end is ${duckdbRatio(r).toFixed(2)}× its wall time, ${(all.cpuMs / duckdb.cpuMs).toFixed(2)}× its CPU and ` +
+    `${(all.maxRssBytes / duckdb.maxRssBytes).toFixed(2)}× its peak RSS; its rejects per reason ` +
+    (mismatches.length ? `differ from the generator's defects (got/expected): ${mismatches.join(", ")}` : "are the generator's defects")
+  );
 }
 
 function endpointRows(e: EndpointResult): string[][] {
@@ -154,7 +168,7 @@ export function renderReport(result: BenchResult): string {
     "",
     "## Pipeline",
     "",
-    "work: the run's own duration from its run record (the floor: its parse time); × floor: work over the floor's; " +
+    "work: the run's own duration from its run record (the floor: its parse time; DuckDB: its database opened to its last file written); × floor: work over the floor's; " +
       "process wall: spawn to exit, start-up included; process CPU: user + system time of that process (less swayed by a busy machine than wall time); rows/s and MiB/s: the stage's input over its work time.",
     "",
     ...result.sizes.flatMap((s) => [sizeSection(s), ""]),

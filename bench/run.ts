@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the pipeline on generated datasets, each stage in a fresh process, next to
- * the floor measured in the same run; then the API under load. Writes
+ * the floor and DuckDB's silver+gold measured in the same run; then the API under load. Writes
  * bench/results/<date>-<host>.{json,md}, bench/results/latest.md, and the latest table in
  * bench/README.md.
  *
@@ -71,6 +71,8 @@ try {
       if (keep) apiLake = { home: layers.home, size };
       log(`${size} (${r + 1}/${repeat}): run --all`);
       samples.all.push(await bench.all());
+      log(`${size} (${r + 1}/${repeat}): DuckDB's silver+gold (the reference)`);
+      samples.duckdb.push(await bench.duckdb());
     }
     const floorMs = summarize(samples.floor, 1).workMs;
     const summary = Object.fromEntries(STAGES.map((s) => [s, summarize(samples[s], floorMs)])) as SizeResult["summary"];
