@@ -179,9 +179,7 @@ const GOLD = [
 
 const started = performance.now();
 const duck = await (await DuckDBInstance.create(":memory:", { temp_directory: join(outDir, "spill") })).connect();
-for (const sql of [...SETUP, ...SILVER_CLIENTS, ...SILVER_ACHATS]) await duck.run(sql);
-const silverMs = performance.now() - started;
-for (const sql of GOLD) await duck.run(sql);
+for (const sql of [...SETUP, ...SILVER_CLIENTS, ...SILVER_ACHATS, ...GOLD]) await duck.run(sql);
 const ms = performance.now() - started;
 
 /** Counts for the bench's check that this did SPEC's work: kept rows and rejects per reason. */
@@ -189,8 +187,11 @@ async function counts(judged: string, tooWide: string) {
   const rows = (await duck.runAndReadAll(`SELECT reason, count(*)::INTEGER AS n FROM ${judged} GROUP BY reason
     UNION ALL SELECT 'malformed_row', count(*)::INTEGER FROM ${tooWide}`)).getRowObjectsJson();
   const out: Record<string, number> = {};
-  for (const { reason, n } of rows) out[String(reason ?? "kept")] = (out[String(reason ?? "kept")] ?? 0) + Number(n);
+  for (const { reason, n } of rows) {
+    const key = String(reason ?? "kept");
+    out[key] = (out[key] ?? 0) + Number(n);
+  }
   return out;
 }
 const [clients, achats] = [await counts("clients_judged", "clients_too_wide"), await counts("achats_judged", "achats_too_wide")];
-process.stdout.write(JSON.stringify({ ms, silverMs, clients, achats }) + "\n");
+process.stdout.write(JSON.stringify({ ms, clients, achats }) + "\n");
