@@ -32,7 +32,7 @@ export async function exportGold(
   for (const table of tables) {
     if (!(await objects.stat("gold", keyOf(table)))) throw missing(table);
   }
-  const session = await serving.beginExport(runId);
+  const session = await serving.beginExport(runId, tables);
   try {
     for (const table of tables) {
       const batches = readParquetColumns(await goldFile(objects, table), GOLD_TABLES[table].columns);

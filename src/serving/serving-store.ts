@@ -49,11 +49,13 @@ export interface ServingStore {
   /** Prepended to a table's name to name its collection (see `collectionName`). */
   readonly prefix: string;
   /**
-   * Starts loading one run's tables; none is served until the session's `commit`. Staging that
+   * Starts loading one run's tables; none is served until the session's `commit`. `tables`,
+   * when given, are the ones the session will load: every gold table lets a backend build a
+   * whole new store instead of replacing tables in the old one. Staging that
    * a killed export left behind is dropped here (writers hold the lake's lock, so no other
    * export is using it).
    */
-  beginExport(runId: string): Promise<ExportSession>;
+  beginExport(runId: string, tables?: readonly GoldTableName[]): Promise<ExportSession>;
   /** One table replaced whole, as an export session of that table alone. */
   replaceTable(table: GoldTableName, batches: AsyncIterable<TableBatch>, runId: string): Promise<RefreshMetadata>;
   /**

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { StoreError } from "../../src/core/errors.ts";
 import { ParquetStreamWriter } from "../../src/formats/parquet.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../src/contract/gold-tables.ts";
@@ -109,8 +109,17 @@ describe("exportGold", () => {
         },
       });
       expect(seen).toEqual(Array(10).fill({ runs: Array(10).fill("run-1"), orders: GOLD.kpis[0]!.nb_achats_total }));
-      expect(latestMetadata(reader).map((m) => m.run_id)).toEqual(Array(10).fill("run-2"));
-      expect(reader.query("SELECT nb_achats_total AS n FROM gold_kpis").get()).toEqual({ n: 6 });
+      // A whole export is a new file: a connection opened before it keeps the old one, whole,
+      // and one opened after it (as elt's readers reopen) sees the new one.
+      expect(latestMetadata(reader).map((m) => m.run_id)).toEqual(Array(10).fill("run-1"));
+      const after = new Database(join(dir, "serving.sqlite"), { readonly: true });
+      try {
+        expect(latestMetadata(after).map((m) => m.run_id)).toEqual(Array(10).fill("run-2"));
+        expect(after.query("SELECT nb_achats_total AS n FROM gold_kpis").get()).toEqual({ n: 6 });
+      } finally {
+        after.close();
+      }
+      expect((await serving.read("kpis")).rows[0]!.nb_achats_total).toBe(6);
     } finally {
       reader.close();
     }
@@ -131,6 +140,9 @@ describe("exportGold", () => {
     } finally {
       raw.close();
     }
+    // The failed export's new file went with it: only the served one is left.
+    const served = basename(readlinkSync(join(dir, "serving.sqlite")));
+    expect(readdirSync(join(dir, "serving.sqlite.d")).filter((n) => n.endsWith(".sqlite"))).toEqual([served]);
   });
 
   test("a missing gold table stops the export before any table is replaced", async () => {

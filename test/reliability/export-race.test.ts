@@ -55,8 +55,6 @@ function snapshot(db: Database): { runs: Set<string>; problems: string[] } {
 describe("readers racing repeated exports", () => {
   test("see one run's tables at a time, whole, with no error or empty answer; after each export every table is its run's", async () => {
     api = await startServe(env, dir);
-    const db = new Database(join(home, "serving.sqlite"), { readonly: true });
-    db.run("PRAGMA busy_timeout = 2000");
     const problems: string[] = [];
     const runsSeen = new Set<string>();
     let snapshots = 0;
@@ -64,13 +62,19 @@ describe("readers racing repeated exports", () => {
     let stop = false;
     const snapshots$ = (async () => {
       while (!stop) {
+        // A connection per snapshot, as a reader that wants the latest export opens one: a
+        // connection opened earlier keeps the file it opened (the version an export replaced).
+        const db = new Database(join(home, "serving.sqlite"), { readonly: true });
         try {
+          db.run("PRAGMA busy_timeout = 2000");
           const seen = snapshot(db);
           if (seen.runs.size !== 1) problems.push(`one snapshot, several runs: ${[...seen.runs].join(", ")}`);
           for (const run of seen.runs) runsSeen.add(run);
           problems.push(...seen.problems);
         } catch (err) {
           problems.push(`snapshot: ${(err as Error).message}`);
+        } finally {
+          db.close();
         }
         snapshots++;
         await Bun.sleep(2);
@@ -92,7 +96,6 @@ describe("readers racing repeated exports", () => {
     })();
 
     const exports: string[] = [];
-    const after = new Database(join(home, "serving.sqlite"), { readonly: true });
     try {
       for (let i = 0; i < EXPORTS; i++) {
         const { code, out, err } = await runElt(["run", "export", "--force", "--json"], { cwd: dir, env });
@@ -100,13 +103,16 @@ describe("readers racing repeated exports", () => {
         expect(code).toBe(0);
         const record = JSON.parse(out) as RunRecord;
         exports.push(record.id);
-        expect(new Set(latestMetadata(after).map((m) => m.run_id))).toEqual(new Set([record.id]));
+        const after = new Database(join(home, "serving.sqlite"), { readonly: true });
+        try {
+          expect(new Set(latestMetadata(after).map((m) => m.run_id))).toEqual(new Set([record.id]));
+        } finally {
+          after.close();
+        }
       }
     } finally {
-      after.close();
       stop = true;
       await Promise.all([snapshots$, answers$]);
-      db.close();
     }
     expect(problems).toEqual([]);
     expect(snapshots).toBeGreaterThan(EXPORTS);

@@ -14,6 +14,7 @@ import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../src/con
 import type { LayerState } from "../../src/pipeline/layer-state.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 import { baseEnv, recordOfPid, spawnElt, type Running } from "../support/cli.ts";
+import { buildingVersions } from "../support/serving-versions.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { readBytes, readJson } from "../../src/storage/object-store.ts";
 
@@ -34,7 +35,6 @@ let dir: string;
 let home: string;
 let lake: string;
 let store: FolderStore;
-let db: Database | undefined;
 let reader: Reader | undefined;
 const children: Subprocess[] = [];
 const sources = (name: string) => join(dir, name);
@@ -111,23 +111,39 @@ const digest = (bytes: Uint8Array) => Bun.hash(bytes).toString(16);
 const versionDigest = async (runId: string, key: string) => digest(await readBytes(store, "gold", `_versions/${runId}/${key}`));
 const latestDigest = async (key: string) => digest(await readBytes(store, "gold", key));
 
-function servingCounts(): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const table of GOLD_TABLE_NAMES) {
-    out[table] = db!.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM gold_${table}`).get()!.n;
+/**
+ * Reads the serving store on a connection of its own, as a reader wanting the latest export
+ * opens one: a connection kept open keeps the file it opened (an export swaps in a new one).
+ */
+function served<T>(read: (db: Database) => T): T {
+  const db = new Database(join(home, "serving.sqlite"), { readonly: true });
+  try {
+    // As the serving store's own readers do, rather than fail at once on a passing lock.
+    db.run("PRAGMA busy_timeout = 2000");
+    return read(db);
+  } finally {
+    db.close();
   }
-  return out;
+}
+
+function servingCounts(): Record<string, number> {
+  return served((db) =>
+    db.transaction(() => {
+      const out: Record<string, number> = {};
+      for (const table of GOLD_TABLE_NAMES) out[table] = db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM gold_${table}`).get()!.n;
+      return out;
+    })(),
+  );
 }
 
 /** Each collection's latest write: one row per write, in the order written. */
 function servedBy(): Record<string, string> {
-  const rows = db!.query<{ collection: string; run_id: string }, []>("SELECT collection, run_id FROM _refresh_metadata ORDER BY rowid").all();
+  const rows = served((db) => db.query<{ collection: string; run_id: string }, []>("SELECT collection, run_id FROM _refresh_metadata ORDER BY rowid").all());
   return Object.fromEntries(rows.map((r) => [r.collection, r.run_id]));
 }
 
-/** Tables an export is loading aside, not served yet. */
-const stagingTables = () =>
-  db!.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_\\_staging\\_%' ESCAPE '\\'").get()!.n;
+/** Files an export is writing the next version of the serving store into, not served yet. */
+const exportsUnderWay = () => buildingVersions(home).length;
 
 /**
  * Reads every latest gold object and counts every serving table, over and over. Objects are
@@ -204,7 +220,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   await reader?.stop();
-  db?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -227,9 +242,6 @@ describe("a run killed mid-publish", () => {
     const state = await goldState();
     oldRun = state.run_id;
     oldRows = rowsOf(state);
-    db = new Database(join(home, "serving.sqlite"));
-    // As the serving store's own readers do, rather than fail at once on a passing lock.
-    db.run("PRAGMA busy_timeout = 2000");
     expect(servingCounts()).toEqual(oldRows);
     reader = new Reader();
   }, 60_000);
@@ -273,14 +285,9 @@ describe("a run killed mid-publish", () => {
 
   test("killed while loading the serving store: every table is still the previous run's, whole", async () => {
     const { child } = runAll("new");
-    // Late in the load: the fact table is staged in full and the next table is being staged.
-    const record = await killWhen(child, "the second table staged", () => {
-      try {
-        return stagingTables() >= 2;
-      } catch {
-        return false; // mid-write; look again after the next slice
-      }
-    });
+    // Its export has begun writing the serving store's next version, which is not served yet.
+    const record = await killWhen(child, "the export's new file", () => exportsUnderWay() > 0);
+    expect(exportsUnderWay()).toBe(1);
 
     // It first finished the publish the run before left half-done, so gold had nothing to build.
     const state = await goldState();
@@ -319,6 +326,8 @@ describe("a run killed mid-publish", () => {
     const newRows = rowsOf(await goldState());
     expect(servingCounts()).toEqual(newRows);
     expect(new Set(Object.values(servedBy()))).toEqual(new Set([record.id]));
+    // The killed export's file went as this one began: its process is gone.
+    expect(exportsUnderWay()).toBe(0);
   }, 60_000);
 
   test("a forced rebuild publishes again while the reader reads on", async () => {

@@ -16,6 +16,7 @@ import { BUCKETS, readBytes, readJson, readJsonOrNull, type ObjectStore } from "
 import { S3Store } from "../../src/storage/s3.ts";
 import { compiledElt } from "../support/compiled.ts";
 import { RGW_MISSING, startRgw, type RunningRgw } from "../support/rgw.ts";
+import { buildingVersions } from "../support/serving-versions.ts";
 
 /**
  * The executable is SIGKILLed while gold copies its version over the latest keys (slowed by
@@ -130,17 +131,20 @@ async function killMidPublish(elt: Elt, store: ObjectStore, sources: string): Pr
 
 /**
  * `elt run --all --force` with each table's load into the serving store followed by a pause,
- * killed once two tables are staged: its gold is published, its export half-done. Its run id.
+ * killed once it has begun writing the serving store's next file (then paused after its first
+ * table): its gold is published, its export half-done. Its run id.
  */
 async function killMidExport(elt: Elt, sources: string): Promise<string> {
   const child = spawn(elt, ["run", "--all", "--force", "--sources", sources, "--as-of", AS_OF], { ELT_TEST_EXPORT_PAUSE_MS: String(PAUSE_MS) });
   const deadline = Date.now() + TIMEOUT_MS / 2;
   try {
-    while (stagingTables(elt) < 2) {
+    while (buildingVersions(elt.env.ELT_HOME!).length === 0) {
       if (child.exitCode !== null) throw new Error(`the run ended (code ${child.exitCode}) before exporting: ${await new Response(child.stderr).text()}`);
-      if (Date.now() > deadline) throw new Error("timed out waiting for the export's staging tables");
+      if (Date.now() > deadline) throw new Error("timed out waiting for the export's new file");
       await Bun.sleep(10);
     }
+    // Inside the pause after the first table's load.
+    await Bun.sleep(PAUSE_MS / 2);
   } finally {
     child.kill("SIGKILL");
     await child.exited;
@@ -159,14 +163,6 @@ function servingDb<T>(elt: Elt, read: (db: Database) => T): T {
   }
 }
 
-/** Tables an export loaded aside and has not swapped in (none before the first export). */
-function stagingTables(elt: Elt): number {
-  try {
-    return servingDb(elt, (db) => db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_\\_staging\\_%' ESCAPE '\\'").get()!.n);
-  } catch {
-    return 0; // not created yet, or mid-write: look again
-  }
-}
 
 /** Every run `_refresh_metadata` names, in the file itself: a killed export must have written none. */
 const metadataRuns = (elt: Elt) =>
@@ -361,7 +357,7 @@ for (const backend of backends) {
         const served = await servedRunOfLastExport();
         const killed = await killMidExport(elt, sources("old"));
         await expectOneRun(store, killed);
-        expect(stagingTables(elt)).toBeGreaterThanOrEqual(2);
+        expect(buildingVersions(elt.env.ELT_HOME!)).toHaveLength(1);
         expect(metadataRuns(elt)).not.toContain(killed);
         let api = await serve(elt);
         try {
@@ -380,8 +376,8 @@ for (const backend of backends) {
           ["gold", "skipped"],
           ["export", "succeeded"],
         ]);
-        // The killed process's staging went with the next export: its process is gone.
-        expect(stagingTables(elt)).toBe(0);
+        // The killed process's file went with the next export: its process is gone.
+        expect(buildingVersions(elt.env.ELT_HOME!)).toEqual([]);
         api = await serve(elt);
         try {
           expect(await servedRuns(api.base)).toEqual(everyTable(record.id));

@@ -8,7 +8,7 @@ import type { RefreshMetadata } from "../serving-store.ts";
  */
 
 export const METADATA = "_refresh_metadata";
-const COLUMNS = "collection, write_start, write_end, duration_seconds, record_count, run_id";
+export const METADATA_COLUMNS = "collection, write_start, write_end, duration_seconds, record_count, run_id";
 const DEFINITION = `collection TEXT NOT NULL, write_start TEXT NOT NULL, write_end TEXT NOT NULL,
   duration_seconds REAL NOT NULL, record_count INTEGER NOT NULL, run_id TEXT NOT NULL`;
 
@@ -25,13 +25,13 @@ export function appendMetadata(db: Database, metas: readonly RefreshMetadata[]):
   if (existing && /PRIMARY KEY/i.test(existing.sql)) {
     db.run(`ALTER TABLE ${METADATA} RENAME TO ${METADATA}__one_per_collection`);
     db.run(`CREATE TABLE ${METADATA} (${DEFINITION})`);
-    db.run(`INSERT INTO ${METADATA} (${COLUMNS}) SELECT ${COLUMNS} FROM ${METADATA}__one_per_collection`);
+    db.run(`INSERT INTO ${METADATA} (${METADATA_COLUMNS}) SELECT ${METADATA_COLUMNS} FROM ${METADATA}__one_per_collection`);
     db.run(`DROP TABLE ${METADATA}__one_per_collection`);
   } else if (!existing) {
     db.run(`CREATE TABLE ${METADATA} (${DEFINITION})`);
   }
   db.run(`CREATE INDEX IF NOT EXISTS ${METADATA}__collection ON ${METADATA} (collection)`);
-  const insert = db.query(`INSERT INTO ${METADATA} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`);
+  const insert = db.query(`INSERT INTO ${METADATA} (${METADATA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`);
   for (const m of metas) insert.run(m.collection, m.write_start, m.write_end, m.duration_seconds, m.record_count, m.run_id);
 }
 
@@ -39,11 +39,11 @@ export function appendMetadata(db: Database, metas: readonly RefreshMetadata[]):
 export function latestMetadata(db: Database, collection?: string): RefreshMetadata[] {
   if (collection !== undefined) {
     const one = db
-      .query<RefreshMetadata, [string]>(`SELECT ${COLUMNS} FROM ${METADATA} WHERE collection = ? ORDER BY rowid DESC LIMIT 1`)
+      .query<RefreshMetadata, [string]>(`SELECT ${METADATA_COLUMNS} FROM ${METADATA} WHERE collection = ? ORDER BY rowid DESC LIMIT 1`)
       .get(collection);
     return one ? [one] : [];
   }
-  return db.query<RefreshMetadata, []>(`SELECT ${COLUMNS} FROM ${METADATA} WHERE rowid IN (${LATEST}) ORDER BY collection`).all();
+  return db.query<RefreshMetadata, []>(`SELECT ${METADATA_COLUMNS} FROM ${METADATA} WHERE rowid IN (${LATEST}) ORDER BY collection`).all();
 }
 
 /** The record count of a collection's latest write, the count of its unfiltered reads. */

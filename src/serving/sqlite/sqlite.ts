@@ -1,12 +1,13 @@
 import { Database, SQLiteError, constants } from "bun:sqlite";
 import { statSync } from "node:fs";
 import { StoreError, type StoreErrorKind } from "../../core/errors.ts";
-import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { Cell, Row } from "../../contract/columns.ts";
 import { DEFAULT_PREFIX, collectionName, replaceInSession, type ExportSession, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";
 import { checkRead, notServedYet } from "../table-access.ts";
 import { BackgroundCheckpoint } from "./sqlite-checkpoint.ts";
 import { SqliteExport, type SqliteWriter } from "./sqlite-export.ts";
+import { SqliteFileExport } from "./sqlite-file-export.ts";
 import { columnList, ident } from "./sqlite-insert.ts";
 import { rowOrder } from "./sqlite-layout.ts";
 import { LATEST_COUNT, hasMetadata, latestMetadata } from "./sqlite-metadata.ts";
@@ -14,7 +15,9 @@ import { LATEST_COUNT, hasMetadata, latestMetadata } from "./sqlite-metadata.ts"
 /**
  * The embedded serving store: one SQLite file in WAL mode, so `elt serve` keeps reading while
  * a run writes. Each gold table is a table `<prefix><table>` laid out as `sqlite-layout.ts`
- * says; an export loads them aside and swaps them in together (`sqlite-export.ts`).
+ * says. An export of every table writes a new file and swaps it in (`sqlite-file-export.ts`);
+ * one of some tables loads them aside in the served file and swaps them in together
+ * (`sqlite-export.ts`). Either way a reader sees the old tables or the new ones.
  */
 
 export interface SqliteOptions {
@@ -27,6 +30,8 @@ export interface SqliteOptions {
 }
 
 const OPERATORS = { eq: "=", gte: ">=", lte: "<=" } as const;
+/** Windows makes symbolic links only with a privilege most users lack: there every export replaces tables in place. */
+const WHOLE_FILES = process.platform !== "win32";
 
 export function openSqliteStore(path: string, options: SqliteOptions = {}): ServingStore {
   return new SqliteStore(path, options.prefix ?? DEFAULT_PREFIX, options.busyTimeoutMs ?? 5000, options.clock ?? Date.now);
@@ -51,7 +56,12 @@ class SqliteStore implements ServingStore {
     this.connection(true);
   }
 
-  async beginExport(runId: string): Promise<ExportSession> {
+  async beginExport(runId: string, tables?: readonly GoldTableName[]): Promise<ExportSession> {
+    // A whole export builds a new file (far faster than inserting into the served one), where
+    // symbolic links exist for the swap; a part of one replaces tables in the served file.
+    if (WHOLE_FILES && tables && GOLD_TABLE_NAMES.every((t) => tables.includes(t))) {
+      return new SqliteFileExport({ location: this.location, prefix: this.prefix, now: this.clock, storeError: (err) => this.storeError(err) }, runId);
+    }
     const db = this.connection(true);
     const checkpoints = (this.checkpoints ??= new BackgroundCheckpoint(this.location));
     const writer: SqliteWriter = {

@@ -1,0 +1,264 @@
+import type { Cell, ColumnType } from "../../../contract/columns.ts";
+
+/**
+ * SQLite's record format (https://sqlite.org/fileformat2.html#record_format), written from gold
+ * columns: a header of serial types, then the values. What a prepared INSERT would store in a
+ * column of that affinity: integers in the fewest bytes, reals as 8-byte doubles, text as UTF-8.
+ */
+
+/** SQLite's variable-length integer: 7 bits a byte, high bit set on all but the last; 9 bytes at most. */
+export function varintLength(value: number): number {
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x200000) return 3;
+  if (value < 0x10000000) return 4;
+  let n = 4;
+  for (let v = Math.floor(value / 0x10000000); v > 0 && n < 9; v = Math.floor(v / 0x80)) n++;
+  return n;
+}
+
+/** Writes `value` (a non-negative safe integer: sizes, rowids) at `at`; answers the next offset. */
+export function writeVarint(out: Uint8Array, at: number, value: number): number {
+  if (value < 0x80) {
+    out[at] = value;
+    return at + 1;
+  }
+  if (value < 0x4000) {
+    out[at] = 0x80 | (value >>> 7);
+    out[at + 1] = value & 0x7f;
+    return at + 2;
+  }
+  const n = varintLength(value);
+  // Safe integers stay under 2^56, so the 9-byte form (8 bits in its last byte) never comes up.
+  let v = value;
+  for (let i = n - 1; i >= 0; i--) {
+    out[at + i] = (v % 0x80) | (i === n - 1 ? 0 : 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  return at + n;
+}
+
+/**
+ * Writes `text` as UTF-8 at `at` (room for 3 bytes a unit is there); answers its byte length.
+ * Gold's text is short, where a loop beats TextEncoder's call and the view it writes into.
+ */
+function writeText(out: Uint8Array, at: number, text: string): number {
+  const n = text.length;
+  let o = at;
+  for (let i = 0; i < n; i++) {
+    let unit = text.charCodeAt(i);
+    if (unit < 0x80) {
+      out[o++] = unit;
+    } else if (unit < 0x800) {
+      out[o++] = 0xc0 | (unit >> 6);
+      out[o++] = 0x80 | (unit & 0x3f);
+    } else {
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (unit >= 0xd800 && unit < 0xdc00 && next >= 0xdc00 && next < 0xe000) {
+        const point = 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00);
+        out[o++] = 0xf0 | (point >> 18);
+        out[o++] = 0x80 | ((point >> 12) & 0x3f);
+        out[o++] = 0x80 | ((point >> 6) & 0x3f);
+        out[o++] = 0x80 | (point & 0x3f);
+        i++;
+        continue;
+      }
+      // A lone surrogate becomes U+FFFD, as TextEncoder (and so a bound parameter) makes it.
+      if (unit >= 0xd800 && unit < 0xe000) unit = 0xfffd;
+      out[o++] = 0xe0 | (unit >> 12);
+      out[o++] = 0x80 | ((unit >> 6) & 0x3f);
+      out[o++] = 0x80 | (unit & 0x3f);
+    }
+  }
+  return o - at;
+}
+
+const ENCODER = new TextEncoder();
+
+/** A column's values as one kind of record value, with their serial types and byte ranges. */
+class ColumnBodies {
+  bytes = new Uint8Array(1 << 12);
+  serials = new Int32Array(0);
+  /** Row r's bytes are [offsets[r], offsets[r + 1]). */
+  offsets = new Int32Array(1);
+  private view = new DataView(this.bytes.buffer);
+
+  constructor(
+    private readonly kind: "text" | "int" | "real" | "rowid",
+  ) {}
+
+  /** Encodes the column's `rowCount` values; one loop per column keeps each loop's reads of one array type. */
+  encode(values: ArrayLike<Cell> | undefined, rowCount: number): void {
+    if (this.serials.length < rowCount) {
+      this.serials = new Int32Array(rowCount);
+      this.offsets = new Int32Array(rowCount + 1);
+    }
+    const { serials, offsets } = this;
+    let at = 0;
+    offsets[0] = 0;
+    if (this.kind === "rowid" || !values) {
+      serials.fill(0, 0, rowCount);
+      offsets.fill(0, 0, rowCount + 1);
+      return;
+    }
+    if (this.kind === "text" && Array.isArray(values)) {
+      this.texts(values as readonly Cell[], rowCount);
+      return;
+    }
+    for (let r = 0; r < rowCount; r++) {
+      const value = values[r];
+      if (value === null || value === undefined || (typeof value === "number" && Number.isNaN(value))) {
+        serials[r] = 0;
+      } else if (this.kind === "text" || typeof value === "string") {
+        const text = typeof value === "string" ? value : String(value);
+        this.ensure(at + text.length * 3);
+        const written = writeText(this.bytes, at, text);
+        at += written;
+        serials[r] = 13 + 2 * written;
+      } else if ((this.kind === "int" && Number.isSafeInteger(value)) || (this.kind === "real" && Number.isInteger(value) && Math.abs(value) < 2 ** 47)) {
+        // A whole number in a REAL column is stored as an integer, as SQLite itself stores it
+        // (and reads it back as a real): fewer bytes, and -0 becomes 0 as it does there.
+        this.ensure(at + 8);
+        at = this.integer(value === 0 ? 0 : value, r, at);
+      } else {
+        this.ensure(at + 8);
+        this.view.setFloat64(at, value);
+        at += 8;
+        serials[r] = 7;
+      }
+      offsets[r + 1] = at;
+    }
+  }
+
+  /**
+   * A text column, encoded in one call: joined (null joins as ""), UTF-8 encoded at once, each
+   * value's share found from its length, in bytes when the column is not all ASCII.
+   */
+  private texts(values: readonly Cell[], rowCount: number): void {
+    const { serials, offsets } = this;
+    const joined = (values.length === rowCount ? values : values.slice(0, rowCount)).join("");
+    this.ensure(joined.length * 3);
+    const written = ENCODER.encodeInto(joined, this.bytes).written;
+    const ascii = written === joined.length;
+    let at = 0;
+    for (let r = 0; r < rowCount; r++) {
+      const value = values[r];
+      if (value === null || value === undefined) {
+        serials[r] = 0;
+      } else {
+        const text = typeof value === "string" ? value : String(value);
+        const length = ascii ? text.length : Buffer.byteLength(text, "utf8");
+        at += length;
+        serials[r] = 13 + 2 * length;
+      }
+      offsets[r + 1] = at;
+    }
+  }
+
+  private integer(value: number, r: number, at: number): number {
+    const { bytes, view, serials } = this;
+    if (value === 0 || value === 1) {
+      serials[r] = 8 + value;
+      return at;
+    }
+    if (value >= -0x80 && value < 0x80) {
+      view.setInt8(at, value);
+      serials[r] = 1;
+      return at + 1;
+    }
+    if (value >= -0x8000 && value < 0x8000) {
+      view.setInt16(at, value);
+      serials[r] = 2;
+      return at + 2;
+    }
+    if (value >= -0x800000 && value < 0x800000) {
+      bytes[at] = (value >> 16) & 0xff;
+      bytes[at + 1] = (value >> 8) & 0xff;
+      bytes[at + 2] = value & 0xff;
+      serials[r] = 3;
+      return at + 3;
+    }
+    if (value >= -0x80000000 && value < 0x80000000) {
+      view.setInt32(at, value);
+      serials[r] = 4;
+      return at + 4;
+    }
+    if (value >= -0x800000000000 && value < 0x800000000000) {
+      view.setInt16(at, Math.floor(value / 0x100000000));
+      view.setUint32(at + 2, value >>> 0);
+      serials[r] = 5;
+      return at + 6;
+    }
+    view.setBigInt64(at, BigInt(value));
+    serials[r] = 6;
+    return at + 8;
+  }
+
+  private ensure(size: number): void {
+    if (size <= this.bytes.length) return;
+    const bigger = new Uint8Array(Math.max(size, this.bytes.length * 2));
+    bigger.set(this.bytes);
+    this.bytes = bigger;
+    this.view = new DataView(bigger.buffer);
+  }
+}
+
+/**
+ * Encodes a batch of rows, given as column arrays, as records: `encode` encodes each column on
+ * its own, then `write(r, …)` puts row r's record together where its cell goes, so the bytes
+ * are copied once.
+ */
+export class RecordEncoder {
+  /** Each row's record size, after `encode`. */
+  sizes = new Int32Array(1);
+  private headers = new Int32Array(1);
+  private readonly columns: ColumnBodies[];
+
+  constructor(
+    types: readonly ColumnType[],
+    /** The INTEGER PRIMARY KEY column, stored as NULL: the rowid holds its value. */
+    rowidColumn: number,
+  ) {
+    this.columns = types.map((type, c) =>
+      new ColumnBodies(c === rowidColumn ? "rowid" : type === "int" ? "int" : type === "double" ? "real" : "text"),
+    );
+  }
+
+  encode(values: readonly (ArrayLike<Cell> | undefined)[], rowCount: number): void {
+    const { columns } = this;
+    const width = columns.length;
+    for (let c = 0; c < width; c++) columns[c]!.encode(values[c], rowCount);
+    if (this.sizes.length < rowCount) {
+      this.sizes = new Int32Array(rowCount);
+      this.headers = new Int32Array(rowCount);
+    }
+    const { sizes, headers } = this;
+    for (let r = 0; r < rowCount; r++) {
+      let header = 1;
+      let body = 0;
+      for (let c = 0; c < width; c++) {
+        const column = columns[c]!;
+        header += varintLength(column.serials[r]!);
+        body += column.offsets[r + 1]! - column.offsets[r]!;
+      }
+      // A header over 127 bytes takes a second byte for its own size (wide text serial types).
+      if (header > 127) header++;
+      headers[r] = header;
+      sizes[r] = header + body;
+    }
+  }
+
+  /** Writes row r's record at `out[at..at + sizes[r])`. */
+  write(r: number, out: Uint8Array, at: number): void {
+    const { columns } = this;
+    const width = columns.length;
+    let o = writeVarint(out, at, this.headers[r]!);
+    for (let c = 0; c < width; c++) o = writeVarint(out, o, columns[c]!.serials[r]!);
+    for (let c = 0; c < width; c++) {
+      const column = columns[c]!;
+      const to = column.offsets[r + 1]!;
+      const source = column.bytes;
+      for (let i = column.offsets[r]!; i < to; i++) out[o++] = source[i]!;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { basename, join } from "node:path";
+import { processAlive } from "../../core/processes.ts";
+import { STALE_STAGING_MS, stagingSession } from "../staging.ts";
+
+/**
+ * Whole versions of the SQLite store: `serving.sqlite` is a symbolic link to one file of
+ * `serving.sqlite.d/`, and an export that builds a new file swaps the link with one rename.
+ * SQLite follows the link to name a database's `-wal` and `-shm` files, so every version has
+ * its own and no connection ever meets another file's write-ahead log (which renaming a file
+ * over a database in WAL mode would risk).
+ *
+ * The version just replaced stays until the next swap: a connection still open on it (elt's
+ * readers reopen at their next read; another program's keep it) reads it whole, where SQLite
+ * would fail its reads with an I/O error once its file is removed.
+ */
+
+const SUFFIX = ".sqlite";
+const BUILDING = ".building";
+const COMPANIONS = ["", "-wal", "-shm", "-journal"];
+/** `<session>.sqlite` and its companions, `<session>.building`, or a swap's `<session>.sqlite.link`. */
+const NAME = /^(([0-9a-z]+)_(\d+)_[0-9a-f]{8})(\.building|\.sqlite(-wal|-shm|-journal|\.link)?)$/;
+
+/** The folder of a store's versions. */
+export const versionsDir = (location: string) => `${location}.d`;
+
+/** Where a new version is written, named by its session like staging tables; not a version until `finishVersion`. */
+export function newVersion(location: string, now: number): string {
+  const dir = versionsDir(location);
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${stagingSession(now)}${BUILDING}`);
+}
+
+/** The written file renamed as a version, before SQLite first opens it (its `-wal` is named after it). */
+export function finishVersion(building: string): string {
+  const version = building.slice(0, -BUILDING.length) + SUFFIX;
+  renameSync(building, version);
+  return version;
+}
+
+/** The version served now, by name, when the store is one of the folder's. */
+function currentVersion(location: string): string | undefined {
+  try {
+    return basename(readlinkSync(location));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Serves `version` from now on, with one rename of a link over `location`; then removes all but it and the one it replaced. */
+export function swapIn(location: string, version: string): void {
+  const previous = currentVersion(location);
+  const link = `${version}.link`;
+  rmSync(link, { force: true });
+  symlinkSync(join(basename(versionsDir(location)), basename(version)), link);
+  renameSync(link, location);
+  const keep = new Set([basename(version), previous]);
+  removeVersions(location, (base, building) => !keep.has(base) && !building);
+  // A plain file served before the first version is two swaps old now: its companions go too.
+  if (previous !== undefined) for (const suffix of COMPANIONS.slice(1)) rmSync(location + suffix, { force: true });
+}
+
+/**
+ * Removes what killed exports left: files being written by a process that is gone (or began
+ * over an hour ago), a swap's link, a version never swapped in. Runs as an export starts.
+ */
+export function removeStaleVersions(location: string, now: number): void {
+  const current = currentVersion(location);
+  removeVersions(location, (base, building, session) => base !== current && (!building || stale(session, now)));
+}
+
+/** Removes a version being written or written, with its companions. */
+export function removeVersion(path: string): void {
+  const base = path.endsWith(BUILDING) ? path.slice(0, -BUILDING.length) : path.slice(0, -SUFFIX.length);
+  for (const name of [BUILDING, ...COMPANIONS.map((c) => SUFFIX + c), `${SUFFIX}.link`]) rmSync(base + name, { force: true });
+}
+
+/**
+ * Removes the folder's files of versions `doomed` says go: by the version's file name, whether
+ * it is still being written (or its swap is under way), and its session.
+ */
+function removeVersions(location: string, doomed: (base: string, building: boolean, session: { startedMs: number; pid: number }) => boolean): void {
+  const dir = versionsDir(location);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = NAME.exec(name);
+    if (!match) continue;
+    const building = match[4] === BUILDING || match[5] === ".link";
+    const session = { startedMs: parseInt(match[2]!, 36), pid: Number(match[3]) };
+    if (doomed(`${match[1]}${SUFFIX}`, building, session)) rmSync(join(dir, name), { force: true });
+  }
+}
+
+const stale = (session: { startedMs: number; pid: number }, now: number) =>
+  now - session.startedMs > STALE_STAGING_MS || !processAlive(session.pid);
