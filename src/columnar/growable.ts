@@ -1,16 +1,20 @@
-/** A Float64Array that grows by doubling: amounts for q99 without an array of boxed numbers. */
-export class GrowableFloat64 {
-  private data: Float64Array;
+type Typed = Float64Array | Uint32Array;
+
+/** A typed array that grows by doubling: many numbers without an array of boxed ones. */
+class Growable<A extends Typed> {
+  private data: A;
   length = 0;
 
-  /** `capacity`: the expected count (bronze knows a file's records), so nothing is copied. */
-  constructor(capacity = 0) {
-    this.data = new Float64Array(Math.max(capacity, 1 << 16));
+  constructor(
+    private readonly make: (length: number) => A,
+    capacity: number,
+  ) {
+    this.data = make(Math.max(capacity, 1 << 16));
   }
 
   push(value: number): void {
     if (this.length === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
+      const grown = this.make(this.data.length * 2);
       grown.set(this.data);
       this.data = grown;
     }
@@ -18,7 +22,21 @@ export class GrowableFloat64 {
   }
 
   /** The values pushed (a view over the internal buffer). */
-  values(): Float64Array {
-    return this.data.subarray(0, this.length);
+  values(): A {
+    return this.data.subarray(0, this.length) as A;
+  }
+}
+
+/** Amounts for q99, index keys. `capacity`: the expected count (bronze knows a file's records), so nothing is copied. */
+export class GrowableFloat64 extends Growable<Float64Array> {
+  constructor(capacity = 0) {
+    super((n) => new Float64Array(n), capacity);
+  }
+}
+
+/** Small non-negative integers: dictionary ids. */
+export class GrowableUint32 extends Growable<Uint32Array> {
+  constructor(capacity = 0) {
+    super((n) => new Uint32Array(n), capacity);
   }
 }

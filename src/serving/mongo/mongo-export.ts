@@ -4,7 +4,7 @@ import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef } from "../../contract/columns.ts";
 import { collectionName, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
 import { isStaleStaging, stagingName, stagingSession } from "../staging.ts";
-import { INDEXED_COLUMNS, columnsOf } from "../table-access.ts";
+import { INDEXES, columnsOf } from "../table-access.ts";
 import { storedCell } from "./documents.ts";
 
 /**
@@ -101,10 +101,13 @@ export class MongoExport implements ExportSession {
     await Promise.all(writes);
     if (failure !== undefined) throw failure;
     // Built once the documents are in: one pass over the collection instead of one per insert.
-    // Compound with _row so a filter on the column also returns rows in gold order.
-    const indexed = INDEXED_COLUMNS[table] ?? [];
+    // Compound with _row so a filter on the columns also returns rows in gold order.
+    const indexed = INDEXES[table] ?? [];
     await guard(() =>
-      staging.createIndexes([{ key: { _row: 1 }, unique: true }, ...indexed.map((column) => ({ key: { [column]: 1, _row: 1 } }))]),
+      staging.createIndexes([
+        { key: { _row: 1 }, unique: true },
+        ...indexed.map((columns) => ({ key: { ...Object.fromEntries(columns.map((c) => [c, 1])), _row: 1 } })),
+      ]),
     );
     const ended = new Date();
     staged.meta = {

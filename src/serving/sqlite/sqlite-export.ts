@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef } from "../../contract/columns.ts";
 import { collectionName, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
-import { INDEXED_COLUMNS, columnsOf } from "../table-access.ts";
+import { INDEXES, columnsOf } from "../table-access.ts";
 import type { BackgroundCheckpoint } from "./sqlite-checkpoint.ts";
 import { BatchInsert, ident } from "./sqlite-insert.ts";
 import { isStaleStaging, stagingName, stagingSession } from "../staging.ts";
@@ -73,9 +73,9 @@ export class SqliteExport implements ExportSession {
       // Index names outlive the rename, so each load gets its own to never meet the old ones.
       const tag = randomBytes(4).toString("hex");
       guard(() => {
-        for (const column of INDEXED_COLUMNS[table] ?? []) {
-          if (column === ROW_KEYS[table]) continue;
-          db.run(`CREATE INDEX ${ident(`${target}__${column}__${tag}`)} ON ${ident(staging)} (${ident(column)})`);
+        for (const columns of INDEXES[table] ?? []) {
+          if (columns.length === 1 && columns[0] === ROW_KEYS[table]) continue;
+          db.run(`CREATE INDEX ${ident(`${target}__${columns.join("_")}__${tag}`)} ON ${ident(staging)} (${columns.map(ident).join(", ")})`);
         }
       });
       const ended = new Date();

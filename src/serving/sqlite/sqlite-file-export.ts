@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../contract/gold-tables.ts";
 import { collectionName, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
-import { INDEXED_COLUMNS, columnsOf } from "../table-access.ts";
+import { INDEXES, columnsOf } from "../table-access.ts";
 import { DatabaseFile } from "./file/database-file.ts";
 import { ident } from "./sqlite-insert.ts";
 import { ROW_KEYS, tableDefinition } from "./sqlite-layout.ts";
@@ -52,12 +52,12 @@ export class SqliteFileExport implements ExportSession {
     // Without a key column the rowid is a column of its own, `_row`, first (sqlite-layout.ts).
     const types = key ? columns.map((c) => c.type) : (["int", ...columns.map((c) => c.type)] as const);
     const rowid = key ? { column: columns.findIndex((c) => c.name === key), name: key, numbered: false } : { column: 0, name: "_row", numbered: true };
-    const indexes = (INDEXED_COLUMNS[table] ?? [])
-      .filter((column) => column !== key)
-      .map((column) => {
-        const indexName = `${name}__${column}`;
-        const at = columns.findIndex((c) => c.name === column) + (key ? 0 : 1);
-        return { name: indexName, column: at, sql: `CREATE INDEX ${ident(indexName)} ON ${ident(name)} (${ident(column)})` };
+    const indexes = (INDEXES[table] ?? [])
+      .filter((index) => !(index.length === 1 && index[0] === key))
+      .map((index) => {
+        const indexName = `${name}__${index.join("_")}`;
+        const at = index.map((column) => columns.findIndex((c) => c.name === column) + (key ? 0 : 1));
+        return { name: indexName, columns: at, sql: `CREATE INDEX ${ident(indexName)} ON ${ident(name)} (${index.map(ident).join(", ")})` };
       });
     try {
       const load = this.file.table(name, `CREATE TABLE ${ident(name)} (${tableDefinition(table)})`, types, rowid, indexes);

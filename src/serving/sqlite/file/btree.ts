@@ -304,6 +304,19 @@ export class IndexTree {
     this.maxLocal = Math.floor(((file.pageSize - 12) * 64) / 255) - 23;
   }
 
+  /** The leaf page the next `place` answers an offset into. */
+  get bytes(): Uint8Array {
+    return this.root.leafBytes;
+  }
+
+  /**
+   * Makes room in the current leaf for an entry whose record of `size` bytes fits its cell
+   * there; answers where in `bytes` the caller writes the record, or -1 (then `add` it).
+   */
+  place(size: number): number {
+    return size > this.maxLocal ? -1 : this.root.place(size);
+  }
+
   /** Adds the entry whose record is `record[start..end)`. */
   add(record: Uint8Array, start: number, end: number): void {
     const size = end - start;
@@ -339,6 +352,20 @@ class IndexLevel {
   ) {
     this.page = new PageBuilder(file.pageSize, interior);
     this.type = interior ? INTERIOR_INDEX : LEAF_INDEX;
+  }
+
+  get leafBytes(): Uint8Array {
+    return this.page.bytes;
+  }
+
+  /** Room for a leaf cell of a `size`-byte record, its size written: the record's offset, or -1 when the page is full. */
+  place(size: number): number {
+    if (this.divider) this.release();
+    const prefix = varintLength(size);
+    if (!this.page.fits(prefix + size)) return -1;
+    const at = this.page.add(prefix + size);
+    writeVarint(this.page.bytes, at, size);
+    return at + prefix;
   }
 
   /** Adds `entry[0..length)` (an entry's cell without its child), with `child` on its left on interior levels. */

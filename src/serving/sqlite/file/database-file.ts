@@ -1,7 +1,8 @@
 import type { Cell, ColumnType } from "../../../contract/columns.ts";
 import { GrowableFloat64 } from "../../../columnar/growable.ts";
 import { StoreError } from "../../../core/errors.ts";
-import { IndexTree, LEAF_TABLE, PageBuilder, PageFile, TableTree, writeUint32 } from "./btree.ts";
+import { LEAF_TABLE, PageBuilder, PageFile, TableTree, writeUint32 } from "./btree.ts";
+import { IndexKeys, type IndexDef } from "./index-keys.ts";
 import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
 
 /**
@@ -16,11 +17,8 @@ import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
 /** SQLite 3.45.0, the version this writer's files claim to be written by (any reader accepts it). */
 const WRITER_VERSION = 3045000;
 
-export interface IndexDef {
-  name: string;
-  /** A column of the table, integer-typed: the one kind of index the stores need of this writer. */
-  column: number;
-}
+const ENCODE_ROWS = 4096;
+
 
 export interface RowidColumn {
   column: number;
@@ -70,7 +68,7 @@ export class DatabaseFile {
     // The schema table is a few rows of a few hundred bytes: one page, after the file header.
     const first = new PageBuilder(pageSize, false, 100);
     this.schema.forEach((row, i) => {
-      encoder.encode([[row.type], [row.name], [row.table], [row.root], [row.sql]], 1);
+      encoder.encode([[row.type], [row.name], [row.table], [row.root], [row.sql]], 0, 1);
       const size = encoder.sizes[0]!;
       const length = varintLength(size) + varintLength(i + 1) + size;
       if (!first.fits(length) || size > pageSize - 35) throw new StoreError("failed", "the serving store's schema does not fit its first page");
@@ -93,7 +91,7 @@ export class TableLoad {
   private readonly tree: TableTree;
   private readonly encoder: RecordEncoder;
   private lastRowid = 0;
-  private readonly keys: GrowableFloat64[];
+  private readonly keys: IndexKeys[];
   private readonly rowids = new GrowableFloat64();
 
   constructor(
@@ -105,35 +103,40 @@ export class TableLoad {
   ) {
     this.tree = new TableTree(pages);
     this.encoder = new RecordEncoder(types, rowid.column);
-    this.keys = indexes.map(() => new GrowableFloat64());
+    this.keys = indexes.map((index) => new IndexKeys(index, types));
   }
 
   /** Rows in rowid order; a `numbered` table's batches leave its rowid column out (undefined). */
   push(rowCount: number, values: readonly (ArrayLike<Cell> | undefined)[]): void {
     const { encoder, tree, indexes, keys } = this;
     const ids = this.rowid.numbered ? undefined : values[this.rowid.column]!;
-    encoder.encode(values, rowCount);
-    const { sizes } = encoder;
-    for (let r = 0; r < rowCount; r++) {
-      const rowid = ids ? this.checkedRowid(ids[r] ?? null, r) : this.count + r + 1;
-      const at = tree.place(rowid, sizes[r]!);
-      if (at >= 0) {
-        encoder.write(r, tree.bytes, at);
-      } else {
-        const record = new Uint8Array(sizes[r]!);
-        encoder.write(r, record, 0);
-        tree.add(rowid, record, 0, record.length);
+    // A slice of the batch at a time, so the encoded columns stay a few hundred kilobytes.
+    for (let from = 0; from < rowCount; from += ENCODE_ROWS) {
+      const n = Math.min(ENCODE_ROWS, rowCount - from);
+      encoder.encode(values, from, n);
+      for (const index of keys) index.push(values, from, n);
+      const { sizes } = encoder;
+      for (let i = 0; i < n; i++) {
+        const r = from + i;
+        const rowid = ids ? this.checkedRowid(ids[r] ?? null, r) : this.count + r + 1;
+        const at = tree.place(rowid, sizes[i]!);
+        if (at >= 0) {
+          encoder.write(i, tree.bytes, at);
+        } else {
+          const record = new Uint8Array(sizes[i]!);
+          encoder.write(i, record, 0);
+          tree.add(rowid, record, 0, record.length);
+        }
+        if (indexes.length) this.rowids.push(rowid);
+        this.lastRowid = rowid;
       }
-      for (let i = 0; i < indexes.length; i++) keys[i]!.push(indexKey(values[indexes[i]!.column]![r] ?? null));
-      if (indexes.length) this.rowids.push(rowid);
-      this.lastRowid = rowid;
     }
     this.count += rowCount;
   }
 
   finish(): void {
     const root = this.tree.finish();
-    const roots = this.indexes.map((_, i) => this.writeIndex(this.keys[i]!.values(), this.rowids.values()));
+    const roots = this.keys.map((index) => index.write(this.pages, this.rowids.values()));
     this.done(root, roots);
   }
 
@@ -145,76 +148,6 @@ export class TableLoad {
     return key;
   }
 
-  /** Entries (key, rowid) in SQLite's order (NULL first, then by value, then rowid), as an index b-tree. */
-  private writeIndex(keys: Float64Array, rowids: Float64Array): number {
-    const order = sortedEntries(keys, rowids);
-    const tree = new IndexTree(this.pages);
-    const encoder = new RecordEncoder(["int", "int"], -1);
-    const chunk = 4096;
-    // Two integers and their header: 20 bytes at most.
-    const record = new Uint8Array(32);
-    const key = new Float64Array(chunk);
-    const rowid = new Float64Array(chunk);
-    for (let from = 0; from < order.length; from += chunk) {
-      const n = Math.min(chunk, order.length - from);
-      for (let i = 0; i < n; i++) {
-        const e = order[from + i]!;
-        key[i] = keys[e]!;
-        rowid[i] = rowids[e]!;
-      }
-      // NaN keys (NULL) are encoded as NULL.
-      encoder.encode([key, rowid], n);
-      for (let i = 0; i < n; i++) {
-        encoder.write(i, record, 0);
-        tree.add(record, 0, encoder.sizes[i]!);
-      }
-    }
-    return tree.finish();
-  }
-}
-
-/** An integer index key as stored, NaN standing for NULL. */
-function indexKey(value: Cell): number {
-  if (value === null) return Number.NaN;
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    throw new StoreError("failed", `an indexed column holds ${JSON.stringify(value)}, not an integer`);
-  }
-  return value;
-}
-
-/** Entry positions sorted by key (NaN, i.e. NULL, first) then rowid. */
-function sortedEntries(keys: Float64Array, rowids: Float64Array): Uint32Array {
-  const order = new Uint32Array(keys.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  let min = Infinity;
-  let max = -Infinity;
-  let maxRowid = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (k < min) min = k;
-    if (k > max) max = k;
-    if (rowids[i]! > maxRowid) maxRowid = rowids[i]!;
-  }
-  const span = max >= min ? max - min + 2 : 1;
-  const stride = keys.length + 1;
-  if (span * stride <= Number.MAX_SAFE_INTEGER) {
-    // Rowids rise with the position, so (key rank, position) packed in one double sorts the
-    // same way as (key, rowid), and a typed array sorts natively, far faster than a comparator.
-    const packed = new Float64Array(keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      packed[i] = (Number.isNaN(k) ? 0 : k - min + 1) * stride + i;
-    }
-    packed.sort();
-    for (let i = 0; i < packed.length; i++) order[i] = packed[i]! % stride;
-    return order;
-  }
-  return order.sort((a, b) => {
-    const x = keys[a]!;
-    const y = keys[b]!;
-    if (x !== y) return Number.isNaN(x) ? -1 : Number.isNaN(y) ? 1 : x - y;
-    return rowids[a]! - rowids[b]!;
-  });
 }
 
 /** The 100-byte database header (https://sqlite.org/fileformat2.html#the_database_header). */

@@ -75,6 +75,46 @@ function writeText(out: Uint8Array, at: number, text: string): number {
 
 const ENCODER = new TextEncoder();
 
+/** The serial type of a safe integer: 8 and 9 for 0 and 1 (no bytes), else 1 to 6 by its size. */
+export function integerSerial(value: number): number {
+  if (value === 0 || value === 1) return 8 + value;
+  if (value >= -0x80 && value < 0x80) return 1;
+  if (value >= -0x8000 && value < 0x8000) return 2;
+  if (value >= -0x800000 && value < 0x800000) return 3;
+  if (value >= -0x80000000 && value < 0x80000000) return 4;
+  if (value >= -0x800000000000 && value < 0x800000000000) return 5;
+  return 6;
+}
+
+const INTEGER_BYTES = [0, 1, 2, 3, 4, 6, 8, 0, 0, 0];
+
+/** Writes an integer big-endian in its serial type's bytes (two's complement); answers the next offset. */
+export function writeInteger(out: Uint8Array, at: number, value: number, serial: number): number {
+  const n = INTEGER_BYTES[serial]!;
+  if (n === 8) {
+    new DataView(out.buffer, out.byteOffset).setBigInt64(at, BigInt(value));
+    return at + 8;
+  }
+  if (n === 6) {
+    const high = Math.floor(value / 0x100000000);
+    out[at] = (high >> 8) & 0xff;
+    out[at + 1] = high & 0xff;
+    const low = value >>> 0;
+    out[at + 2] = low >>> 24;
+    out[at + 3] = (low >>> 16) & 0xff;
+    out[at + 4] = (low >>> 8) & 0xff;
+    out[at + 5] = low & 0xff;
+    return at + 6;
+  }
+  for (let i = n - 1; i >= 0; i--) out[at + n - 1 - i] = (value >> (8 * i)) & 0xff;
+  return at + n;
+}
+
+/** The bytes of a serial type's value (0 for NULL and the constants 0 and 1; text and blobs by their length). */
+export function serialBytes(serial: number): number {
+  return serial >= 12 ? (serial - 12) >> 1 : serial === 7 ? 8 : INTEGER_BYTES[serial]!;
+}
+
 /** A column's values as one kind of record value, with their serial types and byte ranges. */
 class ColumnBodies {
   bytes = new Uint8Array(1 << 12);
@@ -88,7 +128,7 @@ class ColumnBodies {
   ) {}
 
   /** Encodes the column's `rowCount` values; one loop per column keeps each loop's reads of one array type. */
-  encode(values: ArrayLike<Cell> | undefined, rowCount: number): void {
+  encode(values: ArrayLike<Cell> | undefined, from: number, rowCount: number): void {
     if (this.serials.length < rowCount) {
       this.serials = new Int32Array(rowCount);
       this.offsets = new Int32Array(rowCount + 1);
@@ -102,11 +142,11 @@ class ColumnBodies {
       return;
     }
     if (this.kind === "text" && Array.isArray(values)) {
-      this.texts(values as readonly Cell[], rowCount);
+      this.texts(values as readonly Cell[], from, rowCount);
       return;
     }
     for (let r = 0; r < rowCount; r++) {
-      const value = values[r];
+      const value = values[from + r];
       if (value === null || value === undefined || (typeof value === "number" && Number.isNaN(value))) {
         serials[r] = 0;
       } else if (this.kind === "text" || typeof value === "string") {
@@ -134,15 +174,15 @@ class ColumnBodies {
    * A text column, encoded in one call: joined (null joins as ""), UTF-8 encoded at once, each
    * value's share found from its length, in bytes when the column is not all ASCII.
    */
-  private texts(values: readonly Cell[], rowCount: number): void {
+  private texts(values: readonly Cell[], from: number, rowCount: number): void {
     const { serials, offsets } = this;
-    const joined = (values.length === rowCount ? values : values.slice(0, rowCount)).join("");
+    const joined = (from === 0 && values.length === rowCount ? values : values.slice(from, from + rowCount)).join("");
     this.ensure(joined.length * 3);
     const written = ENCODER.encodeInto(joined, this.bytes).written;
     const ascii = written === joined.length;
     let at = 0;
     for (let r = 0; r < rowCount; r++) {
-      const value = values[r];
+      const value = values[from + r];
       if (value === null || value === undefined) {
         serials[r] = 0;
       } else {
@@ -156,43 +196,11 @@ class ColumnBodies {
   }
 
   private integer(value: number, r: number, at: number): number {
-    const { bytes, view, serials } = this;
-    if (value === 0 || value === 1) {
-      serials[r] = 8 + value;
-      return at;
-    }
-    if (value >= -0x80 && value < 0x80) {
-      view.setInt8(at, value);
-      serials[r] = 1;
-      return at + 1;
-    }
-    if (value >= -0x8000 && value < 0x8000) {
-      view.setInt16(at, value);
-      serials[r] = 2;
-      return at + 2;
-    }
-    if (value >= -0x800000 && value < 0x800000) {
-      bytes[at] = (value >> 16) & 0xff;
-      bytes[at + 1] = (value >> 8) & 0xff;
-      bytes[at + 2] = value & 0xff;
-      serials[r] = 3;
-      return at + 3;
-    }
-    if (value >= -0x80000000 && value < 0x80000000) {
-      view.setInt32(at, value);
-      serials[r] = 4;
-      return at + 4;
-    }
-    if (value >= -0x800000000000 && value < 0x800000000000) {
-      view.setInt16(at, Math.floor(value / 0x100000000));
-      view.setUint32(at + 2, value >>> 0);
-      serials[r] = 5;
-      return at + 6;
-    }
-    view.setBigInt64(at, BigInt(value));
-    serials[r] = 6;
-    return at + 8;
+    const serial = integerSerial(value);
+    this.serials[r] = serial;
+    return writeInteger(this.bytes, at, value, serial);
   }
+
 
   private ensure(size: number): void {
     if (size <= this.bytes.length) return;
@@ -224,10 +232,11 @@ export class RecordEncoder {
     );
   }
 
-  encode(values: readonly (ArrayLike<Cell> | undefined)[], rowCount: number): void {
+  /** Encodes rows `from` to `from + rowCount` of `values`; `write` numbers them from 0. */
+  encode(values: readonly (ArrayLike<Cell> | undefined)[], from: number, rowCount: number): void {
     const { columns } = this;
     const width = columns.length;
-    for (let c = 0; c < width; c++) columns[c]!.encode(values[c], rowCount);
+    for (let c = 0; c < width; c++) columns[c]!.encode(values[c], from, rowCount);
     if (this.sizes.length < rowCount) {
       this.sizes = new Int32Array(rowCount);
       this.headers = new Int32Array(rowCount);
