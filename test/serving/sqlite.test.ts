@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { StoreError } from "../../src/core/errors.ts";
+import { GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
 import { stagingName, stagingSession } from "../../src/serving/staging.ts";
@@ -262,5 +263,17 @@ describe("sqlite serving store", () => {
     other.close();
     await store.replaceTable("fact_achats", batchesOf(FACT.slice(0, 1), 10), "run-2");
     expect((await store.read("fact_achats")).rows).toEqual(FACT.slice(0, 1));
+  });
+
+  test("a whole export that cannot write its new file fails with a StoreError naming the store; the served tables stay", async () => {
+    const { path, store } = fresh();
+    await store.replaceTable("fact_achats", batchesOf(FACT, 10), "run-1");
+    // Where the store's versions go, a file instead of a folder.
+    writeFileSync(`${path}.d`, "in the way");
+    const err = await asyncStoreFailure(store.beginExport("run-2", GOLD_TABLE_NAMES));
+    expect(err.kind).toBe("failed");
+    expect(err.message).toStartWith(`serving store ${path}: `);
+    expect(err.message).not.toContain("\n");
+    expect((await store.read("fact_achats")).total).toBe(FACT.length);
   });
 });

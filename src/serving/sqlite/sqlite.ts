@@ -1,6 +1,6 @@
 import { Database, SQLiteError, constants } from "bun:sqlite";
 import { statSync } from "node:fs";
-import { StoreError, type StoreErrorKind } from "../../core/errors.ts";
+import { StoreError, errorLine, type StoreErrorKind } from "../../core/errors.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { Cell, Row } from "../../contract/columns.ts";
 import { DEFAULT_PREFIX, collectionName, replaceInSession, type ExportSession, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";
@@ -198,12 +198,20 @@ class SqliteStore implements ServingStore {
   }
 
   private storeError(err: unknown, table?: GoldTableName): unknown {
+    if (isFileError(err)) {
+      // The file export's own writes: the disk full, the folder not writable.
+      const kind = ["EACCES", "EPERM", "EROFS"].includes(err.code) ? "access_denied" : "failed";
+      return new StoreError(kind, `serving store ${this.location}: ${errorLine(err)}`, { cause: err });
+    }
     if (err instanceof StoreError || !(err instanceof SQLiteError)) return err;
     const [kind, what] = describe(err, this.busyTimeoutMs);
     if (kind === "not_found" && table) return notServedYet(collectionName(table, this.prefix), { cause: err });
     return new StoreError(kind, `serving store ${this.location}: ${what}`, { cause: err });
   }
 }
+
+const isFileError = (err: unknown): err is NodeJS.ErrnoException & { code: string } =>
+  err instanceof Error && !(err instanceof SQLiteError) && typeof (err as NodeJS.ErrnoException).code === "string" && typeof (err as NodeJS.ErrnoException).syscall === "string";
 
 function describe(err: SQLiteError, busyTimeoutMs: number): [StoreErrorKind, string] {
   const code = err.code ?? "";
