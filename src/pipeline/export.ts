@@ -1,10 +1,10 @@
 import { goldKeys } from "../contract/lake.ts";
 import { StoreError, isNotFound } from "../core/errors.ts";
-import { readParquetColumns } from "../formats/parquet.ts";
+import { readParquetColumns, readParquetIndexed } from "../formats/parquet.ts";
 import { objectAsyncBuffer } from "./stored-parquet.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../contract/gold-tables.ts";
 import { readJsonOrNull, type ObjectStore } from "../storage/object-store.ts";
-import { collectionName, type RefreshMetadata, type ServingStore } from "../serving/serving-store.ts";
+import { collectionName, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving/serving-store.ts";
 
 export interface ExportOptions {
   /** Defaults to every gold table, in SPEC's order. */
@@ -35,7 +35,9 @@ export async function exportGold(
   const session = await serving.beginExport(runId, tables);
   try {
     for (const table of tables) {
-      const batches = readParquetColumns(await goldFile(objects, table), GOLD_TABLES[table].columns);
+      const file = await goldFile(objects, table);
+      const columns = GOLD_TABLES[table].columns;
+      const batches: AsyncIterable<TableBatch> = session.readsIndexed ? readParquetIndexed(file, columns) : readParquetColumns(file, columns);
       const meta = await session.load(table, options.signal ? untilAborted(batches, options.signal) : batches);
       options.onTable?.(meta);
       if (PAUSE_MS > 0) await Bun.sleep(PAUSE_MS);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { GoldTableName } from "../contract/gold-tables.ts";
 import type { ColumnBatch, Row } from "../contract/columns.ts";
+import type { Column } from "../columnar/columns.ts";
 
 /**
  * The seam between export/API and the database that serves gold tables. Each backend is a
@@ -37,9 +38,10 @@ export interface ReadOptions {
 /**
  * Rows handed to `load` or `replaceTable`: objects keyed by column name, or columns as the Parquet reader
  * yields them (one array per column of the table, in GOLD_TABLES order), which spares building
- * an object per row.
+ * an object per row; for a session that says it `readsIndexed`, string and date columns may
+ * come Indexed (UTF-8 bytes and day numbers, no string made per value).
  */
-export type TableBatch = Row[] | ColumnBatch;
+export type TableBatch = Row[] | ColumnBatch | { rowCount: number; values: Column[] };
 
 export interface ServingStore {
   /** The kind of the backend that opened it (see `backends.ts`). */
@@ -81,6 +83,8 @@ export interface ServingStore {
  * or the new one, never a mix, and `_refresh_metadata` is written last.
  */
 export interface ExportSession {
+  /** True: `load` takes batches whose string and date columns are Indexed, as `readParquetIndexed` reads them. */
+  readonly readsIndexed?: boolean;
   /** Loads a table aside (not served yet); answers its metadata as `commit` will record it. */
   load(table: GoldTableName, batches: AsyncIterable<TableBatch>): Promise<RefreshMetadata>;
   /** Swaps every loaded table in at once and records their metadata; answers it in load order. */

@@ -2,6 +2,7 @@ import { StoreError, UsageError } from "../core/errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../contract/gold-tables.ts";
 import type { Cell, ColumnBatch, ColumnDef } from "../contract/columns.ts";
 import type { ReadOptions, TableBatch } from "./serving-store.ts";
+import { cellAt, isIndexed } from "../columnar/columns.ts";
 
 /**
  * What every backend does the same way around a gold table, written once: batches as columns,
@@ -9,10 +10,15 @@ import type { ReadOptions, TableBatch } from "./serving-store.ts";
  * never written.
  */
 
-/** A batch as columns, in the table's column order, a missing cell read as null. */
+/** A batch as columns of cells, in the table's column order, a missing cell read as null. */
 export function columnsOf(batch: TableBatch, columns: readonly ColumnDef[]): ColumnBatch {
-  if (!Array.isArray(batch)) return batch;
-  return { rowCount: batch.length, values: columns.map((c) => batch.map((row) => row[c.name] ?? null)) };
+  if (Array.isArray(batch)) return { rowCount: batch.length, values: columns.map((c) => batch.map((row) => row[c.name] ?? null)) };
+  const { rowCount, values } = batch;
+  if (!values.some(isIndexed)) return batch as ColumnBatch;
+  return {
+    rowCount,
+    values: values.map((column, c) => (isIndexed(column) ? Array.from({ length: rowCount }, (_, i) => cellAt(column, columns[c]!.type, i)) : column)),
+  };
 }
 
 /**

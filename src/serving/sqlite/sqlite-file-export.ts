@@ -24,6 +24,8 @@ export interface SqliteFileTarget {
  * prefix's tables, the refresh history) is copied over before the swap.
  */
 export class SqliteFileExport implements ExportSession {
+  // The writer copies UTF-8 values as the Parquet reader holds them.
+  readonly readsIndexed = true;
   /** The file being written, then the version it was renamed to. */
   private path: string;
   private readonly file: DatabaseFile;
@@ -62,7 +64,7 @@ export class SqliteFileExport implements ExportSession {
     try {
       const load = this.file.table(name, `CREATE TABLE ${ident(name)} (${tableDefinition(table)})`, types, rowid, indexes);
       for await (const batch of batches) {
-        const { rowCount, values } = columnsOf(batch, columns);
+        const { rowCount, values } = Array.isArray(batch) ? columnsOf(batch, columns) : batch;
         load.push(rowCount, key ? values : [undefined, ...values]);
       }
       load.finish();

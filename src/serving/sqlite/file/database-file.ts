@@ -3,6 +3,7 @@ import { GrowableFloat64 } from "../../../columnar/growable.ts";
 import { StoreError } from "../../../core/errors.ts";
 import { LEAF_TABLE, PageBuilder, PageFile, TableTree, writeUint32 } from "./btree.ts";
 import { IndexKeys, type IndexDef } from "./index-keys.ts";
+import { isIndexed, type Column } from "../../../columnar/columns.ts";
 import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
 
 /**
@@ -107,9 +108,10 @@ export class TableLoad {
   }
 
   /** Rows in rowid order; a `numbered` table's batches leave its rowid column out (undefined). */
-  push(rowCount: number, values: readonly (ArrayLike<Cell> | undefined)[]): void {
+  push(rowCount: number, values: readonly (Column | undefined)[]): void {
     const { encoder, tree, indexes, keys } = this;
     const ids = this.rowid.numbered ? undefined : values[this.rowid.column]!;
+    if (ids && isIndexed(ids)) throw new StoreError("failed", `${this.rowid.name} came as Indexed values, not numbers`);
     // A slice of the batch at a time, so the encoded columns stay a few hundred kilobytes.
     for (let from = 0; from < rowCount; from += ENCODE_ROWS) {
       const n = Math.min(ENCODE_ROWS, rowCount - from);

@@ -1,5 +1,7 @@
 import type { Cell, ColumnType } from "../../../contract/columns.ts";
 import { GrowableFloat64, GrowableUint32 } from "../../../columnar/growable.ts";
+import { Utf8Values, isIndexed, valueCount, type Column, type Indexed } from "../../../columnar/columns.ts";
+import { isoFromDayNumber } from "../../../core/dates.ts";
 import { StoreError } from "../../../core/errors.ts";
 import { compareCodePoints } from "../../../core/text-order.ts";
 import { IndexTree, type PageFile } from "./btree.ts";
@@ -35,26 +37,18 @@ class KeyColumn {
   private numberValues: Float64Array<ArrayBufferLike> = new Float64Array(0);
   private encoded: Uint8Array[] = [];
   private serialOfId = new Int32Array(0);
+  /** The Indexed batch's values being pushed, and the id each of its entries has (-1: not looked up yet). */
+  private entries: Indexed["values"] | undefined;
+  private entryIds = new Int32Array(0);
 
   constructor(readonly text: boolean) {}
 
-  push(values: ArrayLike<Cell>, from: number, count: number): void {
+  push(values: Column, from: number, count: number): void {
+    if (isIndexed(values)) return this.pushIndexed(values, from, count);
     if (this.text) {
-      const { dictionary, ids, texts } = this;
       for (let r = from; r < from + count; r++) {
         const value = values[r];
-        if (value === null || value === undefined) {
-          ids.push(0);
-          continue;
-        }
-        const text = String(value);
-        let id = dictionary.get(text);
-        if (id === undefined) {
-          texts.push(text);
-          id = texts.length;
-          dictionary.set(text, id);
-        }
-        ids.push(id);
+        this.ids.push(value === null || value === undefined ? 0 : this.idOf(String(value)));
       }
       return;
     }
@@ -65,6 +59,44 @@ class KeyColumn {
       }
       this.numbers.push(value === null ? Number.NaN : value);
     }
+  }
+
+  /**
+   * An Indexed column (text, or dates as day numbers): each of the batch's entries is looked
+   * up once, and its rows take its id; the batch comes in slices, `from` rising from 0.
+   */
+  private pushIndexed(column: Indexed, from: number, count: number): void {
+    const { values, index } = column;
+    // A batch starts at row 0; the reader may reuse the same memory for the next one's values.
+    if (from === 0 || values !== this.entries) {
+      this.entries = values;
+      this.entryIds = new Int32Array(valueCount(values)).fill(-1);
+    }
+    if (!this.text) throw new StoreError("failed", "an indexed integer column came as Indexed values");
+    const ids = this.entryIds;
+    for (let r = from; r < from + count; r++) {
+      const at = index[r]!;
+      if (!(at >= 0 && at < ids.length)) {
+        this.ids.push(0);
+        continue;
+      }
+      let id = ids[at]!;
+      if (id < 0) {
+        const text = values instanceof Utf8Values ? values.get(at) : values instanceof Int32Array ? isoFromDayNumber(values[at]!) : String(values[at]);
+        id = ids[at] = this.idOf(text);
+      }
+      this.ids.push(id);
+    }
+  }
+
+  private idOf(text: string): number {
+    let id = this.dictionary.get(text);
+    if (id === undefined) {
+      this.texts.push(text);
+      id = this.texts.length;
+      this.dictionary.set(text, id);
+    }
+    return id;
   }
 
   /** Fixes the ranks once every row is in. */
@@ -135,7 +167,7 @@ export class IndexKeys {
     });
   }
 
-  push(values: readonly (ArrayLike<Cell> | undefined)[], from: number, count: number): void {
+  push(values: readonly (Column | undefined)[], from: number, count: number): void {
     this.def.columns.forEach((c, k) => this.keys[k]!.push(values[c]!, from, count));
   }
 

@@ -1,4 +1,6 @@
 import type { Cell, ColumnType } from "../../../contract/columns.ts";
+import { Utf8Values, isIndexed, type Column } from "../../../columnar/columns.ts";
+import { isoFromDayNumber } from "../../../core/dates.ts";
 
 /**
  * SQLite's record format (https://sqlite.org/fileformat2.html#record_format), written from gold
@@ -115,38 +117,50 @@ export function serialBytes(serial: number): number {
   return serial >= 12 ? (serial - 12) >> 1 : serial === 7 ? 8 : INTEGER_BYTES[serial]!;
 }
 
-/** A column's values as one kind of record value, with their serial types and byte ranges. */
+/**
+ * A column's values as one kind of record value: each row's serial type, and where its bytes
+ * are (`source[starts[r]..starts[r] + lengths[r])`): numbers and strings encoded here, into
+ * `bytes`; an Indexed column's UTF-8 values where the reader left them, copied once, into the
+ * page.
+ */
 class ColumnBodies {
   bytes = new Uint8Array(1 << 12);
   serials = new Int32Array(0);
-  /** Row r's bytes are [offsets[r], offsets[r + 1]). */
-  offsets = new Int32Array(1);
+  starts = new Int32Array(0);
+  lengths = new Int32Array(0);
+  source: Uint8Array = this.bytes;
   private view = new DataView(this.bytes.buffer);
+  /** An Indexed date column's days as `YYYY-MM-DD`, 10 bytes each, by entry. */
+  private days = new Uint8Array(0);
 
   constructor(
     private readonly kind: "text" | "int" | "real" | "rowid",
   ) {}
 
-  /** Encodes the column's `rowCount` values; one loop per column keeps each loop's reads of one array type. */
-  encode(values: ArrayLike<Cell> | undefined, from: number, rowCount: number): void {
+  /** Encodes rows `from` to `from + rowCount`; one loop per column keeps each loop's reads of one array type. */
+  encode(values: Column | undefined, from: number, rowCount: number): void {
     if (this.serials.length < rowCount) {
       this.serials = new Int32Array(rowCount);
-      this.offsets = new Int32Array(rowCount + 1);
+      this.starts = new Int32Array(rowCount);
+      this.lengths = new Int32Array(rowCount);
     }
-    const { serials, offsets } = this;
-    let at = 0;
-    offsets[0] = 0;
+    this.source = this.bytes;
     if (this.kind === "rowid" || !values) {
-      serials.fill(0, 0, rowCount);
-      offsets.fill(0, 0, rowCount + 1);
+      this.serials.fill(0, 0, rowCount);
+      this.lengths.fill(0, 0, rowCount);
       return;
     }
-    if (this.kind === "text" && Array.isArray(values)) {
-      this.texts(values as readonly Cell[], from, rowCount);
-      return;
+    if (isIndexed(values)) {
+      if (values.values instanceof Utf8Values) return this.indexedTexts(values.values, values.index, from, rowCount);
+      if (values.values instanceof Int32Array && this.kind === "text") return this.indexedDays(values.values, values.index, from, rowCount);
+      throw new Error(`an Indexed column of ${values.values.constructor.name} for a ${this.kind} column`);
     }
+    if (this.kind === "text" && Array.isArray(values)) return this.texts(values as readonly Cell[], from, rowCount);
+    const { serials, starts, lengths } = this;
+    let at = 0;
     for (let r = 0; r < rowCount; r++) {
       const value = values[from + r];
+      starts[r] = at;
       if (value === null || value === undefined || (typeof value === "number" && Number.isNaN(value))) {
         serials[r] = 0;
       } else if (this.kind === "text" || typeof value === "string") {
@@ -166,8 +180,52 @@ class ColumnBodies {
         at += 8;
         serials[r] = 7;
       }
-      offsets[r + 1] = at;
+      lengths[r] = at - starts[r]!;
     }
+    this.source = this.bytes;
+  }
+
+  /** UTF-8 values as the Parquet reader holds them: each row points at its entry, no copy here. */
+  private indexedTexts(values: Utf8Values, index: Int32Array, from: number, rowCount: number): void {
+    const { serials, starts, lengths } = this;
+    const entries = values.starts;
+    const count = values.count;
+    for (let r = 0; r < rowCount; r++) {
+      const at = index[from + r]!;
+      if (at >= 0 && at < count) {
+        const start = entries[at]!;
+        const length = entries[at + 1]! - start;
+        starts[r] = start;
+        lengths[r] = length;
+        serials[r] = 13 + 2 * length;
+      } else {
+        lengths[r] = 0;
+        serials[r] = 0;
+      }
+    }
+    this.source = values.bytes;
+  }
+
+  /** Day numbers, written once per entry as `YYYY-MM-DD`; rows point at theirs. Slices come with `from` rising from 0. */
+  private indexedDays(days: Int32Array, index: Int32Array, from: number, rowCount: number): void {
+    // Once per batch (its first slice): the reader may reuse the same memory for the next one.
+    if (from === 0) {
+      if (this.days.length < days.length * 10) this.days = new Uint8Array(days.length * 20);
+      for (let d = 0; d < days.length; d++) writeText(this.days, d * 10, isoFromDayNumber(days[d]!));
+    }
+    const { serials, starts, lengths } = this;
+    for (let r = 0; r < rowCount; r++) {
+      const at = index[from + r]!;
+      if (at >= 0 && at < days.length) {
+        starts[r] = at * 10;
+        lengths[r] = 10;
+        serials[r] = 33;
+      } else {
+        lengths[r] = 0;
+        serials[r] = 0;
+      }
+    }
+    this.source = this.days;
   }
 
   /**
@@ -175,7 +233,7 @@ class ColumnBodies {
    * value's share found from its length, in bytes when the column is not all ASCII.
    */
   private texts(values: readonly Cell[], from: number, rowCount: number): void {
-    const { serials, offsets } = this;
+    const { serials, starts, lengths } = this;
     const joined = (from === 0 && values.length === rowCount ? values : values.slice(from, from + rowCount)).join("");
     this.ensure(joined.length * 3);
     const written = ENCODER.encodeInto(joined, this.bytes).written;
@@ -183,16 +241,19 @@ class ColumnBodies {
     let at = 0;
     for (let r = 0; r < rowCount; r++) {
       const value = values[from + r];
+      starts[r] = at;
       if (value === null || value === undefined) {
+        lengths[r] = 0;
         serials[r] = 0;
       } else {
         const text = typeof value === "string" ? value : String(value);
         const length = ascii ? text.length : Buffer.byteLength(text, "utf8");
         at += length;
+        lengths[r] = length;
         serials[r] = 13 + 2 * length;
       }
-      offsets[r + 1] = at;
     }
+    this.source = this.bytes;
   }
 
   private integer(value: number, r: number, at: number): number {
@@ -200,7 +261,6 @@ class ColumnBodies {
     this.serials[r] = serial;
     return writeInteger(this.bytes, at, value, serial);
   }
-
 
   private ensure(size: number): void {
     if (size <= this.bytes.length) return;
@@ -233,7 +293,7 @@ export class RecordEncoder {
   }
 
   /** Encodes rows `from` to `from + rowCount` of `values`; `write` numbers them from 0. */
-  encode(values: readonly (ArrayLike<Cell> | undefined)[], from: number, rowCount: number): void {
+  encode(values: readonly (Column | undefined)[], from: number, rowCount: number): void {
     const { columns } = this;
     const width = columns.length;
     for (let c = 0; c < width; c++) columns[c]!.encode(values[c], from, rowCount);
@@ -248,7 +308,7 @@ export class RecordEncoder {
       for (let c = 0; c < width; c++) {
         const column = columns[c]!;
         header += varintLength(column.serials[r]!);
-        body += column.offsets[r + 1]! - column.offsets[r]!;
+        body += column.lengths[r]!;
       }
       // A header over 127 bytes takes a second byte for its own size (wide text serial types).
       if (header > 127) header++;
@@ -265,9 +325,11 @@ export class RecordEncoder {
     for (let c = 0; c < width; c++) o = writeVarint(out, o, columns[c]!.serials[r]!);
     for (let c = 0; c < width; c++) {
       const column = columns[c]!;
-      const to = column.offsets[r + 1]!;
-      const source = column.bytes;
-      for (let i = column.offsets[r]!; i < to; i++) out[o++] = source[i]!;
+      const source = column.source;
+      const start = column.starts[r]!;
+      const end = start + column.lengths[r]!;
+      for (let i = start; i < end; i++) out[o++] = source[i]!;
     }
+
   }
 }
