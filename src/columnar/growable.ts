@@ -1,20 +1,16 @@
-type Typed = Float64Array | Uint32Array;
-
-/** A typed array that grows by doubling: many numbers without an array of boxed ones. */
-class Growable<A extends Typed> {
-  private data: A;
+/** A Float64Array that grows by doubling: amounts for q99 without an array of boxed numbers. */
+export class GrowableFloat64 {
+  private data: Float64Array;
   length = 0;
 
-  constructor(
-    private readonly make: (length: number) => A,
-    capacity: number,
-  ) {
-    this.data = make(Math.max(capacity, 1 << 16));
+  /** `capacity`: the expected count (bronze knows a file's records), so nothing is copied. */
+  constructor(capacity = 0) {
+    this.data = new Float64Array(Math.max(capacity, 1 << 16));
   }
 
   push(value: number): void {
     if (this.length === this.data.length) {
-      const grown = this.make(this.data.length * 2);
+      const grown = new Float64Array(this.data.length * 2);
       grown.set(this.data);
       this.data = grown;
     }
@@ -22,21 +18,38 @@ class Growable<A extends Typed> {
   }
 
   /** The values pushed (a view over the internal buffer). */
-  values(): A {
-    return this.data.subarray(0, this.length) as A;
+  values(): Float64Array {
+    return this.data.subarray(0, this.length);
   }
 }
 
-/** Amounts for q99, index keys. `capacity`: the expected count (bronze knows a file's records), so nothing is copied. */
-export class GrowableFloat64 extends Growable<Float64Array> {
-  constructor(capacity = 0) {
-    super((n) => new Float64Array(n), capacity);
-  }
-}
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
 
-/** Small non-negative integers: dictionary ids. */
-export class GrowableUint32 extends Growable<Uint32Array> {
-  constructor(capacity = 0) {
-    super((n) => new Uint32Array(n), capacity);
+/**
+ * Numbers in chunks of 65,536: grows without copying and never holds more than a chunk of
+ * room it does not use (a doubling array may hold twice what it needs, and copies it all at
+ * each step), read back by position. For columns of tens of millions of values.
+ */
+export class ChunkedNumbers<A extends Float64Array | Uint32Array> {
+  private readonly chunks: A[] = [];
+  private last: A | undefined;
+  private filled = CHUNK;
+  length = 0;
+
+  constructor(private readonly make: (length: number) => A) {}
+
+  push(value: number): void {
+    if (this.filled === CHUNK) {
+      this.last = this.make(CHUNK);
+      this.chunks.push(this.last);
+      this.filled = 0;
+    }
+    this.last![this.filled++] = value;
+    this.length++;
+  }
+
+  at(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS]![i & (CHUNK - 1)]!;
   }
 }

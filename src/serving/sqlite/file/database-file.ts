@@ -1,5 +1,5 @@
 import type { Cell, ColumnType } from "../../../contract/columns.ts";
-import { GrowableFloat64 } from "../../../columnar/growable.ts";
+import { ChunkedNumbers } from "../../../columnar/growable.ts";
 import { StoreError } from "../../../core/errors.ts";
 import { LEAF_TABLE, PageBuilder, PageFile, TableTree, writeUint32 } from "./btree.ts";
 import { IndexKeys, type IndexDef } from "./index-keys.ts";
@@ -93,7 +93,7 @@ export class TableLoad {
   private readonly encoder: RecordEncoder;
   private lastRowid = 0;
   private readonly keys: IndexKeys[];
-  private readonly rowids = new GrowableFloat64();
+  private readonly rowids = new ChunkedNumbers((n) => new Float64Array(n));
 
   constructor(
     private readonly pages: PageFile,
@@ -138,7 +138,7 @@ export class TableLoad {
 
   finish(): void {
     const root = this.tree.finish();
-    const roots = this.keys.map((index) => index.write(this.pages, this.rowids.values()));
+    const roots = this.keys.map((index) => index.write(this.pages, this.rowids));
     this.done(root, roots);
   }
 

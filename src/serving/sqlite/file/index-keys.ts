@@ -1,5 +1,5 @@
-import type { Cell, ColumnType } from "../../../contract/columns.ts";
-import { GrowableFloat64, GrowableUint32 } from "../../../columnar/growable.ts";
+import type { ColumnType } from "../../../contract/columns.ts";
+import { ChunkedNumbers } from "../../../columnar/growable.ts";
 import { Utf8Values, isIndexed, valueCount, type Column, type Indexed } from "../../../columnar/columns.ts";
 import { isoFromDayNumber } from "../../../core/dates.ts";
 import { StoreError } from "../../../core/errors.ts";
@@ -7,14 +7,14 @@ import { compareCodePoints } from "../../../core/text-order.ts";
 import { IndexTree, type PageFile } from "./btree.ts";
 import { integerSerial, serialBytes, varintLength, writeInteger, writeVarint } from "./record.ts";
 
-const ENCODER = new TextEncoder();
-
 /**
  * An index's keys, collected as the table's rows arrive, then sorted into SQLite's order and
  * written as an index b-tree: each entry the key columns' values and the rowid, ordered by
  * them in turn, NULL first, integers by value, text by its UTF-8 bytes (SQLite's BINARY
- * collation, code-point order). A key column's values are kept as numbers, text as dictionary
- * ids, so that a million entries sort as one array of doubles.
+ * collation, code-point order). A row keeps a number per key column (an integer itself, or a
+ * text's dictionary id); at the end each entry becomes one double, its key's rank and its
+ * rowid, so a million entries sort natively as one array, and are written from it alone: no
+ * reading back row by row, which at ten million rows is a cache miss per entry.
  */
 
 export interface IndexDef {
@@ -23,41 +23,45 @@ export interface IndexDef {
   columns: readonly number[];
 }
 
-/** One key column: its values so far, and after `rank()` each value's place in index order. */
+const ENCODER = new TextEncoder();
+
+/** One key column: its values so far, then each value's rank in index order (NULL is 0). */
 class KeyColumn {
-  private readonly numbers = new GrowableFloat64();
-  private readonly ids = new GrowableUint32();
+  /** Integers (NaN for NULL), or text dictionary ids (0 for NULL), one per row. */
+  private readonly values: ChunkedNumbers<Float64Array> | ChunkedNumbers<Uint32Array>;
   private readonly dictionary = new Map<string, number>();
   private readonly texts: string[] = [];
-  /** After `rank`: the number of ranks (NULL is 0), and text values by rank. */
+  /** After `rank`: how many ranks there are. */
   cardinality = 0;
   private min = 0;
   private rankOfId = new Uint32Array(0);
-  private idValues: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
-  private numberValues: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  private encoded: Uint8Array[] = [];
-  private serialOfId = new Int32Array(0);
+  /** A text's UTF-8 bytes and serial type, by rank. */
+  private bytesOfRank: Uint8Array[] = [];
+  private serialOfRank = new Int32Array(0);
   /** The Indexed batch's values being pushed, and the id each of its entries has (-1: not looked up yet). */
   private entries: Indexed["values"] | undefined;
   private entryIds = new Int32Array(0);
 
-  constructor(readonly text: boolean) {}
+  constructor(readonly text: boolean) {
+    this.values = text ? new ChunkedNumbers((n) => new Uint32Array(n)) : new ChunkedNumbers((n) => new Float64Array(n));
+  }
 
-  push(values: Column, from: number, count: number): void {
-    if (isIndexed(values)) return this.pushIndexed(values, from, count);
+  push(column: Column, from: number, count: number): void {
+    if (isIndexed(column)) return this.pushIndexed(column, from, count);
+    const { values } = this;
     if (this.text) {
       for (let r = from; r < from + count; r++) {
-        const value = values[r];
-        this.ids.push(value === null || value === undefined ? 0 : this.idOf(String(value)));
+        const value = column[r];
+        values.push(value === null || value === undefined ? 0 : this.idOf(String(value)));
       }
       return;
     }
     for (let r = from; r < from + count; r++) {
-      const value = values[r] ?? null;
+      const value = column[r] ?? null;
       if (value !== null && (typeof value !== "number" || !Number.isSafeInteger(value))) {
         throw new StoreError("failed", `an indexed integer column holds ${JSON.stringify(value)}`);
       }
-      this.numbers.push(value === null ? Number.NaN : value);
+      values.push(value === null ? Number.NaN : value);
     }
   }
 
@@ -66,26 +70,26 @@ class KeyColumn {
    * up once, and its rows take its id; the batch comes in slices, `from` rising from 0.
    */
   private pushIndexed(column: Indexed, from: number, count: number): void {
-    const { values, index } = column;
-    // A batch starts at row 0; the reader may reuse the same memory for the next one's values.
-    if (from === 0 || values !== this.entries) {
-      this.entries = values;
-      this.entryIds = new Int32Array(valueCount(values)).fill(-1);
-    }
     if (!this.text) throw new StoreError("failed", "an indexed integer column came as Indexed values");
+    const { values: entries, index } = column;
+    // A batch starts at row 0; the reader may reuse the same memory for the next one's values.
+    if (from === 0 || entries !== this.entries) {
+      this.entries = entries;
+      this.entryIds = new Int32Array(valueCount(entries)).fill(-1);
+    }
     const ids = this.entryIds;
     for (let r = from; r < from + count; r++) {
       const at = index[r]!;
       if (!(at >= 0 && at < ids.length)) {
-        this.ids.push(0);
+        this.values.push(0);
         continue;
       }
       let id = ids[at]!;
       if (id < 0) {
-        const text = values instanceof Utf8Values ? values.get(at) : values instanceof Int32Array ? isoFromDayNumber(values[at]!) : String(values[at]);
+        const text = entries instanceof Utf8Values ? entries.get(at) : entries instanceof Int32Array ? isoFromDayNumber(entries[at]!) : String(entries[at]);
         id = ids[at] = this.idOf(text);
       }
-      this.ids.push(id);
+      this.values.push(id);
     }
   }
 
@@ -100,22 +104,21 @@ class KeyColumn {
   }
 
   /** Fixes the ranks once every row is in. */
-  rank(): void {
-    this.idValues = this.ids.values();
-    this.numberValues = this.numbers.values();
+  rank(rows: number): void {
     if (this.text) {
       const order = this.texts.map((_, i) => i).sort((a, b) => compareCodePoints(this.texts[a]!, this.texts[b]!));
       this.rankOfId = new Uint32Array(this.texts.length + 1);
       order.forEach((i, rank) => (this.rankOfId[i + 1] = rank + 1));
       this.cardinality = this.texts.length + 1;
       // Each distinct text encoded once, for every entry that holds it.
-      this.encoded = [new Uint8Array(0), ...this.texts.map((t) => ENCODER.encode(t))];
-      this.serialOfId = Int32Array.from(this.encoded, (bytes, id) => (id === 0 ? 0 : 13 + 2 * bytes.length));
+      this.bytesOfRank = [new Uint8Array(0), ...order.map((i) => ENCODER.encode(this.texts[i]!))];
+      this.serialOfRank = Int32Array.from(this.bytesOfRank, (bytes, rank) => (rank === 0 ? 0 : 13 + 2 * bytes.length));
       return;
     }
     let min = Infinity;
     let max = -Infinity;
-    for (const v of this.numberValues) {
+    for (let r = 0; r < rows; r++) {
+      const v = this.values.at(r);
       if (v < min) min = v;
       if (v > max) max = v;
     }
@@ -123,33 +126,61 @@ class KeyColumn {
     this.cardinality = max >= min ? max - min + 2 : 1;
   }
 
-  /** Row r's place in index order; exact when `cardinality` × the rows fit a double's 53 bits. */
+  /** Row r's rank; exact when `cardinality` × the rowids fit a double's 53 bits. */
   rankAt(row: number): number {
-    if (this.text) return this.rankOfId[this.idValues[row]!]!;
-    const v = this.numberValues[row]!;
+    const v = this.values.at(row);
+    if (this.text) return this.rankOfId[v]!;
     return Number.isNaN(v) ? 0 : v - this.min + 1;
   }
 
   /** What orders row r, always exactly: a text's rank, an integer itself, NULL lowest. */
   orderAt(row: number): number {
-    if (this.text) return this.rankOfId[this.idValues[row]!]!;
-    const v = this.numberValues[row]!;
+    if (this.text) return this.rankAt(row);
+    const v = this.values.at(row);
     return Number.isNaN(v) ? -Infinity : v;
   }
 
-  /** Row r's serial type in an index record. */
-  serialAt(row: number): number {
-    if (this.text) return this.serialOfId[this.idValues[row]!]!;
-    const v = this.numberValues[row]!;
-    return Number.isNaN(v) ? 0 : integerSerial(v);
+  /** Appends to `out` the key value of a rank (entries sorted packed) or of a row (sorted otherwise). */
+  value(of: { rank: number } | { row: number }, out: KeyPart): void {
+    if (this.text) {
+      const rank = "rank" in of ? of.rank : this.rankAt(of.row);
+      out.put(this.serialOfRank[rank]!, this.bytesOfRank[rank]!);
+      return;
+    }
+    const v = "rank" in of ? (of.rank === 0 ? Number.NaN : of.rank - 1 + this.min) : this.values.at(of.row);
+    out.putInteger(v);
+  }
+}
+
+/** The key's part of an entry's record, kept while entries share a key: serial types, then values. */
+class KeyPart {
+  serials = new Uint8Array(64);
+  serialsLength = 0;
+  values = new Uint8Array(256);
+  valuesLength = 0;
+
+  clear(): void {
+    this.serialsLength = 0;
+    this.valuesLength = 0;
   }
 
-  /** Writes row r's value of serial type `serial` at `at`; answers the next offset. */
-  writeAt(row: number, serial: number, out: Uint8Array, at: number): number {
-    if (!this.text) return serial === 0 ? at : writeInteger(out, at, this.numberValues[row]!, serial);
-    const bytes = this.encoded[this.idValues[row]!]!;
-    for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i]!;
-    return at + bytes.length;
+  put(serial: number, bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.serialsLength = writeVarint(this.serials, this.serialsLength, serial);
+    this.values.set(bytes, this.valuesLength);
+    this.valuesLength += bytes.length;
+  }
+
+  putInteger(value: number): void {
+    this.room(8);
+    const serial = Number.isNaN(value) ? 0 : integerSerial(value);
+    this.serialsLength = writeVarint(this.serials, this.serialsLength, serial);
+    if (serial !== 0) this.valuesLength = writeInteger(this.values, this.valuesLength, value, serial);
+  }
+
+  private room(bytes: number): void {
+    if (this.serials.length < this.serialsLength + 9) this.serials = grown(this.serials, this.serialsLength + 9);
+    if (this.values.length < this.valuesLength + bytes) this.values = grown(this.values, this.valuesLength + bytes);
   }
 }
 
@@ -171,87 +202,86 @@ export class IndexKeys {
     this.def.columns.forEach((c, k) => this.keys[k]!.push(values[c]!, from, count));
   }
 
-  /** Sorts the entries of the `rowids.length` rows and writes their b-tree; answers its root page. */
-  write(pages: PageFile, rowids: Float64Array): number {
+  /** Sorts the entries of the rows (their rowids rising, in `rowids`) and writes their b-tree; answers its root page. */
+  write(pages: PageFile, rowids: ChunkedNumbers<Float64Array>): number {
     const { keys } = this;
-    for (const key of keys) key.rank();
-    const tree = new IndexTree(pages);
-    const width = keys.length;
-    let record = new Uint8Array(256);
-    // The key's part of the record, kept while entries share a key (a run of equal keys is
-    // common: a few countries, products and days among a million rows): its serial types, and
-    // its values.
-    const keySerials = new Uint8Array(9 * width);
-    let keyValues: Uint8Array<ArrayBufferLike> = new Uint8Array(256);
-    let serialsLength = 0;
-    let valuesLength = 0;
-    let lastKey = -1;
-    const { entries, stride } = indexOrder(keys, rowids.length);
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
-      // An int32, not the double the sort leaves: typed arrays index far faster by one.
-      const row = (stride ? entry % stride : entry) | 0;
-      const key = stride ? (entry - row) / stride : -1;
-      if (key !== lastKey || key < 0) {
-        serialsLength = 0;
-        valuesLength = 0;
-        for (let k = 0; k < width; k++) {
-          const serial = keys[k]!.serialAt(row);
-          serialsLength = writeVarint(keySerials, serialsLength, serial);
-          const bytes = serialBytes(serial);
-          if (keyValues.length < valuesLength + bytes) keyValues = grown(keyValues, valuesLength + bytes);
-          valuesLength = keys[k]!.writeAt(row, serial, keyValues, valuesLength);
-        }
-        lastKey = key;
+    const rows = rowids.length;
+    for (const key of keys) key.rank(rows);
+    const writer = new EntryWriter(new IndexTree(pages));
+    const key = new KeyPart();
+    // Rowids rise, so the last is the largest.
+    const stride = rows > 0 ? rowids.at(rows - 1) + 1 : 1;
+    const span = keys.reduce((product, k) => product * k.cardinality, 1);
+    if (span * stride <= Number.MAX_SAFE_INTEGER) {
+      const packed = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) {
+        let composite = 0;
+        for (const k of keys) composite = composite * k.cardinality + k.rankAt(r);
+        packed[r] = composite * stride + rowids.at(r);
       }
-      // The record: its header (its size, the key's serial types and the rowid's), the key's values, the rowid.
-      const rowid = rowids[row]!;
-      const rowidSerial = integerSerial(rowid);
-      let header = 1 + serialsLength + varintLength(rowidSerial);
-      if (header > 127) header++;
-      const size = header + valuesLength + serialBytes(rowidSerial);
-      // Straight into the leaf where it fits; through a copy where it moves up or spills.
-      const placed = tree.place(size);
-      if (placed < 0 && record.length < size) record = new Uint8Array(size * 2);
-      const out = placed < 0 ? record : tree.bytes;
-      let at = writeVarint(out, placed < 0 ? 0 : placed, header);
-      for (let b = 0; b < serialsLength; b++) out[at++] = keySerials[b]!;
-      at = writeVarint(out, at, rowidSerial);
-      for (let b = 0; b < valuesLength; b++) out[at++] = keyValues[b]!;
-      writeInteger(out, at, rowid, rowidSerial);
-      if (placed < 0) tree.add(record, 0, size);
+      packed.sort();
+      let last = -1;
+      const ranks = new Array<number>(keys.length).fill(0);
+      for (let i = 0; i < rows; i++) {
+        const entry = packed[i]!;
+        const rowid = entry % stride;
+        const composite = (entry - rowid) / stride;
+        if (composite !== last) {
+          let rest = composite;
+          for (let k = keys.length - 1; k >= 0; k--) {
+            const cardinality = keys[k]!.cardinality;
+            ranks[k] = rest % cardinality;
+            rest = (rest - ranks[k]!) / cardinality;
+          }
+          key.clear();
+          for (let k = 0; k < keys.length; k++) keys[k]!.value({ rank: ranks[k]! }, key);
+          last = composite;
+        }
+        writer.add(key, rowid);
+      }
+    } else {
+      // Keys too wide to pack with the rowid: rows sorted with a comparator, far slower, read back one by one.
+      const order = keys.map((k) => Float64Array.from({ length: rows }, (_, r) => k.orderAt(r)));
+      const rowsInOrder = Uint32Array.from({ length: rows }, (_, r) => r).sort((a, b) => {
+        for (const column of order) if (column[a] !== column[b]) return column[a]! < column[b]! ? -1 : 1;
+        return a - b;
+      });
+      for (const row of rowsInOrder) {
+        key.clear();
+        for (const k of keys) k.value({ row }, key);
+        writer.add(key, rowids.at(row));
+      }
     }
-    return tree.finish();
+    return writer.tree.finish();
   }
 }
 
-/**
- * The entries in index order. Rowids rise with the row, so ties on the key fall in row order.
- * When every rank and the row fit one double's 53 bits, each entry is its key's rank times
- * `stride` plus its row, and they sort as one Float64Array (natively, many times faster than
- * with a comparator); otherwise they are the rows themselves and `stride` is 0.
- */
-function indexOrder(keys: readonly KeyColumn[], rows: number): { entries: ArrayLike<number>; stride: number } {
-  const stride = rows + 1;
-  const span = keys.reduce((product, k) => product * k.cardinality, 1);
-  if (span * stride <= Number.MAX_SAFE_INTEGER) {
-    const packed = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let composite = 0;
-      for (const key of keys) composite = composite * key.cardinality + key.rankAt(r);
-      packed[r] = composite * stride + r;
-    }
-    return { entries: packed.sort(), stride };
+/** Entries' records into the tree: the header (its size, the key's serial types, the rowid's), the key's values, the rowid. */
+class EntryWriter {
+  private record = new Uint8Array(256);
+
+  constructor(readonly tree: IndexTree) {}
+
+  add(key: KeyPart, rowid: number): void {
+    const rowidSerial = integerSerial(rowid);
+    let header = 1 + key.serialsLength + varintLength(rowidSerial);
+    if (header > 127) header++;
+    const size = header + key.valuesLength + serialBytes(rowidSerial);
+    // Straight into the leaf where it fits; through a copy where it moves up or spills.
+    const placed = this.tree.place(size);
+    if (placed < 0 && this.record.length < size) this.record = new Uint8Array(size * 2);
+    const out = placed < 0 ? this.record : this.tree.bytes;
+    let at = writeVarint(out, placed < 0 ? 0 : placed, header);
+    const { serials, serialsLength, values, valuesLength } = key;
+    for (let b = 0; b < serialsLength; b++) out[at++] = serials[b]!;
+    at = writeVarint(out, at, rowidSerial);
+    for (let b = 0; b < valuesLength; b++) out[at++] = values[b]!;
+    writeInteger(out, at, rowid, rowidSerial);
+    if (placed < 0) this.tree.add(this.record, 0, size);
   }
-  const all = keys.map((key) => Float64Array.from({ length: rows }, (_, r) => key.orderAt(r)));
-  const order = Uint32Array.from({ length: rows }, (_, r) => r).sort((a, b) => {
-    for (const column of all) if (column[a] !== column[b]) return column[a]! < column[b]! ? -1 : 1;
-    return a - b;
-  });
-  return { entries: order, stride: 0 };
 }
 
-function grown(bytes: Uint8Array, size: number): Uint8Array {
+function grown(bytes: Uint8Array, size: number): Uint8Array<ArrayBuffer> {
   const bigger = new Uint8Array(size * 2);
   bigger.set(bytes);
   return bigger;
