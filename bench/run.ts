@@ -106,7 +106,7 @@ try {
     api,
     startup,
     memory,
-    targets: targets(results, memory, startup),
+    targets: targets(results, memory, startup, "notMeasured" in api ? undefined : api),
   };
   await publish(result);
 } finally {
