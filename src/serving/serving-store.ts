@@ -93,6 +93,19 @@ export interface ExportSession {
   abort(): Promise<void>;
 }
 
+/** The metadata of a load of `records` rows into `collection` that began at `started` and ends now. */
+export function loadMetadata(collection: string, started: Date, records: number, runId: string): RefreshMetadata {
+  const ended = new Date();
+  return {
+    collection,
+    write_start: started.toISOString(),
+    write_end: ended.toISOString(),
+    duration_seconds: (ended.getTime() - started.getTime()) / 1000,
+    record_count: records,
+    run_id: runId,
+  };
+}
+
 /** `replaceTable` through an export session, for every backend. */
 export async function replaceInSession(
   store: ServingStore,

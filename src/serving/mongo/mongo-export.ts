@@ -2,7 +2,7 @@ import type { Collection, Db, Document } from "mongodb";
 import { StoreError } from "../../core/errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef } from "../../contract/columns.ts";
-import { collectionName, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
+import { collectionName, loadMetadata, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
 import { isStaleStaging, stagingName, stagingSession } from "../staging.ts";
 import { INDEXES, columnsOf } from "../table-access.ts";
 import { storedCell } from "./documents.ts";
@@ -109,15 +109,7 @@ export class MongoExport implements ExportSession {
         ...indexed.map((columns) => ({ key: { ...Object.fromEntries(columns.map((c) => [c, 1])), _row: 1 } })),
       ]),
     );
-    const ended = new Date();
-    staged.meta = {
-      collection: target,
-      write_start: started.toISOString(),
-      write_end: ended.toISOString(),
-      duration_seconds: (ended.getTime() - started.getTime()) / 1000,
-      record_count: count,
-      run_id: this.runId,
-    };
+    staged.meta = loadMetadata(target, started, count, this.runId);
     return staged.meta;
   }
 

@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef } from "../../contract/columns.ts";
-import { collectionName, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
+import { collectionName, loadMetadata, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
 import { INDEXES, columnsOf } from "../table-access.ts";
 import type { BackgroundCheckpoint } from "./sqlite-checkpoint.ts";
 import { BatchInsert, ident } from "./sqlite-insert.ts";
@@ -78,15 +78,7 @@ export class SqliteExport implements ExportSession {
           db.run(`CREATE INDEX ${ident(`${target}__${columns.join("_")}__${tag}`)} ON ${ident(staging)} (${columns.map(ident).join(", ")})`);
         }
       });
-      const ended = new Date();
-      const meta: RefreshMetadata = {
-        collection: target,
-        write_start: started.toISOString(),
-        write_end: ended.toISOString(),
-        duration_seconds: (ended.getTime() - started.getTime()) / 1000,
-        record_count: insert.count,
-        run_id: this.runId,
-      };
+      const meta = loadMetadata(target, started, insert.count, this.runId);
       this.staged.push({ staging, meta });
       return meta;
     } catch (err) {

@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../contract/gold-tables.ts";
-import { collectionName, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
+import { collectionName, loadMetadata, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
 import { INDEXES, columnsOf } from "../table-access.ts";
 import { DatabaseFile } from "./file/database-file.ts";
 import { ident } from "./sqlite-insert.ts";
@@ -68,15 +68,7 @@ export class SqliteFileExport implements ExportSession {
         load.push(rowCount, key ? values : [undefined, ...values]);
       }
       load.finish();
-      const ended = new Date();
-      const meta: RefreshMetadata = {
-        collection: name,
-        write_start: started.toISOString(),
-        write_end: ended.toISOString(),
-        duration_seconds: (ended.getTime() - started.getTime()) / 1000,
-        record_count: load.count,
-        run_id: this.runId,
-      };
+      const meta = loadMetadata(name, started, load.count, this.runId);
       this.metas.push(meta);
       return meta;
     } catch (err) {
