@@ -45,6 +45,7 @@ export async function exportGold(
     options.signal?.throwIfAborted();
     return await session.commit();
   } catch (err) {
+    if (PAUSE_MS > 0) await Bun.sleep(PAUSE_MS);
     await session.abort();
     throw err;
   }
@@ -60,7 +61,8 @@ async function* untilAborted<T>(batches: AsyncIterable<T>, signal: AbortSignal):
 
 /**
  * Test hook, off unless set: milliseconds to sleep after each table is loaded, so a fault test
- * can kill the process while some tables are staged and none is swapped in.
+ * can kill the process while some tables are staged and none is swapped in; and before a failed
+ * or cancelled export cleans up, so a cancelled run's clean end takes at least that long.
  */
 const PAUSE_MS = Number(process.env.ELT_TEST_EXPORT_PAUSE_MS ?? 0) || 0;
 

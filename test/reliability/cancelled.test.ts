@@ -40,10 +40,10 @@ interface Ended {
   err: string;
 }
 
-function start(args: string[]) {
+function start(args: string[], env: Record<string, string> = {}) {
   const child = Bun.spawn([elt, ...args], {
     cwd: dir,
-    env: baseEnv({ HOME: dir, ELT_HOME: home }),
+    env: baseEnv({ HOME: dir, ELT_HOME: home, ...env }),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -57,7 +57,7 @@ function start(args: string[]) {
 
 const runAll = () => start(["run", "--all", "--force", "--sources", join(dir, "sources"), "--as-of", AS_OF]);
 /** The export alone: the gold it loads is the one published before, so that gold stays untouched. */
-const runExport = () => start(["run", "export", "--force"]);
+const runExport = (env: Record<string, string> = {}) => start(["run", "export", "--force"], env);
 
 const digest = (bytes: Uint8Array) => Bun.hash(bytes).toString(16);
 async function publishedGold(): Promise<Record<string, string>> {
@@ -179,10 +179,12 @@ describe("a run cancelled by a signal", () => {
   }, PATIENCE_MS);
 
   test("a second Ctrl-C exits at once, without waiting for the run to end cleanly", async () => {
-    const { child, done } = runAll();
-    const first = await signalDuring(child, "gold", "SIGINT");
+    // The hook holds a cancelled export's clean end for 3 s wherever the first signal lands, so
+    // the process is still there for the second one, and only that one can end it within 2 s.
+    const { child, done } = runExport({ ELT_TEST_EXPORT_PAUSE_MS: "3000" });
+    const first = await signalDuring(child, "export", "SIGINT");
     // Apart: two signals sent while it is frozen would arrive as one.
-    await Bun.sleep(20);
+    await Bun.sleep(100);
     process.kill(child.pid, "SIGINT");
     const { code } = await done;
     expect(code).toBe(130);
