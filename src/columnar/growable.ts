@@ -52,4 +52,24 @@ export class ChunkedNumbers<A extends Float64Array | Uint32Array> {
   at(i: number): number {
     return this.chunks[i >>> CHUNK_BITS]![i & (CHUNK - 1)]!;
   }
+
+  /** Its chunks and length, to post to another thread (the chunks' buffers can be transferred). */
+  parts(): ChunkedParts<A> {
+    return { chunks: this.chunks, length: this.length };
+  }
+
+  /** The numbers another thread handed over with `parts`. */
+  static of<A extends Float64Array | Uint32Array>(parts: ChunkedParts<A>, make: (length: number) => A): ChunkedNumbers<A> {
+    const numbers = new ChunkedNumbers(make);
+    numbers.chunks.push(...parts.chunks);
+    numbers.last = parts.chunks.at(-1);
+    numbers.length = parts.length;
+    numbers.filled = parts.chunks.length === 0 ? CHUNK : parts.length - (parts.chunks.length - 1) * CHUNK;
+    return numbers;
+  }
+}
+
+export interface ChunkedParts<A extends Float64Array | Uint32Array> {
+  chunks: A[];
+  length: number;
 }

@@ -38,8 +38,9 @@ export class WorkerTask<Answer> {
     this.answer.catch(() => {});
   }
 
-  post(task: unknown): void {
-    this.#worker.postMessage(task);
+  /** Sends the task; the buffers in `transfer` move to the worker instead of being copied. */
+  post(task: unknown, transfer: ArrayBuffer[] = []): void {
+    this.#worker.postMessage(task, transfer);
   }
 
   /** Stops the worker at once, without waiting for it. */

@@ -1,4 +1,4 @@
-import { closeSync, fsync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { varintLength, writeVarint } from "./record.ts";
 
 /**
@@ -14,37 +14,106 @@ const LEAF_INDEX = 10;
 const INTERIOR_INDEX = 2;
 
 const SYNC_EVERY = 32 * 1024 * 1024;
+/** Pages a writer takes at a time: few for a small file, then up to its buffer's worth. */
+const FIRST_RUN = 4;
+const LAST_RUN = 256;
 
-/** The pages of a database file, numbered in the order they are written from page 2 on. */
+/**
+ * The page numbers of one file, handed out to its writers (this thread's and the index
+ * worker's) in runs of consecutive pages, from shared memory. Page 1 (the schema) is written
+ * last, by `DatabaseFile.close`.
+ */
+export class PageNumbers {
+  constructor(readonly shared = new Int32Array(new SharedArrayBuffer(4)).fill(2)) {}
+
+  /** `count` consecutive numbers; answers the first. */
+  reserve(count: number): number {
+    return Atomics.add(this.shared, 0, count);
+  }
+
+  /** The pages handed out so far: the file's page count. */
+  get count(): number {
+    return Atomics.load(this.shared, 0) - 1;
+  }
+}
+
+/** Pages `[from, to)` reserved and never written: the freelist's, when the file is closed. */
+export type FreeRun = [from: number, to: number];
+
+/**
+ * One writer's pages of a database file: numbered from runs it reserves, kept in a buffer
+ * while they follow one another, written where their numbers put them.
+ */
 export class PageFile {
   private readonly fd: number;
   private readonly buffer: Uint8Array;
   private filled = 0;
-  private written = 0;
+  /** The number of the buffer's first page. */
+  private first = 0;
   private unsynced = 0;
   private syncing: Promise<void> | undefined;
-  /** The number the next page written gets; page 1 (the schema) is written last, by `close`. */
-  next = 2;
+  /** The run being used: the next number `take` answers, and where the run ends. */
+  private next = 0;
+  private end = 0;
+  private runSize = FIRST_RUN;
+  /** Runs left with pages never written (a chain of overflow pages did not fit a run's end). */
+  readonly unused: FreeRun[] = [];
 
   constructor(
     readonly path: string,
     readonly pageSize: number,
+    readonly numbers: PageNumbers,
+    /** "wx" creates the file, "r+" opens it to write beside another writer. */
+    mode: "wx" | "r+",
   ) {
-    this.fd = openSync(path, "wx");
-    this.buffer = new Uint8Array(pageSize * 256);
+    this.fd = openSync(path, mode);
+    this.buffer = new Uint8Array(pageSize * LAST_RUN);
   }
 
+  /** Writes a page under the next number; answers the number. */
   write(page: Uint8Array): number {
+    const number = this.take(1);
+    this.put(number, page);
+    return number;
+  }
+
+  /** `count` consecutive numbers for pages `put` writes later; answers the first. */
+  take(count: number): number {
+    if (this.next + count > this.end) {
+      if (this.next < this.end) this.unused.push([this.next, this.end]);
+      const size = Math.max(count, this.runSize);
+      this.runSize = Math.min(this.runSize * 2, LAST_RUN);
+      this.next = this.numbers.reserve(size);
+      this.end = this.next + size;
+    }
+    const first = this.next;
+    this.next += count;
+    return first;
+  }
+
+  /** Writes page `number`, one `take` answered. */
+  put(number: number, page: Uint8Array): void {
+    if (this.filled > 0 && (number !== this.first + this.filled / this.pageSize || this.filled === this.buffer.length)) this.flush();
+    if (this.filled === 0) this.first = number;
     this.buffer.set(page, this.filled);
     this.filled += this.pageSize;
-    if (this.filled === this.buffer.length) this.flush();
-    return this.next++;
   }
 
-  /** Writes page 1 and the rest, then waits for the disk: the file is swapped in next. */
-  async close(first: Uint8Array): Promise<void> {
+  /** Writes what is buffered; answers the pages reserved and not written, this writer's part of the freelist. */
+  async finish(): Promise<FreeRun[]> {
+    this.flush();
+    await this.syncing;
+    const unused = [...this.unused];
+    if (this.next < this.end) unused.push([this.next, this.end]);
+    this.next = this.end;
+    return unused;
+  }
+
+  /** Gives the file its length, writes page 1, then waits for the disk: the file is swapped in next. */
+  async close(first: Uint8Array, pageCount: number): Promise<void> {
     try {
       this.flush();
+      ftruncateSync(this.fd, pageCount * this.pageSize);
       writeSync(this.fd, first, 0, this.pageSize, 0);
       await this.syncing;
       fsyncSync(this.fd);
@@ -53,15 +122,15 @@ export class PageFile {
     }
   }
 
-  /** Closes without finishing, for a load that failed (its file is removed by its owner). */
+  /** Closes without finishing: for a load that failed (its file is removed by its owner), or a writer that is done. */
   discard(): void {
     closeSync(this.fd);
   }
 
   private flush(): void {
     let at = 0;
-    while (at < this.filled) at += writeSync(this.fd, this.buffer, at, this.filled - at, this.pageSize * (this.written + 1) + at);
-    this.written += this.filled / this.pageSize;
+    const offset = (this.first - 1) * this.pageSize;
+    while (at < this.filled) at += writeSync(this.fd, this.buffer, at, this.filled - at, offset + at);
     this.unsynced += this.filled;
     this.filled = 0;
     // The disk takes what is written so far on another thread, while this one goes on: the
@@ -184,15 +253,17 @@ function localSize(size: number, usable: number, maxLocal: number): number {
 
 /** Writes `payload[from..to)` to a chain of overflow pages; answers the first page's number. */
 function spill(file: PageFile, payload: Uint8Array, from: number, to: number): number {
-  const first = file.next;
   const room = file.pageSize - 4;
+  // Consecutive numbers, so each page knows the next one's before it is written.
+  const first = file.take(Math.ceil((to - from) / room));
   const page = new Uint8Array(file.pageSize);
-  for (let at = from; at < to; at += room) {
+  let number = first;
+  for (let at = from; at < to; at += room, number++) {
     const end = Math.min(to, at + room);
     page.fill(0);
-    writeUint32(page, 0, end < to ? file.next + 1 : 0);
+    writeUint32(page, 0, end < to ? number + 1 : 0);
     page.set(payload.subarray(at, end), 4);
-    file.write(page);
+    file.put(number, page);
   }
   return first;
 }

@@ -1,15 +1,18 @@
 import type { Cell, ColumnType } from "../../../contract/columns.ts";
 import { ChunkedNumbers } from "../../../columnar/growable.ts";
 import { StoreError } from "../../../core/errors.ts";
-import { LEAF_TABLE, PageBuilder, PageFile, TableTree, writeUint32 } from "./btree.ts";
+import { WorkerTask } from "../../../workers/worker-task.ts";
+import { LEAF_TABLE, PageBuilder, PageFile, PageNumbers, TableTree, writeUint32, type FreeRun } from "./btree.ts";
 import { IndexKeys, type IndexDef } from "./index-keys.ts";
+import type { IndexAnswer, IndexJob } from "./index-worker.ts";
 import { isIndexed, type Column } from "../../../columnar/columns.ts";
 import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
 
 /**
  * A SQLite database file written from scratch (https://sqlite.org/fileformat2.html), for an
  * export that builds a whole new store: tables arrive as column batches in rowid order and go
- * straight into their pages, and their indexes are sorted here and written the same way. It is
+ * straight into their pages; their indexes are sorted and written on another core
+ * (index-worker.ts), into pages of the same file, while the next tables are written. It is
  * several times faster than inserting the same rows with SQL, where SQLite re-walks its b-tree
  * for every row; what SQLite reads back is the same file, checked by `PRAGMA integrity_check`
  * in the tests.
@@ -19,7 +22,6 @@ import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
 const WRITER_VERSION = 3045000;
 
 const ENCODE_ROWS = 4096;
-
 
 export interface RowidColumn {
   column: number;
@@ -36,12 +38,22 @@ interface SchemaRow {
   sql: string;
 }
 
+/** A table's indexes being written by index workers, one each. */
+interface IndexBuild {
+  workers: WorkerTask<IndexAnswer>[];
+  /** The schema rows of the table and its indexes, once the workers have answered their roots. */
+  rows: Promise<{ rows: SchemaRow[]; unused: FreeRun[] }>;
+}
+
 export class DatabaseFile {
   private readonly pages: PageFile;
-  private readonly schema: SchemaRow[] = [];
+  private readonly schema: (SchemaRow | IndexBuild)[] = [];
 
-  constructor(path: string, pageSize = 16384) {
-    this.pages = new PageFile(path, pageSize);
+  constructor(
+    private readonly path: string,
+    private readonly pageSize = 16384,
+  ) {
+    this.pages = new PageFile(path, pageSize, new PageNumbers(), "wx");
   }
 
   /**
@@ -56,19 +68,21 @@ export class DatabaseFile {
     rowid: RowidColumn,
     indexes: readonly (IndexDef & { sql: string })[] = [],
   ): TableLoad {
-    return new TableLoad(this.pages, types, rowid, indexes, (root, roots) => {
-      this.schema.push({ type: "table", name, table: name, root, sql });
-      indexes.forEach((index, i) => this.schema.push({ type: "index", name: index.name, table: name, root: roots[i]!, sql: index.sql }));
+    return new TableLoad(this.pages, types, rowid, indexes, (root, keys, rowids) => {
+      const table: SchemaRow = { type: "table", name, table: name, root, sql };
+      if (indexes.length === 0) return void this.schema.push(table);
+      this.schema.push(this.buildIndexes(keys, rowids, (roots) => [table, ...indexes.map((index, i) => ({ type: "index" as const, name: index.name, table: name, root: roots[i]!, sql: index.sql }))]));
     });
   }
 
   /** Writes the schema and the header into page 1; the file is complete and on disk. */
   async close(): Promise<void> {
     const { pageSize } = this.pages;
+    const built = await Promise.all(this.schema.map((entry) => ("rows" in entry ? entry.rows : { rows: [entry], unused: [] })));
     const encoder = new RecordEncoder(["string", "string", "string", "int", "string"], -1);
     // The schema table is a few rows of a few hundred bytes: one page, after the file header.
     const first = new PageBuilder(pageSize, false, 100);
-    this.schema.forEach((row, i) => {
+    built.flatMap((b) => b.rows).forEach((row, i) => {
       encoder.encode([[row.type], [row.name], [row.table], [row.root], [row.sql]], 0, 1);
       const size = encoder.sizes[0]!;
       const length = varintLength(size) + varintLength(i + 1) + size;
@@ -77,13 +91,51 @@ export class DatabaseFile {
       const body = writeVarint(first.bytes, writeVarint(first.bytes, at, size), i + 1);
       encoder.write(0, first.bytes, body);
     });
+    // Each writer's last run of pages ends part used: those pages are free, on the freelist.
+    const free = [...(await this.pages.finish()), ...built.flatMap((b) => b.unused)].flatMap(([from, to]) => Array.from({ length: to - from }, (_, i) => from + i));
+    free.sort((a, b) => a - b);
+    for (const trunk of freelistTrunks(free, pageSize)) this.pages.put(trunk.number, trunk.page);
     const page = first.finish(LEAF_TABLE);
-    writeHeader(page, pageSize, this.pages.next - 1);
-    await this.pages.close(page);
+    const pageCount = this.pages.numbers.count;
+    writeHeader(page, pageSize, pageCount, free);
+    await this.pages.close(page, pageCount);
   }
 
   discard(): void {
+    for (const entry of this.schema) if ("workers" in entry) for (const worker of entry.workers) worker.terminate();
     this.pages.discard();
+  }
+
+  /**
+   * Hands each of a table's indexes to a worker of its own, which sorts and writes it while
+   * this thread goes on with the next tables.
+   */
+  private buildIndexes(keys: IndexKeys[], rowids: ChunkedNumbers<Float64Array>, rows: (roots: number[]) => SchemaRow[]): IndexBuild {
+    const workers = keys.map((index, i) => {
+      const worker = new WorkerTask<IndexAnswer>("serving/sqlite/file/index-worker.ts", "the serving store's index worker");
+      // The last worker takes the rowids' chunks; the others, copies of them.
+      const last = i === keys.length - 1;
+      const ids = rowids.parts();
+      const job: IndexJob = {
+        path: this.path,
+        pageSize: this.pageSize,
+        numbers: this.pages.numbers.shared,
+        rowids: last ? ids : { chunks: ids.chunks.map((chunk) => chunk.slice()), length: ids.length },
+        keys: index.handOff(),
+      };
+      const moved: (Float64Array | Uint32Array)[] = [...job.rowids.chunks, ...job.keys.flatMap((k): (Float64Array | Uint32Array)[] => (k.text ? k.ids.chunks : k.numbers.chunks))];
+      worker.post(job, moved.map((chunk) => chunk.buffer as ArrayBuffer));
+      return worker;
+    });
+    const answered = Promise.all(workers.map((worker) => worker.answer)).then((answers) => {
+      for (const worker of workers) void worker.stop();
+      const failed = answers.find((answer) => "error" in answer);
+      if (failed) throw new StoreError("failed", `the serving store's index worker failed: ${failed.error}`);
+      const done = answers as Extract<IndexAnswer, { root: number }>[];
+      return { rows: rows(done.map((answer) => answer.root)), unused: done.flatMap((answer) => answer.unused) };
+    });
+    answered.catch(() => {});
+    return { workers, rows: answered };
   }
 }
 
@@ -100,7 +152,7 @@ export class TableLoad {
     types: readonly ColumnType[],
     private readonly rowid: RowidColumn,
     private readonly indexes: readonly IndexDef[],
-    private readonly done: (root: number, indexRoots: number[]) => void,
+    private readonly done: (root: number, keys: IndexKeys[], rowids: ChunkedNumbers<Float64Array>) => void,
   ) {
     this.tree = new TableTree(pages);
     this.encoder = new RecordEncoder(types, rowid.column);
@@ -136,10 +188,9 @@ export class TableLoad {
     this.count += rowCount;
   }
 
+  /** Ends the table; its indexes are written by then or on their way (`DatabaseFile.close` waits for them). */
   finish(): void {
-    const root = this.tree.finish();
-    const roots = this.keys.map((index) => index.write(this.pages, this.rowids));
-    this.done(root, roots);
+    this.done(this.tree.finish(), this.keys, this.rowids);
   }
 
   private checkedRowid(key: Cell, r: number): number {
@@ -153,7 +204,7 @@ export class TableLoad {
 }
 
 /** The 100-byte database header (https://sqlite.org/fileformat2.html#the_database_header). */
-function writeHeader(page: Uint8Array, pageSize: number, pageCount: number): void {
+function writeHeader(page: Uint8Array, pageSize: number, pageCount: number, free: readonly number[]): void {
   page.set(new TextEncoder().encode("SQLite format 3\0"), 0);
   page[16] = pageSize === 65536 ? 0 : pageSize >> 8;
   page[17] = pageSize === 65536 ? 1 : pageSize & 0xff;
@@ -166,8 +217,8 @@ function writeHeader(page: Uint8Array, pageSize: number, pageCount: number): voi
   page[23] = 32;
   writeUint32(page, 24, 1); // change counter
   writeUint32(page, 28, pageCount);
-  writeUint32(page, 32, 0); // no free pages
-  writeUint32(page, 36, 0);
+  writeUint32(page, 32, free[0] ?? 0); // the first freelist trunk
+  writeUint32(page, 36, free.length);
   writeUint32(page, 40, 1); // schema cookie
   writeUint32(page, 44, 4); // schema format 4
   writeUint32(page, 48, 0);
@@ -179,4 +230,23 @@ function writeHeader(page: Uint8Array, pageSize: number, pageCount: number): voi
   page.fill(0, 72, 92);
   writeUint32(page, 92, 1); // version-valid-for: the change counter
   writeUint32(page, 96, WRITER_VERSION);
+}
+
+/**
+ * The freelist (https://sqlite.org/fileformat2.html#the_freelist) over the `free` pages: the
+ * first of each group is a trunk page listing the others as its leaves and the next trunk.
+ */
+function freelistTrunks(free: readonly number[], pageSize: number): { number: number; page: Uint8Array }[] {
+  // Leaves a trunk lists: the format allows pageSize / 4 - 2, SQLite's older versions read 6 fewer.
+  const perTrunk = pageSize / 4 - 8;
+  const trunks: { number: number; page: Uint8Array }[] = [];
+  for (let i = 0; i < free.length; i += perTrunk + 1) {
+    const leaves = free.slice(i + 1, i + 1 + perTrunk);
+    const page = new Uint8Array(pageSize);
+    writeUint32(page, 0, free[i + perTrunk + 1] ?? 0);
+    writeUint32(page, 4, leaves.length);
+    leaves.forEach((leaf, k) => writeUint32(page, 8 + 4 * k, leaf));
+    trunks.push({ number: free[i]!, page });
+  }
+  return trunks;
 }
