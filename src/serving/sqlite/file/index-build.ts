@@ -48,13 +48,40 @@ class RankedKey {
     }
     let min = Infinity;
     let max = -Infinity;
-    for (let r = 0; r < rows; r++) {
-      const v = this.values.at(r);
-      if (v < min) min = v;
-      if (v > max) max = v;
+    const { chunks } = this.values.parts();
+    for (let c = 0, r = 0; r < rows; c++) {
+      const chunk = chunks[c]!;
+      const n = Math.min(chunk.length, rows - r);
+      for (let i = 0; i < n; i++) {
+        const v = chunk[i]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      r += n;
     }
     this.min = min;
     this.cardinality = max >= min ? max - min + 2 : 1;
+  }
+
+  /** Folds each row's rank into `packed`: `packed[r] × cardinality + rank`, a chunk at a time. */
+  foldRanks(packed: Float64Array): void {
+    const { cardinality, rankOfId, text } = this;
+    const offset = 1 - this.min;
+    const { chunks } = this.values.parts();
+    const rows = packed.length;
+    for (let c = 0, r = 0; r < rows; c++) {
+      const chunk = chunks[c]!;
+      const n = Math.min(chunk.length, rows - r);
+      if (text) {
+        for (let i = 0; i < n; i++) packed[r + i] = packed[r + i]! * cardinality + rankOfId[chunk[i]!]!;
+      } else {
+        for (let i = 0; i < n; i++) {
+          const v = chunk[i]!;
+          packed[r + i] = packed[r + i]! * cardinality + (Number.isNaN(v) ? 0 : v + offset);
+        }
+      }
+      r += n;
+    }
   }
 
   /** Row r's rank; exact when `cardinality` × the rowids fit a double's 53 bits. */
@@ -128,19 +155,31 @@ export function writeIndex(values: readonly KeyValues[], rowids: ChunkedNumbers<
   const span = keys.reduce((product, k) => product * k.cardinality, 1);
   if (span * stride <= Number.MAX_SAFE_INTEGER) {
     const packed = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let composite = 0;
-      for (const k of keys) composite = composite * k.cardinality + k.rankAt(r);
-      packed[r] = composite * stride + rowids.at(r);
+    for (const k of keys) k.foldRanks(packed);
+    const ids = rowids.parts().chunks;
+    for (let c = 0, r = 0; r < rows; c++) {
+      const chunk = ids[c]!;
+      const n = Math.min(chunk.length, rows - r);
+      for (let i = 0; i < n; i++) packed[r + i] = packed[r + i]! * stride + chunk[i]!;
+      r += n;
     }
     packed.sort();
     let last = -1;
     const ranks = new Array<number>(keys.length).fill(0);
     for (let i = 0; i < rows; i++) {
       const entry = packed[i]!;
-      const rowid = entry % stride;
-      const composite = (entry - rowid) / stride;
-      if (composite !== last) {
+      // A division and a correction of at most one: a double's % is several times slower.
+      let composite = Math.floor(entry / stride);
+      let rowid = entry - composite * stride;
+      if (rowid < 0) {
+        composite--;
+        rowid += stride;
+      } else if (rowid >= stride) {
+        composite++;
+        rowid -= stride;
+      }
+      const changed = composite !== last;
+      if (changed) {
         let rest = composite;
         for (let k = keys.length - 1; k >= 0; k--) {
           const cardinality = keys[k]!.cardinality;
@@ -151,7 +190,7 @@ export function writeIndex(values: readonly KeyValues[], rowids: ChunkedNumbers<
         for (let k = 0; k < keys.length; k++) keys[k]!.value({ rank: ranks[k]! }, key);
         last = composite;
       }
-      writer.add(key, rowid);
+      writer.add(key, rowid, changed);
     }
   } else {
     // Keys too wide to pack with the rowid: rows sorted with a comparator, far slower, read back one by one.
@@ -163,34 +202,56 @@ export function writeIndex(values: readonly KeyValues[], rowids: ChunkedNumbers<
     for (const row of rowsInOrder) {
       key.clear();
       for (const k of keys) k.value({ row }, key);
-      writer.add(key, rowids.at(row));
+      writer.add(key, rowids.at(row), true);
     }
   }
   return writer.tree.finish();
 }
 
-/** Entries' records into the tree: the header (its size, the key's serial types, the rowid's), the key's values, the rowid. */
+/**
+ * Entries' records into the tree: the header (its size, the key's serial types, the rowid's),
+ * the key's values, the rowid. Entries in a row that share a key and the rowid's serial type
+ * differ only in the rowid's bytes: the rest is put together once, and copied for each.
+ */
 class EntryWriter {
   private record = new Uint8Array(256);
+  /** The record up to the rowid's bytes, for the current key and rowid serial type. */
+  private prefix = new Uint8Array(256);
+  private prefixLength = 0;
+  private rowidSerial = -1;
 
   constructor(readonly tree: IndexTree) {}
 
-  add(key: KeyPart, rowid: number): void {
+  /** `changed`: the key is not the previous entry's. */
+  add(key: KeyPart, rowid: number, changed: boolean): void {
     const rowidSerial = integerSerial(rowid);
-    let header = 1 + key.serialsLength + varintLength(rowidSerial);
-    if (header > 127) header++;
-    const size = header + key.valuesLength + serialBytes(rowidSerial);
+    if (changed || rowidSerial !== this.rowidSerial) this.setPrefix(key, rowidSerial);
+    const { prefix, prefixLength } = this;
+    const size = prefixLength + serialBytes(rowidSerial);
     // Straight into the leaf where it fits; through a copy where it moves up or spills.
     const placed = this.tree.place(size);
     if (placed < 0 && this.record.length < size) this.record = new Uint8Array(size * 2);
     const out = placed < 0 ? this.record : this.tree.bytes;
-    let at = writeVarint(out, placed < 0 ? 0 : placed, header);
+    let at = placed < 0 ? 0 : placed;
+    for (let b = 0; b < prefixLength; b++) out[at++] = prefix[b]!;
+    writeInteger(out, at, rowid, rowidSerial);
+    if (placed < 0) this.tree.add(this.record, 0, size);
+  }
+
+  private setPrefix(key: KeyPart, rowidSerial: number): void {
+    let header = 1 + key.serialsLength + varintLength(rowidSerial);
+    if (header > 127) header++;
+    const length = header + key.valuesLength;
+    if (this.prefix.length < length) this.prefix = new Uint8Array(length * 2);
+    const out = this.prefix;
     const { serials, serialsLength, values, valuesLength } = key;
+    // Loops, not set(subarray()): the view costs more than copying a few bytes.
+    let at = writeVarint(out, 0, header);
     for (let b = 0; b < serialsLength; b++) out[at++] = serials[b]!;
     at = writeVarint(out, at, rowidSerial);
     for (let b = 0; b < valuesLength; b++) out[at++] = values[b]!;
-    writeInteger(out, at, rowid, rowidSerial);
-    if (placed < 0) this.tree.add(this.record, 0, size);
+    this.prefixLength = length;
+    this.rowidSerial = rowidSerial;
   }
 }
 
