@@ -111,19 +111,11 @@ export class DatabaseFile {
    * this thread goes on with the next tables.
    */
   private buildIndexes(keys: IndexKeys[], rowids: ChunkedNumbers<Float64Array>, rows: (roots: number[]) => SchemaRow[]): IndexBuild {
-    const workers = keys.map((index, i) => {
+    const workers = keys.map((index) => {
       const worker = new WorkerTask<IndexAnswer>("serving/sqlite/file/index-worker.ts", "the serving store's index worker");
-      // The last worker takes the rowids' chunks; the others, copies of them.
-      const last = i === keys.length - 1;
-      const ids = rowids.parts();
-      const job: IndexJob = {
-        path: this.path,
-        pageSize: this.pageSize,
-        numbers: this.pages.numbers.shared,
-        rowids: last ? ids : { chunks: ids.chunks.map((chunk) => chunk.slice()), length: ids.length },
-        keys: index.handOff(),
-      };
-      const moved: (Float64Array | Uint32Array)[] = [...job.rowids.chunks, ...job.keys.flatMap((k): (Float64Array | Uint32Array)[] => (k.text ? k.ids.chunks : k.numbers.chunks))];
+      const job: IndexJob = { path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared, rowids: rowids.parts(), keys: index.handOff() };
+      // The rowids are in shared memory, read by every worker; each index's keys move to its own.
+      const moved = job.keys.flatMap((k): (Float64Array | Uint32Array)[] => (k.text ? k.ids.chunks : k.numbers.chunks));
       worker.post(job, moved.map((chunk) => chunk.buffer as ArrayBuffer));
       return worker;
     });
@@ -145,7 +137,7 @@ export class TableLoad {
   private readonly encoder: RecordEncoder;
   private lastRowid = 0;
   private readonly keys: IndexKeys[];
-  private readonly rowids = new ChunkedNumbers((n) => new Float64Array(n));
+  private readonly rowids = new ChunkedNumbers((n) => new Float64Array(new SharedArrayBuffer(n * 8)));
 
   constructor(
     private readonly pages: PageFile,
