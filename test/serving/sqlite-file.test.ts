@@ -133,6 +133,33 @@ describe("a database file written page by page", () => {
     }
   });
 
+  test("a file past 1 GiB leaves out the page of SQLite's lock bytes, in no tree and not free", async () => {
+    const pageSize = 65536;
+    const path = join(dir, "past-1-gib.sqlite");
+    const file = new DatabaseFile(path, pageSize);
+    // 1,100 rows of 1 MiB: overflow chains from the main thread, an index from a worker, both past the lock page.
+    const text = "x".repeat(1 << 20);
+    const load = file.table("b", "CREATE TABLE b (id INTEGER PRIMARY KEY, k INTEGER, t TEXT)", ["int", "int", "string"], { column: 0, name: "id", numbered: false }, [
+      { name: "b_k", columns: [1], sql: "CREATE INDEX b_k ON b (k)" },
+    ]);
+    const count = 1100;
+    for (let from = 0; from < count; from += 50) {
+      const ids = Array.from({ length: 50 }, (_, i) => from + i + 1);
+      load.push(50, [ids, ids.map((id) => (id * 37) % 101), ids.map(() => text)]);
+    }
+    load.finish();
+    await file.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.query<{ page_count: number }, []>("PRAGMA page_count").get()!.page_count * pageSize).toBeGreaterThan(2 ** 30);
+      expect(db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
+      expect(db.query("SELECT count(*) AS n, sum(length(t)) AS bytes, count(DISTINCT k) AS keys FROM b").get()).toEqual({ n: count, bytes: count * text.length, keys: 101 });
+    } finally {
+      db.close();
+      rmSync(path);
+    }
+  }, 60_000);
+
   test("rowids must rise strictly from 1: anything else is refused, naming the row", () => {
     const file = new DatabaseFile(join(dir, "keys.sqlite"), 4096);
     const load = file.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false });

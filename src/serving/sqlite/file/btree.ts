@@ -37,6 +37,14 @@ export class PageNumbers {
   }
 }
 
+/**
+ * The page holding the bytes at 1 GiB, where SQLite takes its file locks: in a file that big
+ * it is never used, neither as a b-tree page nor as a free one (PENDING_BYTE in SQLite's source).
+ */
+export function lockPage(pageSize: number): number {
+  return Math.floor(0x40000000 / pageSize) + 1;
+}
+
 /** Pages `[from, to)` reserved and never written: the freelist's, when the file is closed. */
 export type FreeRun = [from: number, to: number];
 
@@ -84,6 +92,12 @@ export class PageFile {
       const size = Math.max(count, this.runSize);
       this.runSize = Math.min(this.runSize * 2, LAST_RUN);
       this.next = this.numbers.reserve(size);
+      const lock = lockPage(this.pageSize);
+      if (this.next <= lock && lock < this.next + size) {
+        // The run around the lock-byte page is left unused, that page off the freelist too.
+        this.unused.push([this.next, lock], [lock + 1, this.next + size]);
+        this.next = this.numbers.reserve(size);
+      }
       this.end = this.next + size;
     }
     const first = this.next;
