@@ -14,6 +14,7 @@ import { FolderStore } from "../../src/storage/folder.ts";
 import { readBytes, readJson } from "../../src/storage/object-store.ts";
 import { baseEnv, recordOfPid } from "../support/cli.ts";
 import { compiledElt } from "../support/compiled.ts";
+import { buildingVersions } from "../support/serving-versions.ts";
 
 /**
  * Ctrl-C (SIGINT) and SIGTERM sent to the executable while bronze, silver, gold and the export run on
@@ -91,15 +92,18 @@ const servedBy = () =>
     ),
   );
 
-/** Waits until the run's record shows `task` running, freezes the process there and sends `signal`; answers when it was sent. */
-async function signalDuring(child: Subprocess, task: string, signal: "SIGINT" | "SIGTERM"): Promise<number> {
+/**
+ * Waits until the run's record shows `task` running (and `ready()` holds, when given), freezes
+ * the process there and sends `signal`; answers when it was sent.
+ */
+async function signalDuring(child: Subprocess, task: string, signal: "SIGINT" | "SIGTERM", ready: () => boolean = () => true): Promise<number> {
   const deadline = Date.now() + PATIENCE_MS;
   // Once found, only the run's own record is read: bronze's copy lasts a few tenths of a second.
   let path: string | undefined;
   for (;;) {
     const record = path ? (JSON.parse(readFileSync(path, "utf8")) as RunRecord) : recordOfPid(join(home, "lake", "runs"), child.pid);
     if (record) path = join(home, "lake", "runs", record.id, "run.json");
-    if (record?.tasks.find((t) => t.name === task)?.state === "running") break;
+    if (record?.tasks.find((t) => t.name === task)?.state === "running" && ready()) break;
     if (child.exitCode !== null) throw new Error(`the run ended (code ${child.exitCode}) before ${task} ran`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${task}`);
     await Bun.sleep(1);
@@ -179,10 +183,11 @@ describe("a run cancelled by a signal", () => {
   }, PATIENCE_MS);
 
   test("a second Ctrl-C exits at once, without waiting for the run to end cleanly", async () => {
-    // The hook holds a cancelled export's clean end for 3 s wherever the first signal lands, so
-    // the process is still there for the second one, and only that one can end it within 2 s.
+    // The hook holds a cancelled export's clean end for 3 s once its new file is begun (a signal
+    // before that ends the run at once), so the process is still there for the second signal,
+    // and only that one can end it within 2 s.
     const { child, done } = runExport({ ELT_TEST_EXPORT_PAUSE_MS: "3000" });
-    const first = await signalDuring(child, "export", "SIGINT");
+    const first = await signalDuring(child, "export", "SIGINT", () => buildingVersions(home).length > 0);
     // Apart: two signals sent while it is frozen would arrive as one.
     await Bun.sleep(100);
     process.kill(child.pid, "SIGINT");
