@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GOLD_TABLES, isGoldTable, type GoldTableName } from "../contract/gold-tables.ts";
+import { GOLD_TABLES, GROWING_TABLES, isGoldTable, type GoldTableName } from "../contract/gold-tables.ts";
 import type { ColumnType } from "../contract/columns.ts";
 import { COUNTRIES, PRODUCTS } from "../contract/sources.ts";
 import { SERVING_BACKENDS } from "../serving/registry/backends.ts";
@@ -19,7 +19,7 @@ export const LIMIT_MAX = 10000;
  * unless `limit` says otherwise); every other one, a row per day, product or country, comes
  * whole unless `limit` is given.
  */
-export const PAGED_TABLES: ReadonlySet<GoldTableName> = new Set(["fact_achats", "dim_clients"]);
+export const PAGED_TABLES = GROWING_TABLES;
 
 /** A page of a table, filtered and sorted: what a table endpoint hands to the serving store. */
 export type TableQuery = ReadOptions & { skip: number };

@@ -60,6 +60,12 @@ export const GOLD_TABLES = {
 export type GoldTableName = keyof typeof GOLD_TABLES;
 export const GOLD_TABLE_NAMES = Object.keys(GOLD_TABLES) as GoldTableName[];
 
+/**
+ * The tables that grow with the input, a row per purchase or per client; every other one has
+ * a row per day, week, month, product or country (a few thousand at most).
+ */
+export const GROWING_TABLES: ReadonlySet<GoldTableName> = new Set(["fact_achats", "dim_clients"]);
+
 export function isGoldTable(name: string): name is GoldTableName {
   return Object.hasOwn(GOLD_TABLES, name);
 }

@@ -3,7 +3,8 @@ import { workerUrl } from "./worker-url.ts";
 
 /**
  * One task on another core: a worker started from its module's path under src/ (worker-url.ts),
- * sent its task, answering with one message. Every way a worker can end is settled here once:
+ * sent its task, answering with one message; before it, it may send notes (`{ note }`, such
+ * as "that batch is in"), handed to `onNote`. Every way a worker can end is settled here once:
  * it cannot load (a bug, not a data error: those come back as messages), it stops without a
  * word, or it is stopped by the caller.
  */
@@ -11,13 +12,13 @@ export class WorkerTask<Answer> {
   readonly #worker: Worker;
   readonly #closed: Promise<void>;
   /**
-   * The worker's first message. Rejects with an EltError naming the worker (`name`, as "gold's
+   * The worker's first message that is not a note. Rejects with an EltError naming the worker (`name`, as "gold's
    * worker") when it fails or closes before answering; never an unhandled rejection, even when
    * the caller stops before it awaits the answer.
    */
   readonly answer: Promise<Answer>;
 
-  constructor(path: string, name: string) {
+  constructor(path: string, name: string, onNote?: (note: unknown) => void) {
     let worker: Worker;
     try {
       worker = new Worker(workerUrl(path));
@@ -29,7 +30,11 @@ export class WorkerTask<Answer> {
     this.answer = new Promise((resolve, reject) => {
       // Settles nothing once it has answered; before, the worker stopped without a word.
       worker.addEventListener("close", () => reject(new EltError(`${name} stopped before it answered`)));
-      worker.onmessage = (event: MessageEvent<Answer>) => resolve(event.data);
+      worker.onmessage = (event: MessageEvent<Answer | { note: unknown }>) => {
+        const data = event.data;
+        if (onNote && typeof data === "object" && data !== null && "note" in data) onNote(data.note);
+        else resolve(data as Answer);
+      };
       worker.onerror = (event) => {
         event.preventDefault();
         reject(new EltError(`${name} failed: ${event.message}`));

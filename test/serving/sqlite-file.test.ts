@@ -43,22 +43,24 @@ function rows(count: number): Cell[][] {
   return out;
 }
 
-async function written(name: string, data: Cell[][], pageSize: number, batch = 1000): Promise<string> {
-  const path = join(dir, `${name}.sqlite`);
+/** `inWorker`: table t is written by a table worker while this thread writes table u. */
+async function written(name: string, data: Cell[][], pageSize: number, inWorker: boolean, batch = 1000): Promise<string> {
+  const path = join(dir, `${name}${inWorker ? "-in-worker" : ""}.sqlite`);
   const file = new DatabaseFile(path, pageSize);
-  const load = file.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, [
+  const indexes = [
     { name: "t_k", columns: [4], sql: "CREATE INDEX t_k ON t (k)" },
     { name: "t_tk", columns: [3, 4], sql: "CREATE INDEX t_tk ON t (t, k)" },
     // Integers spanning 2^54: too wide to pack with the row into a double, sorted another way.
     { name: "t_n", columns: [1], sql: "CREATE INDEX t_n ON t (n)" },
-  ]);
+  ];
+  const load = file.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, indexes, inWorker);
   for (let from = 0; from < data.length; from += batch) {
     const part = data.slice(from, from + batch);
-    load.push(part.length, TYPES.map((_, c) => part.map((row) => row[c]!)));
+    await load.push(part.length, TYPES.map((_, c) => part.map((row) => row[c]!)));
   }
   load.finish();
   const numbered = file.table("u", "CREATE TABLE u (_row INTEGER PRIMARY KEY, v TEXT)", ["int", "string"], { column: 0, name: "_row", numbered: true });
-  numbered.push(3, [undefined, ["one", null, "three"]]);
+  await numbered.push(3, [undefined, ["one", null, "three"]]);
   numbered.finish();
   await file.close();
   return path;
@@ -81,9 +83,12 @@ describe("a database file written page by page", () => {
     ["thousands of rows on small pages: interior levels and overflow chains", 6000, 512],
     ["many rows on the store's page size", 40_000, 16384],
   ] as const) {
-    test(`${label}: SQLite finds it sound and reads back what SQL inserted`, async () => {
+    test.each([
+      ["on this thread", false],
+      ["in a table worker", true],
+    ] as const)(`${label}, %s: SQLite finds it sound and reads back what SQL inserted`, async (_, inWorker) => {
       const data = rows(count);
-      const path = await written(label.replaceAll(/\W+/g, "-"), data, pageSize);
+      const path = await written(label.replaceAll(/\W+/g, "-"), data, pageSize, inWorker);
       const db = new Database(path, { readonly: true });
       const reference = inserted(data);
       try {
@@ -160,12 +165,28 @@ describe("a database file written page by page", () => {
     }
   }, 60_000);
 
+  const idsOnly = (ids: Cell[]) => TYPES.map((_, c) => (c === 0 ? ids : ids.map(() => null)));
+
   test("rowids must rise strictly from 1: anything else is refused, naming the row", () => {
     const file = new DatabaseFile(join(dir, "keys.sqlite"), 4096);
     const load = file.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false });
-    const batch = (ids: Cell[]) => TYPES.map((_, c) => (c === 0 ? ids : ids.map(() => null)));
-    expect(() => load.push(3, batch([1, 5, 5]))).toThrow("id must rise strictly in gold order, from 1 up: row 3 has 5 after 5");
-    expect(() => load.push(1, batch([0]))).toThrow("row 1 has 0");
+    expect(() => load.push(3, idsOnly([1, 5, 5]))).toThrow("id must rise strictly in gold order, from 1 up: row 3 has 5 after 5");
+    expect(() => load.push(1, idsOnly([0]))).toThrow("row 1 has 0");
+    file.discard();
+  });
+
+  test("in a table worker, the same refusal fails the file's close with the same words", async () => {
+    const file = new DatabaseFile(join(dir, "keys-in-worker.sqlite"), 4096);
+    const load = file.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, [{ name: "t_k", columns: [4], sql: "CREATE INDEX t_k ON t (k)" }], true);
+    // The worker's error reaches a later batch or the close, whichever waits for it first.
+    const pushed = async () => {
+      await load.push(2, idsOnly([1, 2]));
+      await load.push(3, idsOnly([3, 7, 7]));
+      await load.push(1, idsOnly([8]));
+      load.finish();
+      await file.close();
+    };
+    await expect(pushed()).rejects.toThrow("id must rise strictly in gold order, from 1 up: row 5 has 7 after 7");
     file.discard();
   });
 });

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
-import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../../contract/gold-tables.ts";
+import { GOLD_TABLES, GOLD_TABLE_NAMES, GROWING_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import { collectionName, loadMetadata, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
 import { INDEXES, columnsOf } from "../table-access.ts";
 import { DatabaseFile } from "./file/database-file.ts";
@@ -62,10 +62,11 @@ export class SqliteFileExport implements ExportSession {
         return { name: indexName, columns: at, sql: `CREATE INDEX ${ident(indexName)} ON ${ident(name)} (${index.map(ident).join(", ")})` };
       });
     try {
-      const load = this.file.table(name, `CREATE TABLE ${ident(name)} (${tableDefinition(table)})`, types, rowid, indexes);
+      // A table that grows with the purchases is written on another core while this thread reads.
+      const load = this.file.table(name, `CREATE TABLE ${ident(name)} (${tableDefinition(table)})`, types, rowid, indexes, GROWING_TABLES.has(table));
       for await (const batch of batches) {
         const { rowCount, values } = Array.isArray(batch) ? columnsOf(batch, columns) : batch;
-        load.push(rowCount, key ? values : [undefined, ...values]);
+        await load.push(rowCount, key ? values : [undefined, ...values]);
       }
       load.finish();
       const meta = loadMetadata(name, started, load.count, this.runId);

@@ -303,6 +303,11 @@ export class TableTree {
     return this.leaf.bytes;
   }
 
+  /** Whether `place` puts the row in the current leaf: the leaf is written out first otherwise. */
+  fits(rowid: number, size: number): boolean {
+    return size > this.maxLocal || this.leaf.fits(varintLength(size) + varintLength(rowid) + size);
+  }
+
   /**
    * Makes room for a row whose record of `size` bytes fits its cell; answers where in `bytes`
    * the caller writes the record, or -1 when it must spill to overflow pages (then `add` it).

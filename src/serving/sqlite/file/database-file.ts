@@ -1,18 +1,21 @@
-import type { Cell, ColumnType } from "../../../contract/columns.ts";
-import { ChunkedNumbers } from "../../../columnar/growable.ts";
+import type { ColumnType } from "../../../contract/columns.ts";
+import type { ChunkedParts } from "../../../columnar/growable.ts";
+import type { Column } from "../../../columnar/columns.ts";
 import { StoreError } from "../../../core/errors.ts";
 import { WorkerTask } from "../../../workers/worker-task.ts";
-import { LEAF_TABLE, PageBuilder, PageFile, PageNumbers, TableTree, writeUint32, type FreeRun } from "./btree.ts";
-import { IndexKeys, type IndexDef } from "./index-keys.ts";
+import { LEAF_TABLE, PageBuilder, PageFile, PageNumbers, writeUint32, type FreeRun } from "./btree.ts";
+import type { IndexDef, KeyValues } from "./index-keys.ts";
 import type { IndexAnswer, IndexJob } from "./index-worker.ts";
-import { isIndexed, type Column } from "../../../columnar/columns.ts";
 import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
+import { TableInWorker } from "./table-in-worker.ts";
+import { TableLoad, type RowidColumn } from "./table-load.ts";
 
 /**
  * A SQLite database file written from scratch (https://sqlite.org/fileformat2.html), for an
  * export that builds a whole new store: tables arrive as column batches in rowid order and go
- * straight into their pages; their indexes are sorted and written on another core
- * (index-worker.ts), into pages of the same file, while the next tables are written. It is
+ * straight into their pages (table-load.ts), the big ones on another core (table-worker.ts);
+ * their indexes are sorted and written by workers of their own (index-worker.ts), into pages
+ * of the same file, while the next tables are written. It is
  * several times faster than inserting the same rows with SQL, where SQLite re-walks its b-tree
  * for every row; what SQLite reads back is the same file, checked by `PRAGMA integrity_check`
  * in the tests.
@@ -20,15 +23,6 @@ import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
 
 /** SQLite 3.45.0, the version this writer's files claim to be written by (any reader accepts it). */
 const WRITER_VERSION = 3045000;
-
-const ENCODE_ROWS = 4096;
-
-export interface RowidColumn {
-  column: number;
-  /** Its name, for errors. */
-  name: string;
-  numbered: boolean;
-}
 
 interface SchemaRow {
   type: "table" | "index";
@@ -38,16 +32,25 @@ interface SchemaRow {
   sql: string;
 }
 
-/** A table's indexes being written by index workers, one each. */
-interface IndexBuild {
-  workers: WorkerTask<IndexAnswer>[];
-  /** The schema rows of the table and its indexes, once the workers have answered their roots. */
+/** A table whose schema rows wait for workers: its table worker's, its index workers'. */
+interface Pending {
+  /** Every worker it started, to stop them when the file is discarded. */
+  workers: WorkerTask<unknown>[];
   rows: Promise<{ rows: SchemaRow[]; unused: FreeRun[] }>;
+}
+
+/** One table being loaded, here or in a worker. */
+export interface TableWriter {
+  readonly count: number;
+  /** Rows in rowid order; a worker's load resolves once it is at most a few batches behind. */
+  push(rowCount: number, values: readonly (Column | undefined)[]): void | Promise<void>;
+  /** Ends the table; `DatabaseFile.close` waits for what workers still do. */
+  finish(): void;
 }
 
 export class DatabaseFile {
   private readonly pages: PageFile;
-  private readonly schema: (SchemaRow | IndexBuild)[] = [];
+  private readonly schema: (SchemaRow | Pending)[] = [];
 
   constructor(
     private readonly path: string,
@@ -59,7 +62,8 @@ export class DatabaseFile {
   /**
    * Starts a table whose `CREATE TABLE` is `sql`. `rowid.column` is its INTEGER PRIMARY KEY,
    * whose values are the rowids, or, `numbered`, a column the batches leave empty whose rowids
-   * are 1, 2, … in arrival order.
+   * are 1, 2, … in arrival order. `inWorker`: written by a table worker of its own, for a big
+   * table, while this thread goes on with the next tables.
    */
   table(
     name: string,
@@ -67,12 +71,40 @@ export class DatabaseFile {
     types: readonly ColumnType[],
     rowid: RowidColumn,
     indexes: readonly (IndexDef & { sql: string })[] = [],
-  ): TableLoad {
-    return new TableLoad(this.pages, types, rowid, indexes, (root, keys, rowids) => {
-      const table: SchemaRow = { type: "table", name, table: name, root, sql };
-      if (indexes.length === 0) return void this.schema.push(table);
-      this.schema.push(this.buildIndexes(keys, rowids, (roots) => [table, ...indexes.map((index, i) => ({ type: "index" as const, name: index.name, table: name, root: roots[i]!, sql: index.sql }))]));
-    });
+    inWorker = false,
+  ): TableWriter {
+    const schemaRows = (root: number, roots: readonly number[]): SchemaRow[] => [
+      { type: "table", name, table: name, root, sql },
+      ...indexes.map((index, i) => ({ type: "index" as const, name: index.name, table: name, root: roots[i]!, sql: index.sql })),
+    ];
+    if (inWorker) {
+      const remote = new TableInWorker({ path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared, types, rowid, indexes });
+      const workers: WorkerTask<unknown>[] = [remote.worker];
+      const rows = remote.loaded.then(async (table) => {
+        const built = await this.buildIndexes(table.keys, table.rowids, workers);
+        return { rows: schemaRows(table.root, built.roots), unused: [...table.unused, ...built.unused] };
+      });
+      this.pending(workers, rows);
+      return remote;
+    }
+    const load = new TableLoad(this.pages, types, rowid, indexes);
+    return {
+      get count() {
+        return load.count;
+      },
+      push: (rowCount, values) => load.push(rowCount, values),
+      finish: () => {
+        const { root, keys, rowids } = load.finish();
+        if (indexes.length === 0) return void this.schema.push(schemaRows(root, [])[0]!);
+        const workers: WorkerTask<unknown>[] = [];
+        const built = this.buildIndexes(
+          keys.map((index) => index.handOff()),
+          rowids.parts(),
+          workers,
+        );
+        this.pending(workers, built.then(({ roots, unused }) => ({ rows: schemaRows(root, roots), unused })));
+      },
+    };
   }
 
   /** Writes the schema and the header into page 1; the file is complete and on disk. */
@@ -89,7 +121,7 @@ export class DatabaseFile {
       if (!first.fits(length) || size > pageSize - 35) throw new StoreError("failed", "the serving store's schema does not fit its first page");
       const at = first.add(length);
       const body = writeVarint(first.bytes, writeVarint(first.bytes, at, size), i + 1);
-      encoder.write(0, first.bytes, body);
+      encoder.writeRows(0, 1, Int32Array.of(body), first.bytes);
     });
     // Each writer's last run of pages ends part used: those pages are free, on the freelist.
     const free = [...(await this.pages.finish()), ...built.flatMap((b) => b.unused)].flatMap(([from, to]) => Array.from({ length: to - from }, (_, i) => from + i));
@@ -106,93 +138,32 @@ export class DatabaseFile {
     this.pages.discard();
   }
 
+  private pending(workers: WorkerTask<unknown>[], rows: Pending["rows"]): void {
+    rows.catch(() => {});
+    this.schema.push({ workers, rows });
+  }
+
   /**
-   * Hands each of a table's indexes to a worker of its own, which sorts and writes it while
-   * this thread goes on with the next tables.
+   * Hands each of a table's indexes to a worker of its own (added to `workers`), which sorts
+   * and writes it while this thread goes on with the next tables; answers their roots.
    */
-  private buildIndexes(keys: IndexKeys[], rowids: ChunkedNumbers<Float64Array>, rows: (roots: number[]) => SchemaRow[]): IndexBuild {
-    const workers = keys.map((index) => {
+  private async buildIndexes(keys: KeyValues[][], rowids: ChunkedParts<Float64Array>, workers: WorkerTask<unknown>[]): Promise<{ roots: number[]; unused: FreeRun[] }> {
+    const started = keys.map((index) => {
       const worker = new WorkerTask<IndexAnswer>("serving/sqlite/file/index-worker.ts", "the serving store's index worker");
-      const job: IndexJob = { path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared, rowids: rowids.parts(), keys: index.handOff() };
+      workers.push(worker);
       // The rowids are in shared memory, read by every worker; each index's keys move to its own.
-      const moved = job.keys.flatMap((k): (Float64Array | Uint32Array)[] => (k.text ? k.ids.chunks : k.numbers.chunks));
-      worker.post(job, moved.map((chunk) => chunk.buffer as ArrayBuffer));
+      const moved = index.flatMap((k): (Float64Array | Uint32Array)[] => (k.text ? k.ids.chunks : k.numbers.chunks));
+      worker.post({ path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared, rowids, keys: index } satisfies IndexJob, moved.map((chunk) => chunk.buffer as ArrayBuffer));
       return worker;
     });
-    const answered = Promise.all(workers.map((worker) => worker.answer)).then((answers) => {
-      for (const worker of workers) void worker.stop();
-      const failed = answers.find((answer) => "error" in answer);
-      if (failed) throw new StoreError("failed", `the serving store's index worker failed: ${failed.error}`);
-      const done = answers as Extract<IndexAnswer, { root: number }>[];
-      return { rows: rows(done.map((answer) => answer.root)), unused: done.flatMap((answer) => answer.unused) };
+    const answers = await Promise.all(started.map((worker) => worker.answer));
+    for (const worker of started) void worker.stop();
+    const done = answers.map((answer) => {
+      if ("error" in answer) throw new StoreError("failed", `the serving store's index worker failed: ${answer.error}`);
+      return answer;
     });
-    answered.catch(() => {});
-    return { workers, rows: answered };
+    return { roots: done.map((answer) => answer.root), unused: done.flatMap((answer) => answer.unused) };
   }
-}
-
-export class TableLoad {
-  count = 0;
-  private readonly tree: TableTree;
-  private readonly encoder: RecordEncoder;
-  private lastRowid = 0;
-  private readonly keys: IndexKeys[];
-  private readonly rowids = new ChunkedNumbers((n) => new Float64Array(new SharedArrayBuffer(n * 8)));
-
-  constructor(
-    private readonly pages: PageFile,
-    types: readonly ColumnType[],
-    private readonly rowid: RowidColumn,
-    private readonly indexes: readonly IndexDef[],
-    private readonly done: (root: number, keys: IndexKeys[], rowids: ChunkedNumbers<Float64Array>) => void,
-  ) {
-    this.tree = new TableTree(pages);
-    this.encoder = new RecordEncoder(types, rowid.column);
-    this.keys = indexes.map((index) => new IndexKeys(index, types));
-  }
-
-  /** Rows in rowid order; a `numbered` table's batches leave its rowid column out (undefined). */
-  push(rowCount: number, values: readonly (Column | undefined)[]): void {
-    const { encoder, tree, indexes, keys } = this;
-    const ids = this.rowid.numbered ? undefined : values[this.rowid.column]!;
-    if (ids && isIndexed(ids)) throw new StoreError("failed", `${this.rowid.name} came as Indexed values, not numbers`);
-    // A slice of the batch at a time, so the encoded columns stay a few hundred kilobytes.
-    for (let from = 0; from < rowCount; from += ENCODE_ROWS) {
-      const n = Math.min(ENCODE_ROWS, rowCount - from);
-      encoder.encode(values, from, n);
-      for (const index of keys) index.push(values, from, n);
-      const { sizes } = encoder;
-      for (let i = 0; i < n; i++) {
-        const r = from + i;
-        const rowid = ids ? this.checkedRowid(ids[r] ?? null, r) : this.count + r + 1;
-        const at = tree.place(rowid, sizes[i]!);
-        if (at >= 0) {
-          encoder.write(i, tree.bytes, at);
-        } else {
-          const record = new Uint8Array(sizes[i]!);
-          encoder.write(i, record, 0);
-          tree.add(rowid, record, 0, record.length);
-        }
-        if (indexes.length) this.rowids.push(rowid);
-        this.lastRowid = rowid;
-      }
-    }
-    this.count += rowCount;
-  }
-
-  /** Ends the table; its indexes are written by then or on their way (`DatabaseFile.close` waits for them). */
-  finish(): void {
-    this.done(this.tree.finish(), this.keys, this.rowids);
-  }
-
-  private checkedRowid(key: Cell, r: number): number {
-    if (typeof key !== "number" || !Number.isSafeInteger(key) || key < 1 || !(key > this.lastRowid)) {
-      const previous = this.lastRowid === 0 ? "" : ` after ${this.lastRowid}`;
-      throw new StoreError("failed", `${this.rowid.name} must rise strictly in gold order, from 1 up: row ${this.count + r + 1} has ${key}${previous}`);
-    }
-    return key;
-  }
-
 }
 
 /** The 100-byte database header (https://sqlite.org/fileformat2.html#the_database_header). */

@@ -203,7 +203,8 @@ class ColumnBodies {
         serials[r] = 0;
       }
     }
-    this.source = values.bytes;
+    // A plain view of the Buffer: the copy loops then read one kind of array, whatever the column.
+    this.source = new Uint8Array(values.bytes.buffer, values.bytes.byteOffset, values.bytes.byteLength);
   }
 
   /** Day numbers, written once per entry as `YYYY-MM-DD`; rows point at theirs. Slices come with `from` rising from 0. */
@@ -273,13 +274,15 @@ class ColumnBodies {
 
 /**
  * Encodes a batch of rows, given as column arrays, as records: `encode` encodes each column on
- * its own, then `write(r, …)` puts row r's record together where its cell goes, so the bytes
+ * its own, then `writeRows` puts rows' records together where their cells go, so the bytes
  * are copied once.
  */
 export class RecordEncoder {
   /** Each row's record size, after `encode`. */
   sizes = new Int32Array(1);
   private headers = new Int32Array(1);
+  /** Where each row's record is at, as `writeRows` goes through the columns. */
+  private cursor = new Int32Array(1);
   private readonly columns: ColumnBodies[];
 
   constructor(
@@ -292,7 +295,7 @@ export class RecordEncoder {
     );
   }
 
-  /** Encodes rows `from` to `from + rowCount` of `values`; `write` numbers them from 0. */
+  /** Encodes rows `from` to `from + rowCount` of `values`; `writeRows` numbers them from 0. */
   encode(values: readonly (Column | undefined)[], from: number, rowCount: number): void {
     const { columns } = this;
     const width = columns.length;
@@ -302,34 +305,53 @@ export class RecordEncoder {
       this.headers = new Int32Array(rowCount);
     }
     const { sizes, headers } = this;
-    for (let r = 0; r < rowCount; r++) {
-      let header = 1;
-      let body = 0;
-      for (let c = 0; c < width; c++) {
-        const column = columns[c]!;
-        header += varintLength(column.serials[r]!);
-        body += column.lengths[r]!;
+    // A column at a time, as `writeRows` goes: headers first hold their size, sizes the bodies'.
+    headers.fill(1, 0, rowCount);
+    sizes.fill(0, 0, rowCount);
+    for (const { serials, lengths } of columns) {
+      for (let r = 0; r < rowCount; r++) {
+        const serial = serials[r]!;
+        headers[r] = headers[r]! + (serial < 0x80 ? 1 : varintLength(serial));
+        sizes[r] = sizes[r]! + lengths[r]!;
       }
+    }
+    for (let r = 0; r < rowCount; r++) {
+      let header = headers[r]!;
       // A header over 127 bytes takes a second byte for its own size (wide text serial types).
-      if (header > 127) header++;
-      headers[r] = header;
-      sizes[r] = header + body;
+      if (header > 127) headers[r] = ++header;
+      sizes[r] = sizes[r]! + header;
     }
   }
 
-  /** Writes row r's record at `out[at..at + sizes[r])`. */
-  write(r: number, out: Uint8Array, at: number): void {
-    const { columns } = this;
-    const width = columns.length;
-    let o = writeVarint(out, at, this.headers[r]!);
-    for (let c = 0; c < width; c++) o = writeVarint(out, o, columns[c]!.serials[r]!);
-    for (let c = 0; c < width; c++) {
-      const column = columns[c]!;
-      const source = column.source;
-      const start = column.starts[r]!;
-      const end = start + column.lengths[r]!;
-      for (let i = start; i < end; i++) out[o++] = source[i]!;
+  /**
+   * Writes the records of rows `from` to `to`, row r's at `out[at[r]..at[r] + sizes[r])`: the
+   * headers, then each column's values for every row, so each loop reads one column's arrays.
+   */
+  writeRows(from: number, to: number, at: Int32Array, out: Uint8Array): void {
+    if (from >= to) return;
+    const { columns, headers } = this;
+    if (this.cursor.length < this.sizes.length) this.cursor = new Int32Array(this.sizes.length);
+    const { cursor } = this;
+    for (let r = from; r < to; r++) cursor[r] = writeVarint(out, at[r]!, headers[r]!);
+    for (const { serials } of columns) {
+      for (let r = from; r < to; r++) {
+        const serial = serials[r]!;
+        if (serial < 0x80) {
+          out[cursor[r]!] = serial;
+          cursor[r]!++;
+        } else {
+          cursor[r] = writeVarint(out, cursor[r]!, serial);
+        }
+      }
     }
-
+    for (const { source, starts, lengths } of columns) {
+      for (let r = from; r < to; r++) {
+        let o = cursor[r]!;
+        const start = starts[r]!;
+        const end = start + lengths[r]!;
+        for (let i = start; i < end; i++) out[o++] = source[i]!;
+        cursor[r] = o;
+      }
+    }
   }
 }
