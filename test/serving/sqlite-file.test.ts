@@ -43,9 +43,9 @@ function rows(count: number): Cell[][] {
   return out;
 }
 
-/** `inWorker`: table t is written by a table worker while this thread writes table u. */
-async function written(name: string, data: Cell[][], pageSize: number, inWorker: boolean, batch = 1000): Promise<string> {
-  const path = join(dir, `${name}${inWorker ? "-in-worker" : ""}.sqlite`);
+/** `workers`: how many table workers write table t's leaves while this thread writes table u. */
+async function written(name: string, data: Cell[][], pageSize: number, workers: number, batch = 1000): Promise<string> {
+  const path = join(dir, `${name}-${workers}.sqlite`);
   const file = new DatabaseFile(path, pageSize);
   const indexes = [
     { name: "t_k", columns: [4], sql: "CREATE INDEX t_k ON t (k)" },
@@ -53,7 +53,7 @@ async function written(name: string, data: Cell[][], pageSize: number, inWorker:
     // Integers spanning 2^54: too wide to pack with the row into a double, sorted another way.
     { name: "t_n", columns: [1], sql: "CREATE INDEX t_n ON t (n)" },
   ];
-  const load = file.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, indexes, inWorker);
+  const load = file.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, indexes, workers);
   for (let from = 0; from < data.length; from += batch) {
     const part = data.slice(from, from + batch);
     await load.push(part.length, TYPES.map((_, c) => part.map((row) => row[c]!)));
@@ -84,11 +84,12 @@ describe("a database file written page by page", () => {
     ["many rows on the store's page size", 40_000, 16384],
   ] as const) {
     test.each([
-      ["on this thread", false],
-      ["in a table worker", true],
-    ] as const)(`${label}, %s: SQLite finds it sound and reads back what SQL inserted`, async (_, inWorker) => {
+      ["on this thread", 0],
+      ["in one table worker", 1],
+      ["in three table workers, batches in turn", 3],
+    ] as const)(`${label}, %s: SQLite finds it sound and reads back what SQL inserted`, async (_, workers) => {
       const data = rows(count);
-      const path = await written(label.replaceAll(/\W+/g, "-"), data, pageSize, inWorker);
+      const path = await written(label.replaceAll(/\W+/g, "-"), data, pageSize, workers);
       const db = new Database(path, { readonly: true });
       const reference = inserted(data);
       try {
@@ -175,18 +176,23 @@ describe("a database file written page by page", () => {
     file.discard();
   });
 
-  test("in a table worker, the same refusal fails the file's close with the same words", async () => {
-    const file = new DatabaseFile(join(dir, "keys-in-worker.sqlite"), 4096);
-    const load = file.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, [{ name: "t_k", columns: [4], sql: "CREATE INDEX t_k ON t (k)" }], true);
-    // The worker's error reaches a later batch or the close, whichever waits for it first.
-    const pushed = async () => {
-      await load.push(2, idsOnly([1, 2]));
-      await load.push(3, idsOnly([3, 7, 7]));
-      await load.push(1, idsOnly([8]));
-      load.finish();
-      await file.close();
+  test("with table workers, the same refusal, and a worker's own error fails the load in its words", async () => {
+    const refused = new DatabaseFile(join(dir, "keys-in-worker.sqlite"), 4096);
+    const load = refused.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, [{ name: "t_k", columns: [4], sql: "CREATE INDEX t_k ON t (k)" }], 2);
+    await load.push(2, idsOnly([1, 2]));
+    await expect(load.push(3, idsOnly([3, 7, 7]))).rejects.toThrow("id must rise strictly in gold order, from 1 up: row 5 has 7 after 7");
+    refused.discard();
+
+    const failing = new DatabaseFile(join(dir, "worker-error.sqlite"), 4096);
+    const bad = failing.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, [], 2);
+    // Text as Indexed numbers: the worker's encoder refuses it; the error reaches a later batch or the close.
+    const badBatch = (ids: number[]) => TYPES.map((_, c) => (c === 0 ? ids : c === 3 ? { values: new Float64Array([1]), index: new Int32Array(ids.length) } : ids.map(() => null)));
+    const written = async () => {
+      for (let b = 0; b < 4; b++) await bad.push(2, badBatch([2 * b + 1, 2 * b + 2]));
+      bad.finish();
+      await failing.close();
     };
-    await expect(pushed()).rejects.toThrow("id must rise strictly in gold order, from 1 up: row 5 has 7 after 7");
-    file.discard();
+    await expect(written()).rejects.toThrow("an Indexed column of Float64Array for a text column");
+    failing.discard();
   });
 });

@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, GROWING_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import { collectionName, loadMetadata, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
 import { INDEXES, columnsOf } from "../table-access.ts";
@@ -8,6 +9,13 @@ import { ident } from "./sqlite-insert.ts";
 import { ROW_KEYS, tableDefinition } from "./sqlite-layout.ts";
 import { METADATA, METADATA_COLUMNS, appendMetadata } from "./sqlite-metadata.ts";
 import { finishVersion, newVersion, removeStaleVersions, removeVersion, swapIn } from "./sqlite-versions.ts";
+
+/**
+ * Table workers per big table: as many as there are cores beside this thread's (which reads
+ * the gold files and keeps busy with that), one at least, four at most (past that the reading
+ * is what the load waits for).
+ */
+const TABLE_WORKERS = Math.min(4, Math.max(1, availableParallelism() - 1));
 
 /** What a whole-store export needs of the store. */
 export interface SqliteFileTarget {
@@ -62,8 +70,8 @@ export class SqliteFileExport implements ExportSession {
         return { name: indexName, columns: at, sql: `CREATE INDEX ${ident(indexName)} ON ${ident(name)} (${index.map(ident).join(", ")})` };
       });
     try {
-      // A table that grows with the purchases is written on another core while this thread reads.
-      const load = this.file.table(name, `CREATE TABLE ${ident(name)} (${tableDefinition(table)})`, types, rowid, indexes, GROWING_TABLES.has(table));
+      // A table that grows with the purchases is written on other cores while this thread reads.
+      const load = this.file.table(name, `CREATE TABLE ${ident(name)} (${tableDefinition(table)})`, types, rowid, indexes, GROWING_TABLES.has(table) ? TABLE_WORKERS : 0);
       for await (const batch of batches) {
         const { rowCount, values } = Array.isArray(batch) ? columnsOf(batch, columns) : batch;
         await load.push(rowCount, key ? values : [undefined, ...values]);

@@ -282,14 +282,20 @@ function spill(file: PageFile, payload: Uint8Array, from: number, to: number): n
   return first;
 }
 
+/** Leaf pages written, in rowid order, each with the largest rowid in it. */
+export interface LeafRun {
+  pages: number[];
+  lastRowids: number[];
+}
+
 /**
- * A table b-tree from rows in rising rowid order: leaves filled one after the other, then
- * interior pages over them, each cell a child and the largest rowid under it.
+ * A table b-tree's leaves from rows in rising rowid order, filled one after the other. A run
+ * of them can be ended (`endRun`) where a writer's share of the rows ends, and the runs of
+ * several writers put in order under one set of interior pages (`tableInterior`).
  */
-export class TableTree {
+export class TableLeaves {
   private readonly leaf: PageBuilder;
-  private readonly children: number[] = [];
-  private readonly keys: number[] = [];
+  private run: LeafRun = { pages: [], lastRowids: [] };
   private lastRowid = 0;
   private readonly maxLocal: number;
 
@@ -338,44 +344,55 @@ export class TableTree {
     this.lastRowid = rowid;
   }
 
-  /** Writes what is left and the interior pages; answers the root page. */
-  finish(): number {
-    if (this.leaf.cells > 0 || this.children.length === 0) this.flushLeaf();
-    let children = this.children;
-    let keys = this.keys;
-    const builder = new PageBuilder(this.file.pageSize, true);
-    // An interior cell is a 4-byte child and a varint key: 13 bytes at most, and its pointer 2.
-    const perPage = Math.floor((this.file.pageSize - 12) / 15) + 1;
-    while (children.length > 1) {
-      const pages = Math.ceil(children.length / perPage);
-      const upChildren: number[] = [];
-      const upKeys: number[] = [];
-      let from = 0;
-      for (let p = 0; p < pages; p++) {
-        // Spread evenly, so that no page is left with a single child.
-        const to = Math.round(((p + 1) * children.length) / pages);
-        builder.reset();
-        for (let c = from; c < to - 1; c++) {
-          const key = keys[c]!;
-          const at = builder.add(4 + varintLength(key));
-          writeUint32(builder.bytes, at, children[c]!);
-          writeVarint(builder.bytes, at + 4, key);
-        }
-        upChildren.push(this.file.write(builder.finish(INTERIOR_TABLE, children[to - 1]!)));
-        upKeys.push(keys[to - 1]!);
-        from = to;
-      }
-      children = upChildren;
-      keys = upKeys;
-    }
-    return children[0]!;
+  /** Writes the leaf being filled, if it holds a row; answers the leaves written since the last run ended. */
+  endRun(): LeafRun {
+    if (this.leaf.cells > 0) this.flushLeaf();
+    const run = this.run;
+    this.run = { pages: [], lastRowids: [] };
+    return run;
   }
 
   private flushLeaf(): void {
-    this.children.push(this.file.write(this.leaf.finish(LEAF_TABLE)));
-    this.keys.push(this.lastRowid);
+    this.run.pages.push(this.file.write(this.leaf.finish(LEAF_TABLE)));
+    this.run.lastRowids.push(this.lastRowid);
     this.leaf.reset();
   }
+}
+
+/**
+ * The interior pages of a table b-tree over its leaves (`runs`, in rowid order), each cell a
+ * child and the largest rowid under it; answers the root. No leaf: an empty one is the root.
+ */
+export function tableInterior(file: PageFile, runs: readonly LeafRun[]): number {
+  let children = runs.flatMap((run) => run.pages);
+  let keys = runs.flatMap((run) => run.lastRowids);
+  if (children.length === 0) return file.write(new PageBuilder(file.pageSize, false).finish(LEAF_TABLE));
+  const builder = new PageBuilder(file.pageSize, true);
+  // An interior cell is a 4-byte child and a varint key: 13 bytes at most, and its pointer 2.
+  const perPage = Math.floor((file.pageSize - 12) / 15) + 1;
+  while (children.length > 1) {
+    const pages = Math.ceil(children.length / perPage);
+    const upChildren: number[] = [];
+    const upKeys: number[] = [];
+    let from = 0;
+    for (let p = 0; p < pages; p++) {
+      // Spread evenly, so that no page is left with a single child.
+      const to = Math.round(((p + 1) * children.length) / pages);
+      builder.reset();
+      for (let c = from; c < to - 1; c++) {
+        const key = keys[c]!;
+        const at = builder.add(4 + varintLength(key));
+        writeUint32(builder.bytes, at, children[c]!);
+        writeVarint(builder.bytes, at + 4, key);
+      }
+      upChildren.push(file.write(builder.finish(INTERIOR_TABLE, children[to - 1]!)));
+      upKeys.push(keys[to - 1]!);
+      from = to;
+    }
+    children = upChildren;
+    keys = upKeys;
+  }
+  return children[0]!;
 }
 
 /**

@@ -3,11 +3,11 @@ import type { ChunkedParts } from "../../../columnar/growable.ts";
 import type { Column } from "../../../columnar/columns.ts";
 import { StoreError } from "../../../core/errors.ts";
 import { WorkerTask } from "../../../workers/worker-task.ts";
-import { LEAF_TABLE, PageBuilder, PageFile, PageNumbers, writeUint32, type FreeRun } from "./btree.ts";
+import { LEAF_TABLE, PageBuilder, PageFile, PageNumbers, tableInterior, writeUint32, type FreeRun } from "./btree.ts";
 import type { IndexDef, KeyValues } from "./index-keys.ts";
 import type { IndexAnswer, IndexJob } from "./index-worker.ts";
 import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
-import { TableInWorker } from "./table-in-worker.ts";
+import { TableInWorkers } from "./table-in-workers.ts";
 import { TableLoad, type RowidColumn } from "./table-load.ts";
 
 /**
@@ -62,8 +62,8 @@ export class DatabaseFile {
   /**
    * Starts a table whose `CREATE TABLE` is `sql`. `rowid.column` is its INTEGER PRIMARY KEY,
    * whose values are the rowids, or, `numbered`, a column the batches leave empty whose rowids
-   * are 1, 2, … in arrival order. `inWorker`: written by a table worker of its own, for a big
-   * table, while this thread goes on with the next tables.
+   * are 1, 2, … in arrival order. `workers`: how many table workers write its leaves, for a big
+   * table, while this thread reads the next batches and goes on with the next tables (0: here).
    */
   table(
     name: string,
@@ -71,20 +71,26 @@ export class DatabaseFile {
     types: readonly ColumnType[],
     rowid: RowidColumn,
     indexes: readonly (IndexDef & { sql: string })[] = [],
-    inWorker = false,
+    workers = 0,
   ): TableWriter {
     const schemaRows = (root: number, roots: readonly number[]): SchemaRow[] => [
       { type: "table", name, table: name, root, sql },
       ...indexes.map((index, i) => ({ type: "index" as const, name: index.name, table: name, root: roots[i]!, sql: index.sql })),
     ];
-    if (inWorker) {
-      const remote = new TableInWorker({ path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared, types, rowid, indexes });
-      const workers: WorkerTask<unknown>[] = [remote.worker];
-      const rows = remote.loaded.then(async (table) => {
-        const built = await this.buildIndexes(table.keys, table.rowids, workers);
-        return { rows: schemaRows(table.root, built.roots), unused: [...table.unused, ...built.unused] };
+    if (workers > 0) {
+      const remote = new TableInWorkers({ path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared }, types, rowid, indexes, workers);
+      const started: WorkerTask<unknown>[] = [...remote.workers];
+      const rows = remote.loaded.then(async ({ runs, unused }) => {
+        const root = tableInterior(this.pages, runs);
+        if (indexes.length === 0) return { rows: schemaRows(root, []), unused };
+        const built = await this.buildIndexes(
+          remote.keys.keys.map((index) => index.handOff()),
+          remote.keys.rowids.parts(),
+          started,
+        );
+        return { rows: schemaRows(root, built.roots), unused: [...unused, ...built.unused] };
       });
-      this.pending(workers, rows);
+      this.pending(started, rows);
       return remote;
     }
     const load = new TableLoad(this.pages, types, rowid, indexes);

@@ -2,14 +2,16 @@ import type { Cell, ColumnType } from "../../../contract/columns.ts";
 import { ChunkedNumbers } from "../../../columnar/growable.ts";
 import { isIndexed, type Column } from "../../../columnar/columns.ts";
 import { StoreError } from "../../../core/errors.ts";
-import { TableTree, type PageFile } from "./btree.ts";
+import { TableLeaves, tableInterior, type LeafRun, type PageFile } from "./btree.ts";
 import { IndexKeys, type IndexDef } from "./index-keys.ts";
 import { RecordEncoder } from "./record.ts";
 
 /**
- * One table's rows into its b-tree, as column batches in rowid order, and its index keys
- * collected on the way; on the main thread, or in a table worker (table-worker.ts) for the
- * tables that grow with the purchases.
+ * One table's rows into its b-tree, as column batches in rowid order. The batches' rowids are
+ * checked (or numbered) and the index keys collected in order, on the main thread (TableKeys);
+ * the rows go into leaf pages (LeafWriter) there too, or in table workers (table-worker.ts)
+ * for the tables that grow with the purchases, each writing the leaves of the batches it is
+ * given; the interior pages over all the leaves come last (`tableInterior`).
  */
 
 const ENCODE_ROWS = 4096;
@@ -28,37 +30,63 @@ export interface LoadedTable {
   rowids: ChunkedNumbers<Float64Array>;
 }
 
-export class TableLoad {
+/** A table's rowids, checked to rise strictly from 1 or numbered 1, 2, …, and its index keys. */
+export class TableKeys {
   count = 0;
-  private readonly tree: TableTree;
-  private readonly encoder: RecordEncoder;
   private lastRowid = 0;
-  private readonly keys: IndexKeys[];
-  private readonly rowids = new ChunkedNumbers((n) => new Float64Array(new SharedArrayBuffer(n * 8)));
-  /** Where each row of the slice being written goes in its leaf. */
-  private at = new Int32Array(0);
+  readonly keys: IndexKeys[];
+  readonly rowids = new ChunkedNumbers((n) => new Float64Array(new SharedArrayBuffer(n * 8)));
 
   constructor(
-    private readonly pages: PageFile,
     types: readonly ColumnType[],
     private readonly rowid: RowidColumn,
     private readonly indexes: readonly IndexDef[],
   ) {
-    this.tree = new TableTree(pages);
-    this.encoder = new RecordEncoder(types, rowid.column);
     this.keys = indexes.map((index) => new IndexKeys(index, types));
   }
 
-  /** Rows in rowid order; a `numbered` table's batches leave its rowid column out (undefined). */
-  push(rowCount: number, values: readonly (Column | undefined)[]): void {
-    const { encoder, tree, indexes, keys } = this;
+  /** The batch's rowids; its index keys are collected. Rows in rowid order; a `numbered` table's batches leave its rowid column out (undefined). */
+  take(rowCount: number, values: readonly (Column | undefined)[]): Float64Array {
     const ids = this.rowid.numbered ? undefined : values[this.rowid.column]!;
     if (ids && isIndexed(ids)) throw new StoreError("failed", `${this.rowid.name} came as Indexed values, not numbers`);
+    const rowids = new Float64Array(rowCount);
+    for (let r = 0; r < rowCount; r++) rowids[r] = ids ? this.checked(ids[r] ?? null, r) : this.count + r + 1;
+    if (this.indexes.length) {
+      for (const index of this.keys) index.push(values, 0, rowCount);
+      for (let r = 0; r < rowCount; r++) this.rowids.push(rowids[r]!);
+    }
+    this.count += rowCount;
+    return rowids;
+  }
+
+  private checked(key: Cell, r: number): number {
+    if (typeof key !== "number" || !Number.isSafeInteger(key) || key < 1 || !(key > this.lastRowid)) {
+      const previous = this.lastRowid === 0 ? "" : ` after ${this.lastRowid}`;
+      throw new StoreError("failed", `${this.rowid.name} must rise strictly in gold order, from 1 up: row ${this.count + r + 1} has ${key}${previous}`);
+    }
+    this.lastRowid = key;
+    return key;
+  }
+}
+
+/** Rows, given with their rowids, into leaf pages: records encoded a column at a time and written where their cells go. */
+export class LeafWriter {
+  private readonly leaves: TableLeaves;
+  private readonly encoder: RecordEncoder;
+  /** Where each row of the slice being written goes in its leaf. */
+  private at = new Int32Array(0);
+
+  constructor(pages: PageFile, types: readonly ColumnType[], rowidColumn: number) {
+    this.leaves = new TableLeaves(pages);
+    this.encoder = new RecordEncoder(types, rowidColumn);
+  }
+
+  write(rowCount: number, values: readonly (Column | undefined)[], rowids: Float64Array): void {
+    const { encoder, leaves } = this;
     // A slice of the batch at a time, so the encoded columns stay a few hundred kilobytes.
     for (let from = 0; from < rowCount; from += ENCODE_ROWS) {
       const n = Math.min(ENCODE_ROWS, rowCount - from);
       encoder.encode(values, from, n);
-      for (const index of keys) index.push(values, from, n);
       const { sizes } = encoder;
       if (this.at.length < n) this.at = new Int32Array(n);
       const { at } = this;
@@ -66,43 +94,60 @@ export class TableLoad {
       // together, a column at a time, before the leaf is written out.
       let unwritten = 0;
       for (let i = 0; i < n; i++) {
-        const r = from + i;
-        const rowid = ids ? this.checkedRowid(ids[r] ?? null, r) : this.count + r + 1;
+        const rowid = rowids[from + i]!;
         const size = sizes[i]!;
-        if (!tree.fits(rowid, size)) {
-          encoder.writeRows(unwritten, i, at, tree.bytes);
+        if (!leaves.fits(rowid, size)) {
+          encoder.writeRows(unwritten, i, at, leaves.bytes);
           unwritten = i;
         }
-        const placed = tree.place(rowid, size);
+        const placed = leaves.place(rowid, size);
         if (placed >= 0) {
           at[i] = placed;
         } else {
           // Past a cell's room: written alone, through a copy, to overflow pages.
-          encoder.writeRows(unwritten, i, at, tree.bytes);
+          encoder.writeRows(unwritten, i, at, leaves.bytes);
           const record = new Uint8Array(size);
           at[i] = 0;
           encoder.writeRows(i, i + 1, at, record);
-          tree.add(rowid, record, 0, record.length);
+          leaves.add(rowid, record, 0, record.length);
           unwritten = i + 1;
         }
-        if (indexes.length) this.rowids.push(rowid);
-        this.lastRowid = rowid;
       }
-      encoder.writeRows(unwritten, n, at, tree.bytes);
+      encoder.writeRows(unwritten, n, at, leaves.bytes);
     }
-    this.count += rowCount;
+  }
+
+  /** Writes the leaf being filled; answers the leaves written since the last call. */
+  endRun(): LeafRun {
+    return this.leaves.endRun();
+  }
+}
+
+/** A table loaded on this thread. */
+export class TableLoad {
+  private readonly keys: TableKeys;
+  private readonly leaves: LeafWriter;
+
+  constructor(
+    private readonly pages: PageFile,
+    types: readonly ColumnType[],
+    rowid: RowidColumn,
+    indexes: readonly IndexDef[],
+  ) {
+    this.keys = new TableKeys(types, rowid, indexes);
+    this.leaves = new LeafWriter(pages, types, rowid.column);
+  }
+
+  get count(): number {
+    return this.keys.count;
+  }
+
+  push(rowCount: number, values: readonly (Column | undefined)[]): void {
+    this.leaves.write(rowCount, values, this.keys.take(rowCount, values));
   }
 
   /** Ends the table: its root page, and its index keys and rowids for the index workers. */
   finish(): LoadedTable {
-    return { root: this.tree.finish(), keys: this.keys, rowids: this.rowids };
-  }
-
-  private checkedRowid(key: Cell, r: number): number {
-    if (typeof key !== "number" || !Number.isSafeInteger(key) || key < 1 || !(key > this.lastRowid)) {
-      const previous = this.lastRowid === 0 ? "" : ` after ${this.lastRowid}`;
-      throw new StoreError("failed", `${this.rowid.name} must rise strictly in gold order, from 1 up: row ${this.count + r + 1} has ${key}${previous}`);
-    }
-    return key;
+    return { root: tableInterior(this.pages, [this.leaves.endRun()]), keys: this.keys.keys, rowids: this.keys.rowids };
   }
 }

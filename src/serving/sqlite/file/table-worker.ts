@@ -1,17 +1,16 @@
 /**
- * A table that grows with the purchases, written on another core while the main thread reads
- * the gold files and writes the other tables: sent a TableJob, then its batches (batch-wire.ts),
- * then `{ finish: true }`, it writes the table's pages into the same file, on page numbers
- * shared with the other writers, noting each batch taken (`{ note: "batch" }`), and answers
- * with the table's root and its index keys for the index workers, or `{ error }`.
+ * Leaf pages of a table that grows with the purchases, written on another core while the main
+ * thread reads the gold files: sent a TableJob, then batches (batch-wire.ts) with their rowids,
+ * then `{ finish: true }`, it writes each batch's rows into leaves of their own, in the same
+ * file, on page numbers shared with the other writers. It notes each batch's leaves
+ * (`{ note: BatchLeaves }`) and answers `{ unused }`, the pages it reserved and did not use,
+ * or `{ error }`.
  */
 import type { ColumnType } from "../../../contract/columns.ts";
-import type { ChunkedParts } from "../../../columnar/growable.ts";
 import { errorLine } from "../../../core/errors.ts";
-import { PageFile, PageNumbers, type FreeRun } from "./btree.ts";
+import { PageFile, PageNumbers, type FreeRun, type LeafRun } from "./btree.ts";
 import { fromWire, type WireBatch } from "./batch-wire.ts";
-import type { IndexDef, KeyValues } from "./index-keys.ts";
-import { TableLoad, type RowidColumn } from "./table-load.ts";
+import { LeafWriter } from "./table-load.ts";
 
 declare const self: Worker;
 
@@ -21,18 +20,21 @@ export interface TableJob {
   /** PageNumbers' shared counter. */
   numbers: Int32Array<SharedArrayBuffer>;
   types: readonly ColumnType[];
-  rowid: RowidColumn;
-  indexes: readonly IndexDef[];
+  rowidColumn: number;
 }
 
-export type TableMessage = { job: TableJob } | { batch: WireBatch } | { finish: true };
+/** A batch's leaves, by the batch's number in the table. */
+export interface BatchLeaves {
+  batch: number;
+  leaves: LeafRun;
+}
 
-export type TableAnswer =
-  | { root: number; count: number; keys: KeyValues[][]; rowids: ChunkedParts<Float64Array>; unused: FreeRun[] }
-  | { error: string };
+export type TableMessage = { job: TableJob } | { batch: number; rows: WireBatch; rowids: Float64Array } | { finish: true };
+
+export type TableAnswer = { unused: FreeRun[] } | { error: string };
 
 let pages: PageFile | undefined;
-let load: TableLoad | undefined;
+let leaves: LeafWriter | undefined;
 let failed = false;
 
 self.onmessage = async (event: MessageEvent<TableMessage>) => {
@@ -41,19 +43,16 @@ self.onmessage = async (event: MessageEvent<TableMessage>) => {
   try {
     const message = event.data;
     if ("job" in message) {
-      const { path, pageSize, numbers, types, rowid, indexes } = message.job;
+      const { path, pageSize, numbers, types, rowidColumn } = message.job;
       pages = new PageFile(path, pageSize, new PageNumbers(numbers), "r+");
-      load = new TableLoad(pages, types, rowid, indexes);
-    } else if ("batch" in message) {
-      load!.push(message.batch.rowCount, fromWire(message.batch));
-      self.postMessage({ note: "batch" });
+      leaves = new LeafWriter(pages, types, rowidColumn);
+    } else if ("rows" in message) {
+      leaves!.write(message.rows.rowCount, fromWire(message.rows), message.rowids);
+      self.postMessage({ note: { batch: message.batch, leaves: leaves!.endRun() } satisfies BatchLeaves });
     } else {
-      const { root, keys, rowids } = load!.finish();
       const unused = await pages!.finish();
       pages!.discard();
-      const handed = keys.map((index) => index.handOff());
-      const moved = handed.flat().flatMap((k): (Float64Array | Uint32Array)[] => (k.text ? k.ids.chunks : k.numbers.chunks));
-      self.postMessage({ root, count: load!.count, keys: handed, rowids: rowids.parts(), unused } satisfies TableAnswer, moved.map((chunk) => chunk.buffer as ArrayBuffer));
+      self.postMessage({ unused } satisfies TableAnswer);
     }
   } catch (err) {
     failed = true;
