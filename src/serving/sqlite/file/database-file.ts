@@ -8,7 +8,7 @@ import type { IndexDef, KeyValues } from "./index-keys.ts";
 import type { IndexAnswer, IndexJob } from "./index-worker.ts";
 import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
 import { TableInWorkers } from "./table-in-workers.ts";
-import { TableLoad, type RowidColumn } from "./table-load.ts";
+import { TableLoad, type LoadedTable, type RowidColumn } from "./table-load.ts";
 
 /**
  * A SQLite database file written from scratch (https://sqlite.org/fileformat2.html), for an
@@ -80,16 +80,9 @@ export class DatabaseFile {
     if (workers > 0) {
       const remote = new TableInWorkers({ path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared }, types, rowid, indexes, workers);
       const started: WorkerTask<unknown>[] = [...remote.workers];
-      const rows = remote.loaded.then(async ({ runs, unused }) => {
-        const root = tableInterior(this.pages, runs);
-        if (indexes.length === 0) return { rows: schemaRows(root, []), unused };
-        const built = await this.buildIndexes(
-          remote.keys.keys.map((index) => index.handOff()),
-          remote.keys.rowids.parts(),
-          started,
-        );
-        return { rows: schemaRows(root, built.roots), unused: [...unused, ...built.unused] };
-      });
+      const rows = remote.loaded.then(({ runs, unused }) =>
+        this.withIndexes({ root: tableInterior(this.pages, runs), keys: remote.keys.keys, rowids: remote.keys.rowids }, schemaRows, started, unused),
+      );
       this.pending(started, rows);
       return remote;
     }
@@ -100,15 +93,10 @@ export class DatabaseFile {
       },
       push: (rowCount, values) => load.push(rowCount, values),
       finish: () => {
-        const { root, keys, rowids } = load.finish();
-        if (indexes.length === 0) return void this.schema.push(schemaRows(root, [])[0]!);
-        const workers: WorkerTask<unknown>[] = [];
-        const built = this.buildIndexes(
-          keys.map((index) => index.handOff()),
-          rowids.parts(),
-          workers,
-        );
-        this.pending(workers, built.then(({ roots, unused }) => ({ rows: schemaRows(root, roots), unused })));
+        const table = load.finish();
+        if (indexes.length === 0) return void this.schema.push(...schemaRows(table.root, []));
+        const started: WorkerTask<unknown>[] = [];
+        this.pending(started, this.withIndexes(table, schemaRows, started));
       },
     };
   }
@@ -147,6 +135,22 @@ export class DatabaseFile {
   private pending(workers: WorkerTask<unknown>[], rows: Pending["rows"]): void {
     rows.catch(() => {});
     this.schema.push({ workers, rows });
+  }
+
+  /** A loaded table's schema rows, once its indexes are written (none: at once), and the pages its writers left free. */
+  private async withIndexes(
+    table: LoadedTable,
+    schemaRows: (root: number, roots: readonly number[]) => SchemaRow[],
+    workers: WorkerTask<unknown>[],
+    unused: FreeRun[] = [],
+  ): Promise<{ rows: SchemaRow[]; unused: FreeRun[] }> {
+    if (table.keys.length === 0) return { rows: schemaRows(table.root, []), unused };
+    const built = await this.buildIndexes(
+      table.keys.map((index) => index.handOff()),
+      table.rowids.parts(),
+      workers,
+    );
+    return { rows: schemaRows(table.root, built.roots), unused: [...unused, ...built.unused] };
   }
 
   /**
