@@ -19,8 +19,8 @@ const FIRST_RUN = 4;
 const LAST_RUN = 256;
 
 /**
- * The page numbers of one file, handed out to its writers (this thread's and the index
- * worker's) in runs of consecutive pages, from shared memory. Page 1 (the schema) is written
+ * The page numbers of one file, handed out to its writers (this thread's, the table and index
+ * workers') in runs of consecutive pages, from shared memory. Page 1 (the schema) is written
  * last, by `DatabaseFile.close`.
  */
 export class PageNumbers {
@@ -65,7 +65,7 @@ export class PageFile {
   private end = 0;
   private runSize = FIRST_RUN;
   /** Runs left with pages never written (a chain of overflow pages did not fit a run's end). */
-  readonly unused: FreeRun[] = [];
+  private readonly unused: FreeRun[] = [];
 
   constructor(
     readonly path: string,

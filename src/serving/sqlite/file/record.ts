@@ -203,8 +203,7 @@ class ColumnBodies {
         serials[r] = 0;
       }
     }
-    // A plain view of the Buffer: the copy loops then read one kind of array, whatever the column.
-    this.source = new Uint8Array(values.bytes.buffer, values.bytes.byteOffset, values.bytes.byteLength);
+    this.source = values.bytes;
   }
 
   /** Day numbers, written once per entry as `YYYY-MM-DD`; rows point at theirs. Slices come with `from` rising from 0. */
