@@ -1,6 +1,7 @@
 import { goldKeys } from "../contract/lake.ts";
 import { StoreError, isNotFound } from "../core/errors.ts";
 import { readParquetColumns, readParquetIndexed } from "../formats/parquet.ts";
+import { Collect } from "../memory/gc-pacing.ts";
 import { objectAsyncBuffer } from "./stored-parquet.ts";
 import { GOLD_TABLES, GOLD_TABLE_NAMES, type GoldTableName } from "../contract/gold-tables.ts";
 import { readJsonOrNull, type ObjectStore } from "../storage/object-store.ts";
@@ -33,12 +34,14 @@ export async function exportGold(
     if (!(await objects.stat("gold", keyOf(table)))) throw missing(table);
   }
   const session = await serving.beginExport(runId, tables);
+  const collect = new Collect(READ_ROWS_PER_COLLECTION, READ_ROWS_PER_FULL_COLLECTION);
   try {
     for (const table of tables) {
       const file = await goldFile(objects, table);
       const columns = GOLD_TABLES[table].columns;
-      const batches: AsyncIterable<TableBatch> = session.readsIndexed ? readParquetIndexed(file, columns) : readParquetColumns(file, columns);
-      const meta = await session.load(table, options.signal ? untilAborted(batches, options.signal) : batches);
+      const read: AsyncIterable<TableBatch> = session.readsIndexed ? readParquetIndexed(file, columns) : readParquetColumns(file, columns);
+      const batches = collected(options.signal ? untilAborted(read, options.signal) : read, collect);
+      const meta = await session.load(table, batches);
       options.onTable?.(meta);
       if (PAUSE_MS > 0) await Bun.sleep(PAUSE_MS);
     }
@@ -48,6 +51,21 @@ export async function exportGold(
     if (PAUSE_MS > 0) await Bun.sleep(PAUSE_MS);
     await session.abort();
     throw err;
+  }
+}
+
+/**
+ * How often the rows read are collected (memory/gc-pacing.ts): the decoded batches' garbage
+ * otherwise piles up beside the index keys a big table holds, which the collector hardly
+ * counts, and the peak grows with the table.
+ */
+const READ_ROWS_PER_COLLECTION = 100_000;
+const READ_ROWS_PER_FULL_COLLECTION = 1_000_000;
+
+async function* collected(batches: AsyncIterable<TableBatch>, collect: Collect): AsyncIterable<TableBatch> {
+  for await (const batch of batches) {
+    yield batch;
+    collect.spent(Array.isArray(batch) ? batch.length : batch.rowCount);
   }
 }
 

@@ -19,8 +19,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const COLUMNS = "id INTEGER PRIMARY KEY, n INTEGER, x REAL, t TEXT, k INTEGER";
-const TYPES: ColumnType[] = ["int", "int", "double", "string", "int"];
+const COLUMNS = "id INTEGER PRIMARY KEY, n INTEGER, x REAL, t TEXT, k INTEGER, m INTEGER, w INTEGER";
+const TYPES: ColumnType[] = ["int", "int", "double", "string", "int", "int", "int"];
 
 const EDGE_INTEGERS = [0, 1, -1, 127, -128, 128, 32767, -32768, 32768, 8388607, -8388608, 8388608, 2147483647, -2147483648, 2147483648, 140737488355327, -140737488355328, 140737488355328, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
 const EDGE_DOUBLES = [0, -0, 1.5, -2.25, 1e300, -1e-300, 3, Number.MAX_VALUE, Number.EPSILON];
@@ -38,6 +38,10 @@ function rows(count: number): Cell[][] {
       i % 7 === 0 ? null : `${EDGE_TEXTS[i % EDGE_TEXTS.length]!}${i}`,
       // Few distinct keys, nulls among them: an index of long runs of equal keys.
       i % 19 === 0 ? null : (i * 7919) % 97 - 40,
+      // None below 0 (as ids and counts): kept narrow, NULL among them.
+      i % 23 === 0 ? null : (i * 31) % 500,
+      // Spread wider than there are rows: packed with the rowid into doubles and sorted.
+      i % 29 === 0 ? null : (i * 104729) % 9_999_991,
     ]);
   }
   return out;
@@ -52,6 +56,8 @@ async function written(name: string, data: Cell[][], pageSize: number, workers: 
     { name: "t_tk", columns: [3, 4], sql: "CREATE INDEX t_tk ON t (t, k)" },
     // Integers spanning 2^54: too wide to pack with the row into a double, sorted another way.
     { name: "t_n", columns: [1], sql: "CREATE INDEX t_n ON t (n)" },
+    { name: "t_m", columns: [5], sql: "CREATE INDEX t_m ON t (m)" },
+    { name: "t_w", columns: [6], sql: "CREATE INDEX t_w ON t (w)" },
   ];
   const load = file.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, indexes, workers);
   for (let from = 0; from < data.length; from += batch) {
@@ -70,7 +76,7 @@ async function written(name: string, data: Cell[][], pageSize: number, workers: 
 function inserted(data: Cell[][]): Database {
   const db = new Database(":memory:");
   db.run(`CREATE TABLE t (${COLUMNS})`);
-  const insert = db.prepare("INSERT INTO t VALUES (?, ?, ?, ?, ?)");
+  const insert = db.prepare(`INSERT INTO t VALUES (${TYPES.map(() => "?").join(", ")})`);
   db.transaction(() => {
     for (const row of data) insert.run(...(row.map((v) => (typeof v === "number" && Number.isNaN(v) ? null : v)) as Cell[]));
   })();
@@ -80,7 +86,7 @@ function inserted(data: Cell[][]): Database {
 describe("a database file written page by page", () => {
   for (const [label, count, pageSize] of [
     ["a few rows on one page", 5, 4096],
-    ["thousands of rows on small pages: interior levels and overflow chains", 6000, 512],
+    ["thousands of rows on small pages: interior levels and overflow chains", 6000, 1024],
     ["many rows on the store's page size", 40_000, 16384],
   ] as const) {
     test.each([
@@ -96,14 +102,17 @@ describe("a database file written page by page", () => {
         expect(db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
         expect(db.query("PRAGMA page_size").get()).toEqual({ page_size: pageSize });
         expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
-        const all = "SELECT id, n, x, t, k, typeof(n) AS tn, typeof(x) AS tx, typeof(t) AS tt FROM t ORDER BY id";
+        const all = "SELECT id, n, x, t, k, m, w, typeof(n) AS tn, typeof(x) AS tx, typeof(t) AS tt FROM t ORDER BY id";
         expect(db.query(all).all()).toEqual(reference.query(all).all());
         // The index, in its own order, and used for a lookup.
         const byKey = "SELECT k, id FROM t INDEXED BY t_k ORDER BY k, id";
         expect(db.query(byKey).all()).toEqual(reference.query("SELECT k, id FROM t ORDER BY k, id").all());
         const byTextKey = "SELECT t, k, id FROM t INDEXED BY t_tk ORDER BY t, k, id";
         expect(db.query(byTextKey).all()).toEqual(reference.query("SELECT t, k, id FROM t ORDER BY t, k, id").all());
-        expect(db.query("SELECT n, id FROM t INDEXED BY t_n ORDER BY n, id").all()).toEqual(reference.query("SELECT n, id FROM t ORDER BY n, id").all());
+        for (const column of ["n", "m", "w"]) {
+          const inIndex = `SELECT ${column}, id FROM t INDEXED BY t_${column} ORDER BY ${column}, id`;
+          expect(db.query(inIndex).all()).toEqual(reference.query(`SELECT ${column}, id FROM t ORDER BY ${column}, id`).all());
+        }
         const plan = db.query<{ detail: string }, [number]>("EXPLAIN QUERY PLAN SELECT id FROM t WHERE k = ?").all(5);
         expect(plan.map((p) => p.detail).join()).toContain("USING COVERING INDEX t_k");
         expect(db.query("SELECT count(*) AS n FROM t WHERE k IS NULL").get()).toEqual(reference.query("SELECT count(*) AS n FROM t WHERE k IS NULL").get());
@@ -130,12 +139,52 @@ describe("a database file written page by page", () => {
     const db = new Database(path, { readwrite: true });
     try {
       expect(db.query("SELECT count(*) AS n FROM t").get()).toEqual({ n: 0 });
-      db.run("INSERT INTO t VALUES (1, 2, 3.5, 'x', 4)");
+      db.run("INSERT INTO t VALUES (1, 2, 3.5, 'x', 4, 5, 6)");
       db.run("CREATE TABLE more (a)");
       expect(db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
       expect(db.query("SELECT k FROM t WHERE k = 4").all()).toEqual([{ k: 4 }]);
     } finally {
       db.close();
+    }
+  });
+
+  test("keys and rowids past what 16 and 32 bits hold are widened on the way, in place", async () => {
+    const path = join(dir, "widened.sqlite");
+    const file = new DatabaseFile(path, 4096);
+    const load = file.table("v", "CREATE TABLE v (id INTEGER PRIMARY KEY, t TEXT, n INTEGER)", ["int", "string", "int"], { column: 0, name: "id", numbered: false }, [
+      // 70,000 distinct texts: more ids than 16 bits hold.
+      { name: "v_t", columns: [1], sql: "CREATE INDEX v_t ON v (t)" },
+      // 0 or more for 66,000 rows, then below 0: what was kept shifted by one goes back to what it was.
+      { name: "v_n", columns: [2], sql: "CREATE INDEX v_n ON v (n)" },
+      { name: "v_tn", columns: [1, 2], sql: "CREATE INDEX v_tn ON v (t, n)" },
+    ]);
+    const count = 70_000;
+    // Rowids from 1, then past 2^32 from row 40,001 on.
+    const rowid = (i: number) => (i < 40_000 ? i + 1 : 2 ** 32 + i);
+    const text = (i: number) => (i % 9 === 0 ? null : `key ${(i * 7) % count}`);
+    const number = (i: number) => (i % 13 === 0 ? null : i < 66_000 ? (i * 17) % 70_001 : -i);
+    for (let from = 0; from < count; from += 5000) {
+      const ids = Array.from({ length: 5000 }, (_, k) => from + k);
+      await load.push(5000, [ids.map(rowid), ids.map(text), ids.map(number)]);
+    }
+    load.finish();
+    await file.close();
+    const db = new Database(path, { readonly: true });
+    const reference = new Database(":memory:");
+    try {
+      reference.run("CREATE TABLE v (id INTEGER PRIMARY KEY, t TEXT, n INTEGER)");
+      const insert = reference.prepare("INSERT INTO v VALUES (?, ?, ?)");
+      reference.transaction(() => {
+        for (let i = 0; i < count; i++) insert.run(rowid(i), text(i), number(i));
+      })();
+      expect(db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
+      for (const [index, columns] of [["v_t", "t"], ["v_n", "n"], ["v_tn", "t, n"]]) {
+        const order = `ORDER BY ${columns}, id`;
+        expect(db.query(`SELECT ${columns}, id FROM v INDEXED BY ${index} ${order}`).all()).toEqual(reference.query(`SELECT ${columns}, id FROM v ${order}`).all());
+      }
+    } finally {
+      db.close();
+      reference.close();
     }
   });
 

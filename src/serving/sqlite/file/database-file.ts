@@ -1,14 +1,13 @@
 import type { ColumnType } from "../../../contract/columns.ts";
-import type { ChunkedParts } from "../../../columnar/growable.ts";
 import type { Column } from "../../../columnar/columns.ts";
 import { StoreError } from "../../../core/errors.ts";
 import { WorkerTask } from "../../../workers/worker-task.ts";
 import { LEAF_TABLE, PageBuilder, PageFile, PageNumbers, tableInterior, writeUint32, type FreeRun } from "./btree.ts";
-import type { IndexDef, KeyValues } from "./index-keys.ts";
-import type { IndexAnswer, IndexJob } from "./index-worker.ts";
+import type { IndexDef } from "./index-keys.ts";
+import { IndexWorkers, type BuiltIndexes } from "./index-workers.ts";
 import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
 import { TableInWorkers } from "./table-in-workers.ts";
-import { TableLoad, type LoadedTable, type RowidColumn } from "./table-load.ts";
+import { TableLoad, type RowidColumn } from "./table-load.ts";
 
 /**
  * A SQLite database file written from scratch (https://sqlite.org/fileformat2.html), for an
@@ -73,18 +72,35 @@ export class DatabaseFile {
     indexes: readonly (IndexDef & { sql: string })[] = [],
     workers = 0,
   ): TableWriter {
-    const schemaRows = (root: number, roots: readonly number[]): SchemaRow[] => [
-      { type: "table", name, table: name, root, sql },
-      ...indexes.map((index, i) => ({ type: "index" as const, name: index.name, table: name, root: roots[i]!, sql: index.sql })),
-    ];
+    const schemaRows = (root: number, built: BuiltIndexes): { rows: SchemaRow[]; unused: FreeRun[] } => ({
+      rows: [
+        { type: "table", name, table: name, root, sql },
+        ...indexes.map((index, i) => ({ type: "index" as const, name: index.name, table: name, root: built.roots[i]!, sql: index.sql })),
+      ],
+      unused: built.unused,
+    });
+    const indexWorkers = new IndexWorkers(indexes.length, { path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared });
+    // The schema rows wait for the table's end; its workers are stopped if the file is discarded before.
+    const ended = Promise.withResolvers<{ rows: SchemaRow[]; unused: FreeRun[] }>();
+    const started: WorkerTask<unknown>[] = [...indexWorkers.workers];
+    this.pending(started, ended.promise);
     if (workers > 0) {
       const remote = new TableInWorkers({ path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared }, types, rowid, indexes, workers);
-      const started: WorkerTask<unknown>[] = [...remote.workers];
-      const rows = remote.loaded.then(({ runs, unused }) =>
-        this.withIndexes({ root: tableInterior(this.pages, runs), keys: remote.keys.keys, rowids: remote.keys.rowids }, schemaRows, started, unused),
-      );
-      this.pending(started, rows);
-      return remote;
+      started.push(...remote.workers);
+      return {
+        get count() {
+          return remote.count;
+        },
+        push: (rowCount, values) => remote.push(rowCount, values),
+        finish: () => {
+          remote.finish();
+          // The keys are all here: the indexes are written while the table workers finish the leaves.
+          const built = indexWorkers.build(remote.keys.keys, remote.keys.rowids);
+          ended.resolve(
+            Promise.all([remote.loaded, built]).then(([{ runs, unused }, indexes]) => schemaRows(tableInterior(this.pages, runs), { roots: indexes.roots, unused: [...unused, ...indexes.unused] })),
+          );
+        },
+      };
     }
     const load = new TableLoad(this.pages, types, rowid, indexes);
     return {
@@ -94,9 +110,7 @@ export class DatabaseFile {
       push: (rowCount, values) => load.push(rowCount, values),
       finish: () => {
         const table = load.finish();
-        if (indexes.length === 0) return void this.schema.push(...schemaRows(table.root, []));
-        const started: WorkerTask<unknown>[] = [];
-        this.pending(started, this.withIndexes(table, schemaRows, started));
+        ended.resolve(indexWorkers.build(table.keys, table.rowids).then((built) => schemaRows(table.root, built)));
       },
     };
   }
@@ -135,44 +149,6 @@ export class DatabaseFile {
   private pending(workers: WorkerTask<unknown>[], rows: Pending["rows"]): void {
     rows.catch(() => {});
     this.schema.push({ workers, rows });
-  }
-
-  /** A loaded table's schema rows, once its indexes are written (none: at once), and the pages its writers left free. */
-  private async withIndexes(
-    table: LoadedTable,
-    schemaRows: (root: number, roots: readonly number[]) => SchemaRow[],
-    workers: WorkerTask<unknown>[],
-    unused: FreeRun[] = [],
-  ): Promise<{ rows: SchemaRow[]; unused: FreeRun[] }> {
-    if (table.keys.length === 0) return { rows: schemaRows(table.root, []), unused };
-    const built = await this.buildIndexes(
-      table.keys.map((index) => index.handOff()),
-      table.rowids.parts(),
-      workers,
-    );
-    return { rows: schemaRows(table.root, built.roots), unused: [...unused, ...built.unused] };
-  }
-
-  /**
-   * Hands each of a table's indexes to a worker of its own (added to `workers`), which sorts
-   * and writes it while this thread goes on with the next tables; answers their roots.
-   */
-  private async buildIndexes(keys: KeyValues[][], rowids: ChunkedParts<Float64Array>, workers: WorkerTask<unknown>[]): Promise<{ roots: number[]; unused: FreeRun[] }> {
-    const started = keys.map((index) => {
-      const worker = new WorkerTask<IndexAnswer>("serving/sqlite/file/index-worker.ts", "the serving store's index worker");
-      workers.push(worker);
-      // The rowids are in shared memory, read by every worker; each index's keys move to its own.
-      const moved = index.flatMap((k): (Float64Array | Uint32Array)[] => (k.text ? k.ids.chunks : k.numbers.chunks));
-      worker.post({ path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared, rowids, keys: index } satisfies IndexJob, moved.map((chunk) => chunk.buffer as ArrayBuffer));
-      return worker;
-    });
-    const answers = await Promise.all(started.map((worker) => worker.answer));
-    for (const worker of started) void worker.stop();
-    const done = answers.map((answer) => {
-      if ("error" in answer) throw new StoreError("failed", `the serving store's index worker failed: ${answer.error}`);
-      return answer;
-    });
-    return { roots: done.map((answer) => answer.root), unused: done.flatMap((answer) => answer.unused) };
   }
 }
 

@@ -2,26 +2,32 @@ import { ChunkedNumbers } from "../../../columnar/growable.ts";
 import { compareCodePoints } from "../../../core/text-order.ts";
 import { IndexTree, type PageFile } from "./btree.ts";
 import type { KeyValues } from "./index-keys.ts";
+import { NarrowIntegers } from "./narrow-integers.ts";
 import { integerSerial, serialBytes, varintLength, writeInteger, writeVarint } from "./record.ts";
 
 /**
  * An index's entries sorted into SQLite's order and written as an index b-tree: each entry the
  * key columns' values and the rowid, ordered by them in turn, NULL first, integers by value,
- * text by its UTF-8 bytes (SQLite's BINARY collation, code-point order). Each entry becomes one
- * double, its key's rank and its rowid, so a million entries sort natively as one array, and
- * are written from it alone: no reading back row by row, which at ten million rows is a cache
- * miss per entry.
+ * text by its UTF-8 bytes (SQLite's BINARY collation, code-point order). Each row's key
+ * becomes one number, its columns' ranks in mixed radix, and the entries are written from the
+ * sorted numbers and rowids alone: no reading back row by row, which at ten million rows is a
+ * cache miss per entry.
  */
 
 const ENCODER = new TextEncoder();
+/** The key columns' and the rowids' chunk length (narrow-integers.ts, growable.ts). */
+const CHUNK = 65536;
 
 /** One key column, ranked: each value's rank in index order (NULL is 0). */
 class RankedKey {
-  private readonly values: ChunkedNumbers<Float64Array> | ChunkedNumbers<Uint32Array>;
+  /** Text ids or shifted integers (0 for NULL); or, `raw`, integers as they are (NaN for NULL). */
+  private values: NarrowIntegers | ChunkedNumbers<Float64Array> | undefined;
+  private readonly raw: boolean;
   private readonly texts: string[];
   readonly text: boolean;
   /** After `rank`: how many ranks there are. */
   cardinality = 0;
+  /** The lowest value (shifted or raw) of an integer column: rank 1. */
   private min = 0;
   private rankOfId = new Uint32Array(0);
   /** A text's UTF-8 bytes and serial type, by rank. */
@@ -30,7 +36,8 @@ class RankedKey {
 
   constructor(key: KeyValues) {
     this.text = key.text;
-    this.values = key.text ? ChunkedNumbers.of(key.ids, (n) => new Uint32Array(n)) : ChunkedNumbers.of(key.numbers, (n) => new Float64Array(n));
+    this.raw = "raw" in key;
+    this.values = "raw" in key ? ChunkedNumbers.of(key.raw, (n) => new Float64Array(n)) : NarrowIntegers.of(key.text ? key.ids : key.shifted);
     this.texts = key.text ? key.texts : [];
   }
 
@@ -48,13 +55,15 @@ class RankedKey {
     }
     let min = Infinity;
     let max = -Infinity;
-    const { chunks } = this.values.parts();
+    const { chunks } = this.values!.parts();
+    // Shifted, NULL is 0 and left out; raw, it is NaN, which no comparison takes.
+    const lowest = this.raw ? -Infinity : 1;
     for (let c = 0, r = 0; r < rows; c++) {
       const chunk = chunks[c]!;
       const n = Math.min(chunk.length, rows - r);
       for (let i = 0; i < n; i++) {
         const v = chunk[i]!;
-        if (v < min) min = v;
+        if (v >= lowest && v < min) min = v;
         if (v > max) max = v;
       }
       r += n;
@@ -63,53 +72,51 @@ class RankedKey {
     this.cardinality = max >= min ? max - min + 2 : 1;
   }
 
-  /** Folds each row's rank into `packed`: `packed[r] × cardinality + rank`, a chunk at a time. */
-  foldRanks(packed: Float64Array): void {
-    const { cardinality, rankOfId, text } = this;
-    const offset = 1 - this.min;
-    const { chunks } = this.values.parts();
-    const rows = packed.length;
-    for (let c = 0, r = 0; r < rows; c++) {
-      const chunk = chunks[c]!;
-      const n = Math.min(chunk.length, rows - r);
-      if (text) {
-        for (let i = 0; i < n; i++) packed[r + i] = packed[r + i]! * cardinality + rankOfId[chunk[i]!]!;
-      } else {
-        for (let i = 0; i < n; i++) {
-          const v = chunk[i]!;
-          packed[r + i] = packed[r + i]! * cardinality + (Number.isNaN(v) ? 0 : v + offset);
-        }
+  /** Folds the ranks of chunk `c`'s `n` rows into `out`: `out[i] × cardinality + rank`. */
+  foldChunk(c: number, out: Float64Array, n: number): void {
+    const { cardinality, rankOfId } = this;
+    const chunk = this.values!.parts().chunks[c]!;
+    if (this.text) {
+      for (let i = 0; i < n; i++) out[i] = out[i]! * cardinality + rankOfId[chunk[i]!]!;
+    } else if (this.raw) {
+      const offset = 1 - this.min;
+      for (let i = 0; i < n; i++) {
+        const v = chunk[i]!;
+        out[i] = out[i]! * cardinality + (Number.isNaN(v) ? 0 : v + offset);
       }
-      r += n;
+    } else {
+      const offset = 1 - this.min;
+      for (let i = 0; i < n; i++) {
+        const v = chunk[i]!;
+        out[i] = out[i]! * cardinality + (v === 0 ? 0 : v + offset);
+      }
     }
   }
 
-  /** Row r's rank; exact when `cardinality` × the rowids fit a double's 53 bits. */
-  rankAt(row: number): number {
-    const v = this.values.at(row);
-    if (this.text) return this.rankOfId[v]!;
-    return Number.isNaN(v) ? 0 : v - this.min + 1;
+  /** The values are not read again (entries are written from ranks): their memory can go. */
+  release(): void {
+    this.values = undefined;
   }
 
   /** What orders row r, always exactly: a text's rank, an integer itself, NULL lowest. */
   orderAt(row: number): number {
-    if (this.text) return this.rankAt(row);
-    const v = this.values.at(row);
-    return Number.isNaN(v) ? -Infinity : v;
+    const v = this.values!.at(row);
+    if (this.text) return this.rankOfId[v]!;
+    if (this.raw) return Number.isNaN(v) ? -Infinity : v;
+    return v === 0 ? -Infinity : v - 1;
   }
 
-  /** Appends to `out` the key value of a rank (entries sorted packed) or of a row (sorted otherwise). */
+  /** Appends to `out` the key value of a rank (entries sorted by rank) or of a row (sorted otherwise). */
   value(of: { rank: number } | { row: number }, out: KeyPart): void {
     if (this.text) {
-      const rank = "rank" in of ? of.rank : this.rankAt(of.row);
+      const rank = "rank" in of ? of.rank : this.rankOfId[this.values!.at(of.row)]!;
       out.put(this.serialOfRank[rank]!, this.bytesOfRank[rank]!);
       return;
     }
-    const v = "rank" in of ? (of.rank === 0 ? Number.NaN : of.rank - 1 + this.min) : this.values.at(of.row);
-    out.putInteger(v);
+    const stored = "rank" in of ? (of.rank === 0 ? Number.NaN : of.rank - 1 + this.min) : this.values!.at(of.row);
+    out.putInteger(this.raw ? stored : stored === 0 ? Number.NaN : stored - 1);
   }
 }
-
 
 /** The key's part of an entry's record, kept while entries share a key: serial types, then values. */
 class KeyPart {
@@ -143,69 +150,139 @@ class KeyPart {
   }
 }
 
-/** Sorts the entries of the rows (their rowids rising, in `rowids`) and writes their b-tree; answers its root page. */
-export function writeIndex(values: readonly KeyValues[], rowids: ChunkedNumbers<Float64Array>, pages: PageFile): number {
+/**
+ * Sorts the entries of the rows (their rowids rising, in `rowids`) and writes their b-tree;
+ * answers its root page. Keys of few distinct values, as index keys mostly are, are counted
+ * into place (a counting sort: two passes over the keys, no comparison); wider ones pack with
+ * the rowid into doubles sorted natively; the widest are sorted with a comparator.
+ */
+export function writeIndex(values: readonly KeyValues[], rowids: NarrowIntegers, pages: PageFile): number {
   const keys = values.map((v) => new RankedKey(v));
   const rows = rowids.length;
   for (const key of keys) key.rank(rows);
   const writer = new EntryWriter(new IndexTree(pages));
-  const key = new KeyPart();
   // Rowids rise, so the last is the largest.
   const stride = rows > 0 ? rowids.at(rows - 1) + 1 : 1;
   const span = keys.reduce((product, k) => product * k.cardinality, 1);
-  if (span * stride <= Number.MAX_SAFE_INTEGER) {
-    const packed = new Float64Array(rows);
-    for (const k of keys) k.foldRanks(packed);
-    const ids = rowids.parts().chunks;
-    for (let c = 0, r = 0; r < rows; c++) {
-      const chunk = ids[c]!;
-      const n = Math.min(chunk.length, rows - r);
-      for (let i = 0; i < n; i++) packed[r + i] = packed[r + i]! * stride + chunk[i]!;
-      r += n;
-    }
-    packed.sort();
-    let last = -1;
-    const ranks = new Array<number>(keys.length).fill(0);
-    for (let i = 0; i < rows; i++) {
-      const entry = packed[i]!;
-      // A division and a correction of at most one: a double's % is several times slower.
-      let composite = Math.floor(entry / stride);
-      let rowid = entry - composite * stride;
-      if (rowid < 0) {
-        composite--;
-        rowid += stride;
-      } else if (rowid >= stride) {
-        composite++;
-        rowid -= stride;
-      }
-      const changed = composite !== last;
-      if (changed) {
-        let rest = composite;
-        for (let k = keys.length - 1; k >= 0; k--) {
-          const cardinality = keys[k]!.cardinality;
-          ranks[k] = rest % cardinality;
-          rest = (rest - ranks[k]!) / cardinality;
-        }
-        key.clear();
-        for (let k = 0; k < keys.length; k++) keys[k]!.value({ rank: ranks[k]! }, key);
-        last = composite;
-      }
-      writer.add(key, rowid, changed);
-    }
-  } else {
-    // Keys too wide to pack with the rowid: rows sorted with a comparator, far slower, read back one by one.
-    const order = keys.map((k) => Float64Array.from({ length: rows }, (_, r) => k.orderAt(r)));
-    const rowsInOrder = Uint32Array.from({ length: rows }, (_, r) => r).sort((a, b) => {
-      for (const column of order) if (column[a] !== column[b]) return column[a]! < column[b]! ? -1 : 1;
-      return a - b;
-    });
-    for (const row of rowsInOrder) {
-      key.clear();
-      for (const k of keys) k.value({ row }, key);
-      writer.add(key, rowids.at(row), true);
+  if (span <= rows + CHUNK) writeCounted(keys, span, rowids, writer);
+  else if (span * stride <= Number.MAX_SAFE_INTEGER) writePacked(keys, stride, rowids, writer);
+  else writeCompared(keys, rowids, writer);
+  return writer.tree.finish();
+}
+
+/** The key of composite rank `composite` (the key columns' ranks in mixed radix) into `key`. */
+function setKey(keys: readonly RankedKey[], composite: number, key: KeyPart, ranks: number[]): void {
+  let rest = composite;
+  for (let k = keys.length - 1; k >= 0; k--) {
+    const cardinality = keys[k]!.cardinality;
+    ranks[k] = rest % cardinality;
+    rest = (rest - ranks[k]!) / cardinality;
+  }
+  key.clear();
+  for (let k = 0; k < keys.length; k++) keys[k]!.value({ rank: ranks[k]! }, key);
+}
+
+/**
+ * Each row's composite rank counted, then its rowid put in its key's place: rows come in rowid
+ * order, so within a key the rowids rise, as the index wants them. Memory: a count per key and
+ * the rowids once, in their own width.
+ */
+function writeCounted(keys: readonly RankedKey[], span: number, rowids: NarrowIntegers, writer: EntryWriter): void {
+  const rows = rowids.length;
+  const composite = new Float64Array(CHUNK);
+  const fold = (c: number, n: number) => {
+    composite.fill(0, 0, n);
+    for (const k of keys) k.foldChunk(c, composite, n);
+  };
+  // next[k]: where the next entry of composite k goes (after the prefix sums below).
+  const next = new Uint32Array(span + 1);
+  for (let c = 0, r = 0; r < rows; c++, r += CHUNK) {
+    const n = Math.min(CHUNK, rows - r);
+    fold(c, n);
+    for (let i = 0; i < n; i++) {
+      const at = composite[i]! + 1;
+      next[at] = next[at]! + 1;
     }
   }
-  return writer.tree.finish();
+  for (let k = 1; k <= span; k++) next[k] = next[k]! + next[k - 1]!;
+  const sorted = NarrowIntegers.array(rowids.parts().width, rows);
+  const ids = rowids.parts().chunks;
+  for (let c = 0, r = 0; r < rows; c++, r += CHUNK) {
+    const n = Math.min(CHUNK, rows - r);
+    fold(c, n);
+    const chunk = ids[c]!;
+    for (let i = 0; i < n; i++) {
+      const at = composite[i]!;
+      sorted[next[at]!] = chunk[i]!;
+      next[at] = next[at]! + 1;
+    }
+  }
+  for (const k of keys) k.release();
+  // Each next[k] is now where composite k's entries end.
+  const key = new KeyPart();
+  const ranks = new Array<number>(keys.length).fill(0);
+  for (let k = 0, start = 0; k < span; k++) {
+    const end = next[k]!;
+    if (end === start) continue;
+    setKey(keys, k, key, ranks);
+    writer.add(key, sorted[start]!, true);
+    for (let i = start + 1; i < end; i++) writer.add(key, sorted[i]!, false);
+    start = end;
+  }
+}
+
+/** Each entry one double, its composite rank and its rowid, a million entries sorted natively as one array. */
+function writePacked(keys: readonly RankedKey[], stride: number, rowids: NarrowIntegers, writer: EntryWriter): void {
+  const rows = rowids.length;
+  const packed = new Float64Array(rows);
+  const ids = rowids.parts().chunks;
+  for (let c = 0, r = 0; r < rows; c++, r += CHUNK) {
+    const n = Math.min(CHUNK, rows - r);
+    const part = packed.subarray(r, r + n);
+    for (const k of keys) k.foldChunk(c, part, n);
+    const chunk = ids[c]!;
+    for (let i = 0; i < n; i++) part[i] = part[i]! * stride + chunk[i]!;
+  }
+  for (const k of keys) k.release();
+  packed.sort();
+  const key = new KeyPart();
+  const ranks = new Array<number>(keys.length).fill(0);
+  let last = -1;
+  for (let i = 0; i < rows; i++) {
+    const entry = packed[i]!;
+    // A division and a correction of at most one: a double's % is several times slower.
+    let composite = Math.floor(entry / stride);
+    let rowid = entry - composite * stride;
+    if (rowid < 0) {
+      composite--;
+      rowid += stride;
+    } else if (rowid >= stride) {
+      composite++;
+      rowid -= stride;
+    }
+    const changed = composite !== last;
+    if (changed) {
+      setKey(keys, composite, key, ranks);
+      last = composite;
+    }
+    writer.add(key, rowid, changed);
+  }
+}
+
+/** Keys too wide to pack with the rowid: rows sorted with a comparator, far slower, read back one by one. */
+function writeCompared(keys: readonly RankedKey[], rowids: NarrowIntegers, writer: EntryWriter): void {
+  const rows = rowids.length;
+  const order = keys.map((k) => Float64Array.from({ length: rows }, (_, r) => k.orderAt(r)));
+  const rowsInOrder = Uint32Array.from({ length: rows }, (_, r) => r).sort((a, b) => {
+    for (const column of order) if (column[a] !== column[b]) return column[a]! < column[b]! ? -1 : 1;
+    return a - b;
+  });
+  const key = new KeyPart();
+  for (const row of rowsInOrder) {
+    key.clear();
+    for (const k of keys) k.value({ row }, key);
+    writer.add(key, rowids.at(row), true);
+  }
 }
 
 /**

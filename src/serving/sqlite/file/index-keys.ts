@@ -3,10 +3,11 @@ import { ChunkedNumbers, type ChunkedParts } from "../../../columnar/growable.ts
 import { Utf8Values, isIndexed, valueCount, type Column, type Indexed } from "../../../columnar/columns.ts";
 import { isoFromDayNumber } from "../../../core/dates.ts";
 import { StoreError } from "../../../core/errors.ts";
+import { NarrowIntegers, type IntegerParts } from "./narrow-integers.ts";
 
 /**
  * An index's keys, collected as the table's rows arrive: a number per row and key column (an
- * integer itself, or a text's dictionary id). They are then handed to the index worker
+ * integer, or a text's dictionary id), in as few bytes as they need (narrow-integers.ts). They are then handed to the index worker
  * (index-worker.ts), which sorts and writes the index (index-build.ts) on another core while
  * this thread writes the next tables.
  */
@@ -17,29 +18,36 @@ export interface IndexDef {
   columns: readonly number[];
 }
 
-/** One key column's values as handed over: integers (NaN for NULL), or text ids (0 for NULL) and the texts by id - 1. */
-export type KeyValues = { text: false; numbers: ChunkedParts<Float64Array> } | { text: true; ids: ChunkedParts<Uint32Array>; texts: string[] };
+/**
+ * One key column's values as handed over: text ids (0 for NULL) and the texts by id - 1; or
+ * integers, `shifted` by one (0 for NULL) while every one is 0 or more, as they are in almost
+ * every index (ids, counts), else `raw` doubles (NaN for NULL).
+ */
+export type KeyValues =
+  | { text: true; ids: IntegerParts; texts: string[] }
+  | { text: false; shifted: IntegerParts }
+  | { text: false; raw: ChunkedParts<Float64Array> };
 
 /** One key column's values so far. */
 class KeyColumn {
-  private readonly values: ChunkedNumbers<Float64Array> | ChunkedNumbers<Uint32Array>;
+  private readonly ids = new NarrowIntegers();
+  /** An integer column once a value below 0 came: every value so far, as it is. */
+  private raw: ChunkedNumbers<Float64Array> | undefined;
   private readonly dictionary = new Map<string, number>();
   private readonly texts: string[] = [];
   /** The Indexed batch's values being pushed, and the id each of its entries has (-1: not looked up yet). */
   private entries: Indexed["values"] | undefined;
   private entryIds = new Int32Array(0);
 
-  constructor(readonly text: boolean) {
-    this.values = text ? new ChunkedNumbers((n) => new Uint32Array(n)) : new ChunkedNumbers((n) => new Float64Array(n));
-  }
+  constructor(readonly text: boolean) {}
 
   push(column: Column, from: number, count: number): void {
     if (isIndexed(column)) return this.pushIndexed(column, from, count);
-    const { values } = this;
+    const { ids } = this;
     if (this.text) {
       for (let r = from; r < from + count; r++) {
         const value = column[r];
-        values.push(value === null || value === undefined ? 0 : this.idOf(String(value)));
+        ids.push(value === null || value === undefined ? 0 : this.idOf(String(value)));
       }
       return;
     }
@@ -48,8 +56,22 @@ class KeyColumn {
       if (value !== null && (typeof value !== "number" || !Number.isSafeInteger(value))) {
         throw new StoreError("failed", `an indexed integer column holds ${JSON.stringify(value)}`);
       }
-      values.push(value === null ? Number.NaN : value);
+      if (this.raw) this.raw.push(value === null ? Number.NaN : value);
+      else if (value === null) ids.push(0);
+      else if (value >= 0 && value < Number.MAX_SAFE_INTEGER) ids.push(value + 1);
+      else this.toRaw(value);
     }
+  }
+
+  /** The first value that is not shifted: every value so far becomes raw, and the column stays so. */
+  private toRaw(value: number): void {
+    const raw = new ChunkedNumbers((n) => new Float64Array(n));
+    for (let i = 0; i < this.ids.length; i++) {
+      const shifted = this.ids.at(i);
+      raw.push(shifted === 0 ? Number.NaN : shifted - 1);
+    }
+    raw.push(value);
+    this.raw = raw;
   }
 
   /**
@@ -68,7 +90,7 @@ class KeyColumn {
     for (let r = from; r < from + count; r++) {
       const at = index[r]!;
       if (!(at >= 0 && at < ids.length)) {
-        this.values.push(0);
+        this.ids.push(0);
         continue;
       }
       let id = ids[at]!;
@@ -76,7 +98,7 @@ class KeyColumn {
         const text = entries instanceof Utf8Values ? entries.get(at) : entries instanceof Int32Array ? isoFromDayNumber(entries[at]!) : String(entries[at]);
         id = ids[at] = this.idOf(text);
       }
-      this.values.push(id);
+      this.ids.push(id);
     }
   }
 
@@ -91,9 +113,8 @@ class KeyColumn {
   }
 
   handOff(): KeyValues {
-    return this.text
-      ? { text: true, ids: (this.values as ChunkedNumbers<Uint32Array>).parts(), texts: this.texts }
-      : { text: false, numbers: (this.values as ChunkedNumbers<Float64Array>).parts() };
+    if (this.text) return { text: true, ids: this.ids.parts(), texts: this.texts };
+    return this.raw ? { text: false, raw: this.raw.parts() } : { text: false, shifted: this.ids.parts() };
   }
 }
 

@@ -1,36 +1,50 @@
 /**
  * An index, sorted and written on another core while the main thread writes the next tables:
- * sent an IndexJob (the keys collected by index-keys.ts, their chunks transferred), it writes
- * the index's b-tree into the same file, on pages numbered from the numbers it shares with the
- * main thread and the other index workers, and answers `{ root, unused }` or `{ error }`.
+ * started with its table and sent `{ setup }` (the file and the page numbers it shares with
+ * the other writers), then `{ build }` once the table's rows are in (the keys collected by
+ * index-keys.ts, their chunks transferred), it writes the index's b-tree into the file and
+ * answers `{ root, unused }` or `{ error }`.
  */
-import { ChunkedNumbers, type ChunkedParts } from "../../../columnar/growable.ts";
 import { errorLine } from "../../../core/errors.ts";
 import { PageFile, PageNumbers, type FreeRun } from "./btree.ts";
 import { writeIndex } from "./index-build.ts";
 import type { KeyValues } from "./index-keys.ts";
+import { NarrowIntegers, type IntegerParts } from "./narrow-integers.ts";
 
 declare const self: Worker;
 
-export interface IndexJob {
+export interface IndexSetup {
   path: string;
   pageSize: number;
   /** PageNumbers' shared counter. */
   numbers: Int32Array<SharedArrayBuffer>;
+}
+
+export interface IndexBuild {
   /** The table's rowids, rising. */
-  rowids: ChunkedParts<Float64Array>;
+  rowids: IntegerParts;
   /** The index's key columns. */
   keys: KeyValues[];
 }
 
+export type IndexMessage = { setup: IndexSetup } | { build: IndexBuild };
+
 export type IndexAnswer = { root: number; unused: FreeRun[] } | { error: string };
 
-self.onmessage = async (event: MessageEvent<IndexJob>) => {
+let setup: IndexSetup | undefined;
+
+self.onmessage = async (event: MessageEvent<IndexMessage>) => {
+  const message = event.data;
+  if ("setup" in message) {
+    setup = message.setup;
+    return;
+  }
   try {
-    const { path, pageSize, numbers, rowids, keys } = event.data;
+    const { path, pageSize, numbers } = setup!;
+    const { rowids, keys } = message.build;
     const pages = new PageFile(path, pageSize, new PageNumbers(numbers), "r+");
     try {
-      const root = writeIndex(keys, ChunkedNumbers.of(rowids, (n) => new Float64Array(n)), pages);
+      const root = writeIndex(keys, NarrowIntegers.of(rowids), pages);
       self.postMessage({ root, unused: await pages.finish() } satisfies IndexAnswer);
     } finally {
       pages.discard();

@@ -1,9 +1,9 @@
 import type { Cell, ColumnType } from "../../../contract/columns.ts";
-import { ChunkedNumbers } from "../../../columnar/growable.ts";
 import { isIndexed, type Column } from "../../../columnar/columns.ts";
 import { StoreError } from "../../../core/errors.ts";
 import { TableLeaves, tableInterior, type LeafRun, type PageFile } from "./btree.ts";
 import { IndexKeys, type IndexDef } from "./index-keys.ts";
+import { NarrowIntegers } from "./narrow-integers.ts";
 import { RecordEncoder } from "./record.ts";
 
 /**
@@ -27,7 +27,7 @@ export interface LoadedTable {
   root: number;
   keys: IndexKeys[];
   /** In shared memory, read by every index worker. */
-  rowids: ChunkedNumbers<Float64Array>;
+  rowids: NarrowIntegers;
 }
 
 /** A table's rowids, checked to rise strictly from 1 or numbered 1, 2, …, and its index keys. */
@@ -35,7 +35,7 @@ export class TableKeys {
   count = 0;
   private lastRowid = 0;
   readonly keys: IndexKeys[];
-  readonly rowids = new ChunkedNumbers((n) => new Float64Array(new SharedArrayBuffer(n * 8)));
+  readonly rowids = new NarrowIntegers(true);
 
   constructor(
     types: readonly ColumnType[],
