@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { loadConfig } from "../config/environment.ts";
+import { checksOf } from "../quality/gate.ts";
 import { checkHistory } from "../quality/history.ts";
 import { listRuns } from "../runner/run-store.ts";
 import { openObjectStore } from "../storage/open.ts";
@@ -8,7 +9,7 @@ import { defineCommand, flag } from "./command.ts";
 import { LOOKING_RETRY_MS, parseOptions } from "./options.ts";
 
 const schema = z.object({
-  limit: flag(z.coerce.number().int().min(1).max(1000).default(10), "How many recent runs", "<n>"),
+  limit: flag(z.coerce.number().int().min(1).max(1000).default(10), "How many recent runs that recorded checks", "<n>"),
   json: flag(z.boolean().default(false), "Print the history as JSON"),
 });
 
@@ -24,7 +25,8 @@ const MARK: Record<string, string> = { passed: "✔", warned: "⚠", failed: "�
 export async function checksCommand(raw: z.input<typeof schema>): Promise<number> {
   const opts = parseOptions(schema, raw);
   const store = await openObjectStore(loadConfig(), { retryBudgetMs: LOOKING_RETRY_MS });
-  const history = checkHistory(await listRuns(store, { limit: opts.limit }));
+  // A schedule's skipped ticks record no checks: they take no place among the runs shown.
+  const history = checkHistory(await listRuns(store, { limit: opts.limit, where: (record) => checksOf(record).length > 0 }));
   if (opts.json) {
     process.stdout.write(JSON.stringify(history, null, 2) + "\n");
     return 0;

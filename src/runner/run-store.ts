@@ -40,35 +40,51 @@ export async function readRun(store: ObjectStore, id: string): Promise<RunRecord
 
 export interface RunFilter {
   limit?: number;
+  /** How many of the newest matching runs to leave out (a page further on). */
+  skip?: number;
   /** Only runs of this flow (`all`, `gold`, `silver+gold`, `rollback`). */
   flow?: string;
   /** Only runs in this state, as a reader sees it (a dead "running" one is "incomplete"). */
   state?: RunRecord["state"];
+  /** Only runs that pass it, such as runs that recorded quality checks. */
+  where?: (record: RunRecord) => boolean;
 }
 
-/** How many of the latest runs a state filter looks through: a listing reads every record it shows. */
-const SEARCHED = 1000;
+/** Records read at once, at least, while looking for runs that pass a filter. */
+const PAGE = 32;
 
-/**
- * The most recent runs, newest first by start time. Ids begin with the second a run started,
- * so the latest ids hold the latest runs; within one second their start times decide, not the
- * flow names that follow the stamp.
- */
-export async function listRuns(store: ObjectStore, filter: RunFilter = {}): Promise<RunRecord[]> {
-  const { limit = 20, flow, state } = filter;
+/** The ids of the runs, newest first (their records' keys listed, none read), of one flow if given. */
+export async function runIds(store: ObjectStore, flow?: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const info of listAll(store, "runs", "")) {
     if (info.key.endsWith(runKeys.recordSuffix)) ids.push(info.key.slice(0, -runKeys.recordSuffix.length));
   }
-  const newest = ids.filter((id) => !flow || id.split("-")[1] === flow).sort().reverse();
-  let take = Math.min(newest.length, state ? SEARCHED : limit);
-  // Runs started in the same second as the last one taken may have started after it.
-  while (take < newest.length && stampOf(newest[take]!) === stampOf(newest[take - 1]!)) take++;
-  const records = (await Promise.all(newest.slice(0, take).map((id) => readRun(store, id)))).filter((r): r is RunRecord => r !== null);
-  return records
-    .filter((r) => !state || r.state === state)
-    .sort((a, b) => b.started_at.localeCompare(a.started_at))
-    .slice(0, limit);
+  return ids.filter((id) => !flow || id.split("-")[1] === flow).sort().reverse();
+}
+
+/**
+ * The most recent runs that pass the filter, newest first by start time. Ids begin with the
+ * second a run started, so the latest ids hold the latest runs; within one second their start
+ * times decide, not the flow names that follow the stamp. Records are read newest first, a
+ * page at a time, until enough pass: one that does not (another state, a skipped tick without
+ * checks) takes no place, and no more are read than the answer needs. `ids`: what `runIds`
+ * answered, when the caller has it already.
+ */
+export async function listRuns(store: ObjectStore, filter: RunFilter = {}, ids?: readonly string[]): Promise<RunRecord[]> {
+  const { limit = 20, skip = 0, state, where } = filter;
+  const newest = ids ?? (await runIds(store, filter.flow));
+  const wanted = skip + limit;
+  const found: RunRecord[] = [];
+  let next = 0;
+  while (next < newest.length && found.length < wanted) {
+    let end = Math.min(newest.length, next + Math.max(wanted - found.length, PAGE));
+    // Runs started in the same second as the last one read may have started after it.
+    while (end < newest.length && stampOf(newest[end]!) === stampOf(newest[end - 1]!)) end++;
+    const page = await Promise.all(newest.slice(next, end).map((id) => readRun(store, id)));
+    for (const record of page) if (record && (!state || record.state === state) && (!where || where(record))) found.push(record);
+    next = end;
+  }
+  return found.sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(skip, wanted);
 }
 
 const stampOf = (id: string) => id.slice(0, id.indexOf("-"));

@@ -5,7 +5,7 @@ import { basename, dirname, join } from "node:path";
 import { StoreError } from "../core/errors.ts";
 import { compareCodePoints } from "../core/text-order.ts";
 import { readAt, reusedChunks } from "./folder/file-reads.ts";
-import { BUCKETS, checkKey, putLocalFile, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectReader, type ObjectStore, type StoreCapabilities, type StoreHandle } from "./object-store.ts";
+import { BUCKETS, checkKey, putLocalFile, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectReader, type ObjectStore, type StoreCapabilities, type StoreHandle, replacedWhileRead } from "./object-store.ts";
 
 /** Partial writes carry this suffix until they are renamed into place; listings skip them. */
 const TEMP_SUFFIX = ".elt-tmp";
@@ -104,7 +104,16 @@ export class FolderStore implements ObjectStore {
     const what = `read ${bucket}/${key}`;
     const info = await this.io(what, () => statOrNull(path));
     if (!info?.isFile()) throw this.notFound(bucket, key);
-    return { size: info.size, read: (offset, target) => this.io(what, async () => readAt(path, offset, target)) };
+    const opened = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+    return {
+      size: info.size,
+      read: (offset, target) =>
+        this.io(what, async () => {
+          const read = readAt(path, offset, target, opened);
+          if (read === null) throw replacedWhileRead(`${bucket}/${key}`);
+          return read;
+        }),
+    };
   }
 
   async stat(bucket: Bucket, key: string): Promise<ObjectInfo | null> {

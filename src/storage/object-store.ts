@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import type { S3Config } from "./store-settings.ts";
-import { UsageError, isNotFound } from "../core/errors.ts";
+import { StoreError, UsageError, isNotFound } from "../core/errors.ts";
 
 /**
  * The seam between the pipeline and where its objects live. Layers only ever see this
@@ -40,9 +40,20 @@ export interface ObjectReader {
   readonly size: number;
   /**
    * Fills `target` with the bytes from `offset` on and says how many there were: fewer than
-   * `target.length` only where the object ends. Throws StoreError "not_found" once it is gone.
+   * `target.length` only where the object ends. Throws StoreError "not_found" once it is gone,
+   * and `replacedWhileRead`'s error once it was written again: every byte a reader hands out
+   * is of the version it opened.
    */
   read(offset: number, target: Uint8Array): Promise<number>;
+}
+
+/**
+ * A reader's read after its object was written again (another process published it): refused,
+ * since the bytes would not go with those read before. Worth another attempt: a new reader
+ * reads the new version whole.
+ */
+export function replacedWhileRead(subject: string): StoreError {
+  return new StoreError("failed", `${subject} was written again while it was being read: read it again`);
 }
 
 /** What a store can promise beyond the interface, for callers whose algorithm depends on it. */

@@ -6,7 +6,7 @@ import { StoreError, errorLine } from "../core/errors.ts";
 import { withRetry } from "../core/retry.ts";
 import { isLakeKey } from "../contract/lake.ts";
 import { bucketVariable, type S3Config } from "./store-settings.ts";
-import { BUCKETS, checkKey, putLocalFile, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectReader, type ObjectStore, type StoreCapabilities, type StoreHandle } from "./object-store.ts";
+import { BUCKETS, checkKey, putLocalFile, type Body, type Bucket, type ListPage, type ObjectInfo, type ObjectReader, type ObjectStore, type StoreCapabilities, type StoreHandle, replacedWhileRead } from "./object-store.ts";
 
 export interface S3StoreOptions {
   /** At most this many further attempts after a transient failure, within the retry budget. */
@@ -219,10 +219,11 @@ export class S3Store implements ObjectStore {
   async openReader(bucket: Bucket, key: string): Promise<ObjectReader> {
     const info = await this.stat(bucket, key);
     if (!info) throw new StoreError("not_found", `${this.names[bucket]}/${key} does not exist in ${this.location}`);
-    return { size: info.size, read: (offset, target) => this.readAt(bucket, key, offset, target) };
+    return { size: info.size, read: (offset, target) => this.readAt(bucket, key, offset, target, info.etag) };
   }
 
-  private async readAt(bucket: Bucket, key: string, offset: number, target: Uint8Array): Promise<number> {
+  /** `etag`: the version the reader opened; a range of any other is refused (replacedWhileRead). */
+  private async readAt(bucket: Bucket, key: string, offset: number, target: Uint8Array, etag: string | undefined): Promise<number> {
     // The client reads "length 0" as "to the end".
     if (target.length === 0) return 0;
     const subject = `${this.names[bucket]}/${key}`;
@@ -233,6 +234,12 @@ export class S3Store implements ObjectStore {
       // A range that starts past the end holds no bytes, as a file's would not.
       if (err instanceof StoreError && codeOf(err.cause) === "InvalidRange") return 0;
       throw err;
+    }
+    // Each range answer names the version it came from (the response's ETag).
+    const served = (stream as { headers?: Record<string, unknown> }).headers?.etag;
+    if (etag !== undefined && typeof served === "string" && unquoted(served) !== unquoted(etag)) {
+      (stream as { destroy?: () => void }).destroy?.();
+      throw replacedWhileRead(subject);
     }
     let at = 0;
     for await (const chunk of this.guard(subject, stream)) {
@@ -447,4 +454,9 @@ function codeOf(err: unknown): string | undefined {
   if (typeof code === "string" && code !== "") return code;
   const status = err instanceof Error ? /Retryable HTTP status: (\d+)/.exec(err.message)?.[1] : undefined;
   return status === undefined ? undefined : `HTTP ${status}`;
+}
+
+/** An ETag without the quotes HTTP puts around it (the client's stat takes them off). */
+function unquoted(etag: string): string {
+  return etag.replace(/^(W\/)?"|"$/g, "");
 }

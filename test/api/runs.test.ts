@@ -1,5 +1,11 @@
 import { expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runRoutes, type RunHistory } from "../../src/api/runs.ts";
+import { runHistory } from "../../src/flows/run-history.ts";
+import { recordKey } from "../../src/runner/run-store.ts";
+import { FolderStore } from "../../src/storage/folder.ts";
 import { checkHistory } from "../../src/quality/history.ts";
 import type { CheckResult } from "../../src/quality/checks.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
@@ -81,4 +87,25 @@ test("/checks: each check's results across runs, oldest first", async () => {
     ],
   });
   expect(checkHistory([run("x", "2026-01-01T00:00:00Z", "succeeded")])).toEqual([]);
+});
+
+test("over a lake's runs: skipped ticks take no place among the checks' runs, and /runs counts every run", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "elt-run-history-"));
+  try {
+    const store = new FolderStore(dir);
+    await store.ensureBuckets();
+    // The three runs, then five ticks of a busy schedule, skipped, all newer.
+    const ticks = Array.from({ length: 5 }, (_, k) => run(`20260104T00000${k}Z-all-tick${k}`, `2026-01-04T00:00:0${k}Z`, "skipped"));
+    const stored = [...RUNS.map((r, i) => ({ ...r, id: `2026010${3 - i}T000000Z-all-${r.id}` })), ...ticks];
+    for (const record of stored) await store.put("runs", recordKey(record.id), JSON.stringify(record));
+    const lake = runRoutes(runHistory(store));
+    const body = async (path: string) => (await (await lake.handle(new Request(`http://localhost${path}`))).json()) as any;
+    const checks = await body("/checks?limit=2");
+    expect(checks.data[0].runs.map((r: { run_id: string }) => r.run_id)).toEqual(["20260102T000000Z-all-r2", "20260103T000000Z-all-r3"]);
+    const page = await body("/runs?limit=2&skip=1");
+    expect([page.count, page.data.map((r: RunRecord) => r.id)]).toEqual([8, ["20260104T000003Z-all-tick3", "20260104T000002Z-all-tick2"]]);
+    expect((await body("/runs?state=succeeded")).count).toBe(2);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -225,6 +225,27 @@ describe("run store", () => {
     expect(both && "candidates" in both && both.candidates.slice(0, 2)).toEqual([second.id, first.id]);
   });
 
+  test("a filter's misses take no place: skipped ticks do not push real runs out, and pages read no more than they show", async () => {
+    const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
+    const check = { check: "reject_rate", subject: "achats", unit: "%", value: 1, outcome: "passed", warn: 5, error: 20 };
+    const records: RunRecord[] = [
+      // Three real runs, then forty skipped ticks of a busy schedule, all newer.
+      ...[0, 1, 2].map((s): RunRecord => ({ id: `20260101T0000${String(s).padStart(2, "0")}Z-all-r${s}`, flow: "all", state: "succeeded", parameters: {}, started_at: at(s), heartbeat_at: at(s), host: "elsewhere", pid: 1, tasks: [{ name: "silver", state: "succeeded", attempts: 1, metrics: { checks: [check] } }] })),
+      ...Array.from({ length: 40 }, (_, k): RunRecord => ({ id: `20260101T0001${String(k).padStart(2, "0")}Z-all-s${k}`, flow: "all", state: "skipped", parameters: {}, started_at: at(60 + k), heartbeat_at: at(60 + k), host: "elsewhere", pid: 1, tasks: [] })),
+    ];
+    for (const record of records) await store.put("runs", recordKey(record.id), JSON.stringify(record));
+    const real = await listRuns(store, { limit: 3, where: (r) => r.tasks.some((t) => t.metrics?.checks) });
+    expect(real.map((r) => r.id)).toEqual(["20260101T000002Z-all-r2", "20260101T000001Z-all-r1", "20260101T000000Z-all-r0"]);
+    expect((await listRuns(store, { limit: 2, state: "succeeded" })).map((r) => r.id)).toEqual(["20260101T000002Z-all-r2", "20260101T000001Z-all-r1"]);
+    // A page further on: the 3rd and 4th newest.
+    expect((await listRuns(store, { limit: 2, skip: 2 })).map((r) => r.id)).toEqual(["20260101T000137Z-all-s37", "20260101T000136Z-all-s36"]);
+    const read: string[] = [];
+    const counting = Object.create(store) as FolderStore;
+    counting.get = (bucket, key) => (read.push(key), store.get(bucket, key));
+    await listRuns(counting, { limit: 2 });
+    expect(read.length).toBeLessThanOrEqual(32);
+  });
+
   test("a running record whose process is gone reads as incomplete", () => {
     const base: RunRecord = {
       id: "x",

@@ -343,6 +343,25 @@ for (const backend of backends) {
       expect(((await caught(reader.read(0, new Uint8Array(4)))) as StoreError).kind).toBe("not_found");
     });
 
+    test("a range reader never mixes two versions: once the object is written again, a read is refused, naming it", async () => {
+      await store.put("gold", k("range/replaced.bin"), new Uint8Array(256).fill(1));
+      const reader = await store.openReader("gold", k("range/replaced.bin"));
+      const first = new Uint8Array(4);
+      await reader.read(0, first);
+      expect([...first]).toEqual([1, 1, 1, 1]);
+      // Same size: only the version tells them apart.
+      await store.put("gold", k("range/replaced.bin"), new Uint8Array(256).fill(2));
+      const err = await caught(reader.read(4, new Uint8Array(4)));
+      expect(err).toBeInstanceOf(StoreError);
+      expect((err as StoreError).kind).toBe("failed");
+      expect((err as StoreError).message).toContain(`gold/${k("range/replaced.bin")} was written again while it was being read`);
+      // A new reader reads the new version.
+      const fresh = await store.openReader("gold", k("range/replaced.bin"));
+      const target = new Uint8Array(4);
+      await fresh.read(100, target);
+      expect([...target]).toEqual([2, 2, 2, 2]);
+    });
+
     test("readBytes of an object of many chunks is the object, though a get may reuse one buffer", async () => {
       const size = 2 * 1024 * 1024 + 3;
       const sent = new Bun.CryptoHasher("sha256");

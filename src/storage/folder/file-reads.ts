@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
 /**
  * The folder store's reads of its own files, synchronous: a local read of a few hundred KiB
@@ -29,13 +29,26 @@ export async function* reusedChunks(path: string): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** Which file a path named when a reader opened it: a read of another one (replaced since) is refused. */
+export interface FileIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
 /**
  * Reads `target.length` bytes of a file from `offset` into `target`, fewer where the file ends.
- * The file is opened for each read, so a read after the object was deleted fails as missing.
+ * The file is opened for each read, so a read after the object was deleted fails as missing;
+ * one after it was replaced answers null (`opened`: the file the reader began with), so that
+ * no reader puts together the bytes of two versions.
  */
-export function readAt(path: string, offset: number, target: Uint8Array): number {
+export function readAt(path: string, offset: number, target: Uint8Array, opened?: FileIdentity): number | null {
   const fd = openSync(path, "r");
   try {
+    if (opened) {
+      const now = fstatSync(fd);
+      if (now.ino !== opened.ino || now.size !== opened.size || now.mtimeMs !== opened.mtimeMs) return null;
+    }
     let at = 0;
     while (at < target.length) {
       const read = readSync(fd, target, at, target.length - at, offset + at);
