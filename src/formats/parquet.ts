@@ -252,7 +252,9 @@ export interface RangeSource {
 export function rangeAsyncBuffer(reader: RangeSource, name: string): AsyncBuffer & { name: string; readInto: ReadInto } {
   const byteLength = reader.size;
   const direct: ReadInto = async (start, target) => {
-    if ((await reader.read(start, target)) < target.length) throw new StoreError("failed", `${name}: object changed while being read`);
+    // A store refuses a read of another version itself (in these words); for any other
+    // source, a read short of the size it had is the sign.
+    if ((await reader.read(start, target)) < target.length) throw new StoreError("failed", `${name} was written again while it was being read: read it again`);
   };
   const fetch = async (start: number, end: number) => {
     const bytes = new Uint8Array(Math.max(0, end - start));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetMetadata } from "hyparquet";
 import { InputError, StoreError } from "../../src/core/errors.ts";
-import { ParquetStreamWriter, readParquetColumns, readParquetIndexed, readParquetRows } from "../../src/formats/parquet.ts";
+import { ParquetStreamWriter, rangeAsyncBuffer, readParquetColumns, readParquetIndexed, readParquetRows } from "../../src/formats/parquet.ts";
 import { objectAsyncBuffer } from "../../src/pipeline/stored-parquet.ts";
 import { cellAt, isIndexed, type Column } from "../../src/columnar/columns.ts";
 import type { Cell, ColumnDef, Row } from "../../src/contract/columns.ts";
@@ -239,7 +239,10 @@ describe("objectAsyncBuffer", () => {
     const opened = await objectAsyncBuffer(store, "gold", "t.parquet");
     expect(opened.byteLength).toBeGreaterThan(1 << 20);
     await store.put("gold", "t.parquet", file.subarray(0, 1000));
-    await expect(opened.slice(500, 1500)).rejects.toThrow(new StoreError("failed", "gold/t.parquet: object changed while being read"));
+    await expect(opened.slice(500, 1500)).rejects.toThrow(new StoreError("failed", "gold/t.parquet was written again while it was being read: read it again"));
+    // A range source that is no store, reading short of a file's end: the same words.
+    const short = rangeAsyncBuffer({ size: 100, read: async () => 10 }, "elsewhere/t.parquet");
+    await expect(short.slice(0, 50)).rejects.toThrow(new StoreError("failed", "elsewhere/t.parquet was written again while it was being read: read it again"));
   });
 
   test("a missing object is a not_found StoreError; errors name the object", async () => {
