@@ -67,7 +67,10 @@ export function hotRoutes(options: HotRouteOptions): Routes {
       // The store's trouble is the app's to answer (503 with the reason).
     }
     if (!current) return learn(key, fallback(request));
-    log?.(request.method, key.split("?", 1)[0]!, 200, performance.now() - started);
+    if (log) {
+      const query = key.indexOf("?");
+      log(request.method, query < 0 ? key : key.slice(0, query), 200, performance.now() - started);
+    }
     return new Response(cached!.body, { headers: cached!.headers });
   };
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bufferedLines } from "../api/access-log.ts";
+import { bufferedLines, isoNow } from "../api/access-log.ts";
 import { listen } from "../api/listen.ts";
 import { loadConfig, secretsOf, type Config } from "../config/environment.ts";
 import { redact } from "../core/redact.ts";
@@ -79,7 +79,7 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
         secrets,
         runs: runHistory(objects),
         schedule: runs && (() => runs.status),
-        log: (line) => access.log(`${new Date().toISOString()} ${line}`),
+        log: (line) => access.log(`${isoNow()} ${line}`),
       }),
       opts.host,
       opts.port,
