@@ -23,8 +23,9 @@ export class GrowableFloat64 {
   }
 }
 
-const CHUNK_BITS = 16;
-const CHUNK = 1 << CHUNK_BITS;
+/** Values per chunk: a reader walking several chunked columns row by row counts on their chunks lining up. */
+export const CHUNK_BITS = 16;
+export const CHUNK = 1 << CHUNK_BITS;
 
 /**
  * Numbers in chunks of 65,536: grows without copying and never holds more than a chunk of

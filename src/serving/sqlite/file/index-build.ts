@@ -1,4 +1,4 @@
-import { ChunkedNumbers } from "../../../columnar/growable.ts";
+import { CHUNK, ChunkedNumbers } from "../../../columnar/growable.ts";
 import { compareCodePoints } from "../../../core/text-order.ts";
 import { IndexTree, type PageFile } from "./btree.ts";
 import type { KeyValues } from "./index-keys.ts";
@@ -15,8 +15,6 @@ import { integerSerial, serialBytes, varintLength, writeInteger, writeVarint } f
  */
 
 const ENCODER = new TextEncoder();
-/** The key columns' and the rowids' chunk length (narrow-integers.ts, growable.ts). */
-const CHUNK = 65536;
 
 /** One key column, ranked: each value's rank in index order (NULL is 0). */
 class RankedKey {

@@ -7,9 +7,9 @@ import { NarrowIntegers, type IntegerParts } from "./narrow-integers.ts";
 
 /**
  * An index's keys, collected as the table's rows arrive: a number per row and key column (an
- * integer, or a text's dictionary id), in as few bytes as they need (narrow-integers.ts). They are then handed to the index worker
- * (index-worker.ts), which sorts and writes the index (index-build.ts) on another core while
- * this thread writes the next tables.
+ * integer, or a text's dictionary id), in as few bytes as it needs (narrow-integers.ts). They
+ * are then handed to the index worker (index-worker.ts), which sorts and writes the index
+ * (index-build.ts) on another core while this thread writes the next tables.
  */
 
 export interface IndexDef {

@@ -1,14 +1,14 @@
-/**
- * Non-negative integers (safe ones) in chunks of 65,536, all in the narrowest array that holds
- * every value so far: Uint16, then Uint32, then Float64, widened once when a value does not
- * fit. A table's rowids and its index keys (text ids, small integers) are a few bytes a row
- * this way, not eight: at ten million rows that is the difference between an export's memory
- * staying near a million rows' and growing with the table. One width for every chunk keeps
- * the loops that read them on one array type.
- */
+import { CHUNK, CHUNK_BITS } from "../../../columnar/growable.ts";
 
-const CHUNK_BITS = 16;
-const CHUNK = 1 << CHUNK_BITS;
+/**
+ * Non-negative integers (safe ones) in chunks, as ChunkedNumbers holds numbers, all in the
+ * narrowest array that holds every value so far: Uint16, then Uint32, then Float64, every chunk
+ * widened when a value does not fit. A table's rowids and its index keys (text ids, small
+ * integers) take 2 or 4 bytes a row this way rather than 8: at ten million rows, hundreds of
+ * megabytes less for an export to hold. One width for every chunk keeps the loops that read
+ * them on one array type. A twin of ChunkedNumbers rather than a use of it: that one's array
+ * type is fixed when it is made, and these widen.
+ */
 
 export type IntegerChunk = Uint16Array | Uint32Array | Float64Array;
 export type IntegerWidth = 2 | 4 | 8;
