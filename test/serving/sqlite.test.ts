@@ -7,6 +7,7 @@ import { StoreError } from "../../src/core/errors.ts";
 import { GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
 import type { ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
+import { KEPT_WRITES } from "../../src/serving/sqlite/sqlite-metadata.ts";
 import { stagingName, stagingSession } from "../../src/serving/staging.ts";
 import { FACT, KPIS_EMPTY, batchesOf, factRows, idsOf } from "./fixtures.ts";
 
@@ -218,6 +219,38 @@ describe("sqlite serving store", () => {
       expect((await store.read("fact_achats")).total).toBe(2);
     } finally {
       raw.close();
+    }
+  });
+
+  test("each collection keeps its latest writes, so many exports in, one still copies a bounded history", async () => {
+    const { path, store } = fresh();
+    await store.replaceTable("kpis", batchesOf(KPIS_EMPTY, 1), "first");
+    const raw = new Database(path);
+    const insert = raw.prepare("INSERT INTO _refresh_metadata VALUES (?, '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:01.000Z', 1, 0, ?)");
+    raw.transaction(() => {
+      for (let i = 0; i < KEPT_WRITES + 5; i++) insert.run("gold_kpis", `old-${i}`);
+      insert.run("gold_agg_jour", "other");
+    })();
+    const runs = (collection: string) => raw.query<{ run_id: string }, [string]>("SELECT run_id FROM _refresh_metadata WHERE collection = ? ORDER BY rowid").all(collection).map((r) => r.run_id);
+    try {
+      await store.replaceTable("kpis", batchesOf(KPIS_EMPTY, 1), "in-place");
+      expect(runs("gold_kpis").length).toBe(KEPT_WRITES);
+      expect(runs("gold_kpis").slice(0, 2)).toEqual([`old-6`, `old-7`]);
+      expect(runs("gold_kpis").at(-1)).toBe("in-place");
+      expect(runs("gold_agg_jour")).toEqual(["other"]);
+    } finally {
+      raw.close();
+    }
+    // A whole-store export, into a new file: the same bound.
+    const session = await store.beginExport("whole");
+    for (const table of GOLD_TABLE_NAMES) await session.load(table, batchesOf(table === "kpis" ? KPIS_EMPTY : [], 1));
+    await session.commit();
+    const after = new Database(path, { readonly: true });
+    try {
+      const kept = after.query<{ run_id: string }, []>("SELECT run_id FROM _refresh_metadata WHERE collection = 'gold_kpis' ORDER BY rowid").all().map((r) => r.run_id);
+      expect([kept.length, kept[0], kept.at(-1)]).toEqual([KEPT_WRITES, "old-7", "whole"]);
+    } finally {
+      after.close();
     }
   });
 

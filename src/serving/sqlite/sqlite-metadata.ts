@@ -3,8 +3,9 @@ import type { RefreshMetadata } from "../serving-store.ts";
 
 /**
  * `_refresh_metadata` in SQLite: one row per write, appended, so the rowid orders a
- * collection's writes and its latest row is the current one. An earlier layout kept one row per
- * collection (its primary key); the first write moves those rows into the history.
+ * collection's writes and its latest row is the current one; each collection keeps its latest
+ * KEPT_WRITES. An earlier layout kept one row per collection (its primary key); the first
+ * write moves those rows into the history.
  */
 
 export const METADATA = "_refresh_metadata";
@@ -33,7 +34,16 @@ export function appendMetadata(db: Database, metas: readonly RefreshMetadata[]):
   db.run(`CREATE INDEX IF NOT EXISTS ${METADATA}__collection ON ${METADATA} (collection)`);
   const insert = db.query(`INSERT INTO ${METADATA} (${METADATA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`);
   for (const m of metas) insert.run(m.collection, m.write_start, m.write_end, m.duration_seconds, m.record_count, m.run_id);
+  db.run(`DELETE FROM ${METADATA} WHERE rowid IN (${BEYOND_KEPT})`, [KEPT_WRITES]);
 }
+
+/**
+ * Writes kept per collection, the latest: years of daily exports, hours of one a minute. Each
+ * whole-store export copies the history into its new file, so an unbounded one would make
+ * every export of a long-running schedule slower than the one before.
+ */
+export const KEPT_WRITES = 1000;
+const BEYOND_KEPT = `SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY collection ORDER BY rowid DESC) AS k FROM ${METADATA}) WHERE k > ?`;
 
 /** Each collection's latest write, by collection name, or only that of `collection`. */
 export function latestMetadata(db: Database, collection?: string): RefreshMetadata[] {
