@@ -11,6 +11,7 @@ import { SqliteFileExport } from "./sqlite-file-export.ts";
 import { columnList, ident } from "./sqlite-insert.ts";
 import { rowOrder } from "./sqlite-layout.ts";
 import { LATEST_COUNT, hasMetadata, latestMetadata } from "./sqlite-metadata.ts";
+import { WalIndexWatch } from "./wal-index.ts";
 
 /**
  * The embedded serving store: one SQLite file in WAL mode, so `elt serve` keeps reading while
@@ -46,6 +47,10 @@ class SqliteStore implements ServingStore {
   private checkpoints: BackgroundCheckpoint | undefined;
   /** Connections opened so far: a reopened file's data version never repeats an earlier one. */
   private generation = 0;
+  /** The open file's wal-index header, which says when the data version need not be asked again. */
+  private wal: WalIndexWatch | undefined;
+  /** The data version SQLite last gave. */
+  private version = "";
 
   constructor(
     readonly location: string,
@@ -120,12 +125,17 @@ class SqliteStore implements ServingStore {
 
   dataVersion(): string {
     const db = this.connection();
+    // The wal-index header before SQLite is asked: a commit after it was read moves it.
+    const wal = (this.wal ??= new WalIndexWatch(this.location));
+    if (wal.unchanged()) return this.version;
     // data_version moves on other connections' commits, total_changes() on this one's. Two
     // statements: the pragma as a table-valued function in one SELECT costs half as much again.
     return this.guard(() => {
       const other = db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version;
       const own = db.query<{ c: number }, []>("SELECT total_changes() AS c").get()?.c;
-      return `${this.generation}:${other}:${own}`;
+      this.version = `${this.generation}:${other}:${own}`;
+      wal.keep();
+      return this.version;
     });
   }
 
@@ -137,6 +147,8 @@ class SqliteStore implements ServingStore {
   async close(): Promise<void> {
     await this.checkpoints?.close();
     this.checkpoints = undefined;
+    this.wal?.close();
+    this.wal = undefined;
     this.db?.close();
     this.db = undefined;
   }
@@ -154,6 +166,8 @@ class SqliteStore implements ServingStore {
     }
     const id = stat ? `${stat.dev}:${stat.ino}` : "";
     if (this.db && id === this.fileId) return this.db;
+    this.wal?.close();
+    this.wal = undefined;
     if (this.db) {
       // The WAL and shm paths may now belong to the new file: closing must not delete them.
       this.db.fileControl(constants.SQLITE_FCNTL_PERSIST_WAL, 1);
