@@ -39,6 +39,8 @@ export class SqliteFileExport implements ExportSession {
   private readonly file: DatabaseFile;
   private readonly metas: RefreshMetadata[] = [];
   private done = false;
+  /** The stale versions' removal, under way. */
+  private readonly removed: Promise<void>;
 
   constructor(
     private readonly target: SqliteFileTarget,
@@ -46,7 +48,9 @@ export class SqliteFileExport implements ExportSession {
   ) {
     const now = target.now();
     try {
-      removeStaleVersions(target.location, now);
+      // Removed while this export writes; waited for before it swaps in or gives up.
+      this.removed = removeStaleVersions(target.location, now);
+      this.removed.catch(() => {});
       this.path = newVersion(target.location, now);
       this.file = new DatabaseFile(this.path);
     } catch (err) {
@@ -89,6 +93,7 @@ export class SqliteFileExport implements ExportSession {
   async commit(): Promise<RefreshMetadata[]> {
     try {
       await this.file.close();
+      await this.removed;
       this.path = finishVersion(this.path);
       const db = new Database(this.path, { readwrite: true });
       try {
@@ -117,6 +122,7 @@ export class SqliteFileExport implements ExportSession {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    await this.removed.catch(() => {});
     try {
       this.file.discard();
     } catch {

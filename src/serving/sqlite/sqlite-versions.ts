@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { processAlive } from "../../core/processes.ts";
 import { STALE_STAGING_MS, stagingSession } from "../staging.ts";
@@ -62,11 +63,16 @@ export function swapIn(location: string, version: string): void {
 
 /**
  * Removes what killed exports left: files being written by a process that is gone (or began
- * over an hour ago), a swap's link, a version never swapped in. Runs as an export starts.
+ * over an hour ago), a swap's link, a version never swapped in; and the version the current
+ * one replaced. Runs as an export starts; the files are removed on another thread (freeing a
+ * file of hundreds of megabytes takes the system tens of milliseconds), and the answer settles
+ * once they are gone.
  */
-export function removeStaleVersions(location: string, now: number): void {
+export function removeStaleVersions(location: string, now: number): Promise<void> {
   const current = currentVersion(location);
-  removeVersions(location, (base, building, session) => base !== current && (!building || stale(session, now)));
+  const doomed: string[] = [];
+  removeVersions(location, (base, building, session) => base !== current && (!building || stale(session, now)), (path) => doomed.push(path));
+  return Promise.all(doomed.map((path) => rm(path, { force: true }))).then(() => {});
 }
 
 /** Removes a version being written or written, with its companions. */
@@ -79,7 +85,11 @@ export function removeVersion(path: string): void {
  * Removes the folder's files of versions `doomed` says go: by the version's file name, whether
  * it is still being written (or its swap is under way), and its session.
  */
-function removeVersions(location: string, doomed: (base: string, building: boolean, session: { startedMs: number; pid: number }) => boolean): void {
+function removeVersions(
+  location: string,
+  doomed: (base: string, building: boolean, session: { startedMs: number; pid: number }) => boolean,
+  remove: (path: string) => void = (path) => rmSync(path, { force: true }),
+): void {
   const dir = versionsDir(location);
   let names: string[];
   try {
@@ -92,7 +102,7 @@ function removeVersions(location: string, doomed: (base: string, building: boole
     if (!match) continue;
     const building = match[4] === BUILDING || match[5] === ".link";
     const session = { startedMs: parseInt(match[2]!, 36), pid: Number(match[3]) };
-    if (doomed(`${match[1]}${SUFFIX}`, building, session)) rmSync(join(dir, name), { force: true });
+    if (doomed(`${match[1]}${SUFFIX}`, building, session)) remove(join(dir, name));
   }
 }
 
