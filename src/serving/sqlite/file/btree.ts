@@ -13,7 +13,11 @@ const INTERIOR_TABLE = 5;
 const LEAF_INDEX = 10;
 const INTERIOR_INDEX = 2;
 
-const SYNC_EVERY = 32 * 1024 * 1024;
+/**
+ * Bytes written between two syncs on another thread: what is left for the last sync, which the
+ * swap waits for. At 8 MiB that wait was 6-17 ms at 1M purchases, against 30-55 ms at 32 MiB.
+ */
+const SYNC_EVERY = 8 * 1024 * 1024;
 /** Pages a writer takes at a time: few for a small file, then up to its buffer's worth. */
 const FIRST_RUN = 4;
 const LAST_RUN = 256;
