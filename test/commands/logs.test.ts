@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,10 +47,12 @@ test("--follow prints a running run's lines as they come and ends when the run e
   // Follow once the run's record exists and says running.
   const runsDir = join(dir, "home", "lake", "runs");
   const before = new Set((await readdir(runsDir)).filter((n) => n !== "_lock.json"));
+  // The run's folder comes before its record: an id is taken once its run.json is there.
   let id: string | undefined;
   for (let i = 0; i < 200 && !id; i++) {
-    id = (await readdir(runsDir)).find((n) => n !== "_lock.json" && !before.has(n));
-    if (!id) await Bun.sleep(25);
+    const found = (await readdir(runsDir)).find((n) => n !== "_lock.json" && !before.has(n));
+    if (found && existsSync(join(runsDir, found, "run.json"))) id = found;
+    else await Bun.sleep(25);
   }
   expect(id).toBeDefined();
   const followed = await elt("logs", id!, "--follow");
