@@ -32,13 +32,13 @@ export const CHUNK = 1 << CHUNK_BITS;
  * room it does not use (a doubling array may hold twice what it needs, and copies it all at
  * each step), read back by position. For columns of tens of millions of values.
  */
-export class ChunkedNumbers<A extends Float64Array | Uint32Array> {
-  private readonly chunks: A[] = [];
+export class ChunkedNumbers<A extends Float64Array | Uint32Array | Uint16Array> {
+  private chunks: A[] = [];
   private last: A | undefined;
   private filled = CHUNK;
   length = 0;
 
-  constructor(private readonly make: (length: number) => A) {}
+  constructor(private make: (length: number) => A) {}
 
   push(value: number): void {
     if (this.filled === CHUNK) {
@@ -54,13 +54,24 @@ export class ChunkedNumbers<A extends Float64Array | Uint32Array> {
     return this.chunks[i >>> CHUNK_BITS]![i & (CHUNK - 1)]!;
   }
 
+  /** Copies every chunk into an array `make` gives (a wider type, say), and makes the next ones with it. */
+  remake(make: (length: number) => A): void {
+    this.make = make;
+    this.chunks = this.chunks.map((chunk) => {
+      const wider = make(CHUNK);
+      wider.set(chunk);
+      return wider;
+    });
+    this.last = this.chunks.at(-1);
+  }
+
   /** Its chunks and length, to post to another thread (the chunks' buffers can be transferred). */
   parts(): ChunkedParts<A> {
     return { chunks: this.chunks, length: this.length };
   }
 
   /** The numbers another thread handed over with `parts`. */
-  static of<A extends Float64Array | Uint32Array>(parts: ChunkedParts<A>, make: (length: number) => A): ChunkedNumbers<A> {
+  static of<A extends Float64Array | Uint32Array | Uint16Array>(parts: ChunkedParts<A>, make: (length: number) => A): ChunkedNumbers<A> {
     const numbers = new ChunkedNumbers(make);
     numbers.chunks.push(...parts.chunks);
     numbers.last = parts.chunks.at(-1);
@@ -70,7 +81,7 @@ export class ChunkedNumbers<A extends Float64Array | Uint32Array> {
   }
 }
 
-export interface ChunkedParts<A extends Float64Array | Uint32Array> {
+export interface ChunkedParts<A extends Float64Array | Uint32Array | Uint16Array> {
   chunks: A[];
   length: number;
 }
