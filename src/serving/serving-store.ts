@@ -26,6 +26,13 @@ export const refreshMetadataSchema = z.object({
 });
 export type RefreshMetadata = z.infer<typeof refreshMetadataSchema>;
 
+/**
+ * Writes kept per collection in `_refresh_metadata`, the latest: years of daily exports, hours
+ * of one a minute. A bounded history keeps every export and every read of it as fast as the
+ * first (SQLite's whole-store export copies the history into each new file).
+ */
+export const KEPT_WRITES = 1000;
+
 export interface ReadOptions {
   limit?: number;
   skip?: number;

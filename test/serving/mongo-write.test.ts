@@ -3,6 +3,7 @@ import { Double, Long, type MongoClient } from "mongodb";
 import { GOLD_TABLES } from "../../src/contract/gold-tables.ts";
 import { rowOf, storedCell } from "../../src/serving/mongo/documents.ts";
 import { MongoStore } from "../../src/serving/mongo/mongo.ts";
+import { KEPT_WRITES } from "../../src/serving/serving-store.ts";
 import { STALE_STAGING_MS, stagingName, stagingSession } from "../../src/serving/staging.ts";
 import { FakeDb } from "./recording-mongo.ts";
 import { FACT, KPIS_EMPTY, batchesOf, factRows } from "./fixtures.ts";
@@ -72,6 +73,40 @@ describe("mongo serving store: the write path, over a recording double of the dr
     const { docs, indexes } = db.collections.get("_refresh_metadata")!;
     expect(docs.map((d) => d.run_id)).toEqual(["original-1", "run-1", "run-2"]);
     expect(indexes.some((i) => i.unique)).toBe(false);
+  });
+
+  test("each collection keeps its latest KEPT_WRITES writes; the others' history is left alone", async () => {
+    const at = (i: number) => new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString();
+    // A long history, older and newer documents mixed in insertion order, and another collection's.
+    const history = Array.from({ length: KEPT_WRITES + 5 }, (_, i) => ({ ...OLD_META(`old-${i}`), _id: `h${i}`, write_end: at((i * 7) % (KEPT_WRITES + 5)) }));
+    const kpis = [1, 2, 3].map((i) => ({ ...OLD_META(`kpis-${i}`), collection: "gold_kpis", _id: `k${i}` }));
+    const db = new FakeDb({ _refresh_metadata: [...history, ...kpis] });
+    await storeOver(db).replaceTable("fact_achats", batchesOf(FACT, 2), "run-1");
+    const docs = db.collections.get("_refresh_metadata")!.docs;
+    const fact = docs.filter((d) => d.collection === "gold_fact_achats");
+    expect(fact.length).toBe(KEPT_WRITES);
+    expect(fact.some((d) => d.run_id === "run-1")).toBe(true);
+    // The six oldest writes went: the five beyond the bound and the one the new write pushed out.
+    const oldest = Math.min(...fact.filter((d) => d.run_id !== "run-1").map((d) => Date.parse(String(d.write_end))));
+    expect(oldest).toBe(Date.parse(at(6)));
+    expect(docs.filter((d) => d.collection === "gold_kpis").map((d) => d.run_id)).toEqual(["kpis-1", "kpis-2", "kpis-3"]);
+    // The next write trims one more, and the served write is read as the latest.
+    const store = storeOver(db);
+    await store.replaceTable("fact_achats", batchesOf(FACT, 2), "run-2");
+    expect(db.collections.get("_refresh_metadata")!.docs.filter((d) => d.collection === "gold_fact_achats").length).toBe(KEPT_WRITES);
+  });
+
+  test("a trim that fails after the swap does not fail the export: the tables are served, the next export trims", async () => {
+    const history = Array.from({ length: KEPT_WRITES }, (_, i) => ({ ...OLD_META(`old-${i}`), _id: `h${i}` }));
+    const db = new FakeDb({ _refresh_metadata: history });
+    db.deleteFailure = new Error("server went away");
+    await storeOver(db).replaceTable("fact_achats", batchesOf(FACT, 2), "run-1");
+    expect(db.calls.filter((c) => c.op === "deleteMany").length).toBe(1);
+    expect(db.collections.get("gold_fact_achats")!.docs.length).toBe(FACT.length);
+    expect(db.collections.get("_refresh_metadata")!.docs.length).toBe(KEPT_WRITES + 1);
+    db.deleteFailure = undefined;
+    await storeOver(db).replaceTable("fact_achats", batchesOf(FACT, 2), "run-2");
+    expect(db.collections.get("_refresh_metadata")!.docs.length).toBe(KEPT_WRITES);
   });
 
   test("every load finishes before the first rename; documents go in unordered, large, several at once, indexed after", async () => {

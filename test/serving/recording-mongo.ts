@@ -27,8 +27,17 @@ export class FakeDb {
   insertDelayMs = 0;
   private inFlight = 0;
 
+  /** When set, deleteMany fails with it. */
+  deleteFailure: Error | undefined;
+  /** The next _id insertMany gives a document, increasing as the driver's ObjectIds do. */
+  private nextId = 1;
+
   constructor(initial: Record<string, Document[]> = {}) {
     for (const [name, docs] of Object.entries(initial)) this.collections.set(name, { docs: [...docs], indexes: [] });
+  }
+
+  private withId(doc: Document): Document {
+    return { _id: this.nextId++, ...doc };
   }
 
   listCollections(_filter?: Document) {
@@ -56,11 +65,32 @@ export class FakeDb {
         db.maxInFlight = Math.max(db.maxInFlight, ++db.inFlight);
         try {
           if (db.insertDelayMs) await Bun.sleep(db.insertDelayMs);
-          ensure().docs.push(...docs.map((d) => ({ ...d })));
+          ensure().docs.push(...docs.map((d) => db.withId(d)));
         } finally {
           db.inFlight--;
         }
         return { insertedCount: docs.length };
+      },
+      /** Equality on fields, a sort on fields that compare with < (strings, numbers), skip and an inclusive projection. */
+      find(filter: Document, options: { projection: Document; sort: Document; skip?: number }) {
+        const found = (own()?.docs ?? []).filter((d) => Object.entries(filter).every(([k, v]) => d[k] === v));
+        const order = Object.entries(options.sort);
+        found.sort((a, b) => {
+          for (const [k, direction] of order) if (a[k] !== b[k]) return (a[k] < b[k] ? -1 : 1) * direction;
+          return 0;
+        });
+        const fields = Object.keys(options.projection);
+        const docs = found.slice(options.skip ?? 0).map((d) => Object.fromEntries(fields.map((k) => [k, d[k]])));
+        return { toArray: async () => docs };
+      },
+      /** `{ _id: { $in: [...] } }` only. */
+      async deleteMany(filter: { _id: { $in: unknown[] } }) {
+        db.calls.push({ op: "deleteMany", collection: name, docs: filter._id.$in.length });
+        if (db.deleteFailure) throw db.deleteFailure;
+        const gone = new Set(filter._id.$in);
+        const found = own();
+        if (found) found.docs = found.docs.filter((d) => !gone.has(d._id));
+        return { deletedCount: gone.size };
       },
       async createIndexes(specs: IndexSpec[]) {
         db.calls.push({ op: "createIndexes", collection: name });

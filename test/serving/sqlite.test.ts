@@ -5,9 +5,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { StoreError } from "../../src/core/errors.ts";
 import { GOLD_TABLE_NAMES } from "../../src/contract/gold-tables.ts";
-import type { ServingStore } from "../../src/serving/serving-store.ts";
+import { KEPT_WRITES, type ServingStore } from "../../src/serving/serving-store.ts";
 import { openSqliteStore } from "../../src/serving/sqlite/sqlite.ts";
-import { KEPT_WRITES } from "../../src/serving/sqlite/sqlite-metadata.ts";
 import { stagingName, stagingSession } from "../../src/serving/staging.ts";
 import { FACT, KPIS_EMPTY, batchesOf, factRows, idsOf } from "./fixtures.ts";
 

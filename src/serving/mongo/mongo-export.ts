@@ -2,7 +2,7 @@ import type { Collection, Db, Document } from "mongodb";
 import { StoreError } from "../../core/errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef } from "../../contract/columns.ts";
-import { collectionName, loadMetadata, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
+import { KEPT_WRITES, collectionName, loadMetadata, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
 import { isStaleStaging, stagingName, stagingSession } from "../staging.ts";
 import { INDEXES, columnsOf } from "../table-access.ts";
 import { storedCell } from "./documents.ts";
@@ -138,6 +138,8 @@ export class MongoExport implements ExportSession {
       // Copies: insertMany adds an _id to the documents it is given.
       await metadata.insertMany(this.staged.map((s) => ({ ...s.meta })));
     });
+    // The tables are served by now: a trim that fails loses nothing, the next export's trims again.
+    await guard(() => trimHistory(db.collection(METADATA), this.staged.map((s) => s.meta.collection))).catch(() => undefined);
     return this.staged.map((s) => s.meta);
   }
 
@@ -145,6 +147,21 @@ export class MongoExport implements ExportSession {
     if (this.done) return;
     this.done = true;
     for (const { staging } of this.staged) await staging.drop().catch(() => undefined);
+  }
+}
+
+/** Documents deleted by one command while trimming a long history (the original project's, say). */
+const TRIM_BATCH = 10_000;
+
+/** Each of `collections` keeps its latest KEPT_WRITES documents, in the order `refreshMetadata` reads them. */
+async function trimHistory(metadata: Collection, collections: readonly string[]): Promise<void> {
+  for (const collection of collections) {
+    const beyond = await metadata
+      .find({ collection }, { projection: { _id: 1 }, sort: { write_end: -1, _id: -1 }, skip: KEPT_WRITES })
+      .toArray();
+    for (let at = 0; at < beyond.length; at += TRIM_BATCH) {
+      await metadata.deleteMany({ _id: { $in: beyond.slice(at, at + TRIM_BATCH).map((d) => d._id) } });
+    }
   }
 }
 

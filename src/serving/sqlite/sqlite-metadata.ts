@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { RefreshMetadata } from "../serving-store.ts";
+import { KEPT_WRITES, type RefreshMetadata } from "../serving-store.ts";
 
 /**
  * `_refresh_metadata` in SQLite: one row per write, appended, so the rowid orders a
@@ -37,12 +37,6 @@ export function appendMetadata(db: Database, metas: readonly RefreshMetadata[]):
   db.run(`DELETE FROM ${METADATA} WHERE rowid IN (${BEYOND_KEPT})`, [KEPT_WRITES]);
 }
 
-/**
- * Writes kept per collection, the latest: years of daily exports, hours of one a minute. Each
- * whole-store export copies the history into its new file, so an unbounded one would make
- * every export of a long-running schedule slower than the one before.
- */
-export const KEPT_WRITES = 1000;
 const BEYOND_KEPT = `SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY collection ORDER BY rowid DESC) AS k FROM ${METADATA}) WHERE k > ?`;
 
 /** Each collection's latest write, by collection name, or only that of `collection`. */

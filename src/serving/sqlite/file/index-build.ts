@@ -1,6 +1,7 @@
 import { CHUNK, ChunkedNumbers } from "../../../columnar/growable.ts";
 import { compareCodePoints } from "../../../core/text-order.ts";
-import { IndexTree, type PageFile } from "./btree.ts";
+import { IndexTree } from "./btree.ts";
+import type { PageFile } from "./page-file.ts";
 import type { KeyValues } from "./index-keys.ts";
 import { NarrowIntegers } from "./narrow-integers.ts";
 import { integerSerial, serialBytes, varintLength, writeInteger, writeVarint } from "./record.ts";

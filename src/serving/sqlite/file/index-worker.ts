@@ -6,7 +6,7 @@
  * answers `{ root, unused }` or `{ error }`.
  */
 import { errorLine } from "../../../core/errors.ts";
-import { PageFile, PageNumbers, type FreeRun } from "./btree.ts";
+import { PageFile, PageNumbers, type FreeRun } from "./page-file.ts";
 import { writeIndex } from "./index-build.ts";
 import type { KeyValues } from "./index-keys.ts";
 import { NarrowIntegers, type IntegerParts } from "./narrow-integers.ts";

@@ -1,6 +1,6 @@
 import { StoreError } from "../../../core/errors.ts";
 import { WorkerTask } from "../../../workers/worker-task.ts";
-import type { FreeRun } from "./btree.ts";
+import type { FreeRun } from "./page-file.ts";
 import type { IndexKeys } from "./index-keys.ts";
 import type { IndexAnswer, IndexMessage, IndexSetup } from "./index-worker.ts";
 import type { NarrowIntegers } from "./narrow-integers.ts";

@@ -1,7 +1,8 @@
 import type { Cell, ColumnType } from "../../../contract/columns.ts";
 import { isIndexed, type Column } from "../../../columnar/columns.ts";
 import { StoreError } from "../../../core/errors.ts";
-import { TableLeaves, tableInterior, type LeafRun, type PageFile } from "./btree.ts";
+import { TableLeaves, tableInterior, type LeafRun } from "./btree.ts";
+import type { PageFile } from "./page-file.ts";
 import { IndexKeys, type IndexDef } from "./index-keys.ts";
 import { NarrowIntegers } from "./narrow-integers.ts";
 import { RecordEncoder } from "./record.ts";

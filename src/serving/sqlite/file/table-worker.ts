@@ -8,7 +8,8 @@
  */
 import type { ColumnType } from "../../../contract/columns.ts";
 import { errorLine } from "../../../core/errors.ts";
-import { PageFile, PageNumbers, type FreeRun, type LeafRun } from "./btree.ts";
+import type { LeafRun } from "./btree.ts";
+import { PageFile, PageNumbers, type FreeRun } from "./page-file.ts";
 import { fromWire, type WireBatch } from "./batch-wire.ts";
 import { LeafWriter } from "./table-load.ts";
 
