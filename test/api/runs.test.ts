@@ -109,3 +109,39 @@ test("over a lake's runs: skipped ticks take no place among the checks' runs, an
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("/runs?state= counts every matching run, past the first thousand; a finished run's record is read once", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "elt-run-count-"));
+  try {
+    const store = new FolderStore(dir);
+    await store.ensureBuckets();
+    const stamp = (k: number) => new Date(Date.UTC(2026, 0, 1) + k * 1000).toISOString();
+    const id = (k: number) => `${stamp(k).replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-all-r${k}`;
+    const put = (record: RunRecord) => store.put("runs", recordKey(record.id), JSON.stringify(record));
+    // 1,500 runs: every fifth failed, the rest succeeded.
+    for (let k = 0; k < 1500; k++) await put(run(id(k), stamp(k), k % 5 === 0 ? "failed" : "succeeded"));
+    const read: string[] = [];
+    const counted = new Proxy(store, {
+      get(target, name) {
+        const value = Reflect.get(target, name);
+        if (name !== "get") return typeof value === "function" ? value.bind(target) : value;
+        return (bucket: string, key: string) => (read.push(key), target.get(bucket as "runs", key));
+      },
+    });
+    const lake = runRoutes(runHistory(counted));
+    const body = async (path: string) => (await (await lake.handle(new Request(`http://localhost${path}`))).json()) as any;
+    const failed = await body("/runs?state=failed&limit=2&skip=1");
+    expect([failed.count, failed.data.map((r: RunRecord) => r.id)]).toEqual([300, [id(1490), id(1485)]]);
+    expect((await body("/runs?state=succeeded")).count).toBe(1200);
+    // The second listing read only its page: the finished runs' summaries were kept.
+    expect(read.length).toBe(1500 + 2 + 50);
+    // A new run, running, then finished: seen in the counts at once.
+    const now = new Date().toISOString();
+    await put({ ...run(id(1500), stamp(1500), "running"), heartbeat_at: now });
+    expect((await body("/runs?state=running")).count).toBe(1);
+    await put({ ...run(id(1500), stamp(1500), "succeeded"), heartbeat_at: now });
+    expect([(await body("/runs?state=running")).count, (await body("/runs?state=succeeded")).count]).toEqual([0, 1201]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
