@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runOnChanges } from "../../src/schedule/watch.ts";
@@ -77,4 +77,58 @@ test("files the run at start could not run are tried again, with no change neede
   await Bun.sleep(TIMING.stableMs * 4);
   await w.stop();
   expect(w.attempts.map((a) => a.ran)).toEqual([false, false, true]);
+});
+
+test("where file times are whole seconds, a rewrite to the same size within the second is seen, by its content", async () => {
+  // As ext3, HFS+ or FAT would stamp them: both files keep the same whole second throughout.
+  const second = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const stamp = (file: string) => utimes(file, second, second);
+  const watchOne = (file: string, duringFirstRun: () => Promise<void>) => {
+    const controller = new AbortController();
+    let runs = 0;
+    const done = runOnChanges({
+      files: [file],
+      ...TIMING,
+      signal: controller.signal,
+      run: async () => {
+        if (++runs === 1) await duringFirstRun();
+        return true;
+      },
+      onError: (err) => {
+        throw err;
+      },
+    });
+    return { runs: () => runs, stop: () => (controller.abort(), done) };
+  };
+  const rewritten = join(dir, "rewritten.csv");
+  const untouched = join(dir, "untouched.csv");
+  for (const file of [rewritten, untouched]) {
+    await writeFile(file, "aaaa\n");
+    await stamp(file);
+  }
+  const changed = watchOne(rewritten, async () => {
+    await writeFile(rewritten, "bbbb\n");
+    await stamp(rewritten);
+  });
+  const same = watchOne(untouched, async () => {});
+  await until(() => changed.runs() === 2);
+  // Past the second and a few polls more: the file that did not change ran once.
+  while (Date.now() < second.getTime() + 2000 + TIMING.pollMs * 5) await Bun.sleep(TIMING.pollMs);
+  await Promise.all([changed.stop(), same.stop()]);
+  expect([changed.runs(), same.runs()]).toEqual([2, 1]);
+});
+
+test("a file replaced by a rename, with the same size and time, is a change", async () => {
+  const file = join(dir, "renamed.csv");
+  const next = join(dir, "renamed.csv.tmp");
+  const when = new Date(Date.now() - 60_000);
+  await writeFile(file, "aaaa\n");
+  await utimes(file, when, when);
+  const w = watch(file, false);
+  await until(() => w.attempts.length === 1);
+  await writeFile(next, "bbbb\n");
+  await utimes(next, when, when);
+  await rename(next, file);
+  await until(() => w.attempts.length === 2);
+  await w.stop();
 });
