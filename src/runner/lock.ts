@@ -3,7 +3,7 @@ import { runKeys } from "../contract/lake.ts";
 import { EltError } from "../core/errors.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { readJsonOrNull } from "../storage/object-store.ts";
-import { processAlive } from "../core/processes.ts";
+import { PID_NAMESPACE, knownDead } from "../core/processes.ts";
 import { STALE_AFTER_MS } from "./run-store.ts";
 
 /**
@@ -23,6 +23,8 @@ interface LockBody {
   what: string;
   host: string;
   pid: number;
+  /** The holder's pid namespace (absent in locks of an earlier elt). */
+  pid_ns?: string;
   started_at: string;
   heartbeat_at: string;
 }
@@ -39,7 +41,7 @@ export interface Lock {
 }
 
 function stale(lock: LockBody, now = Date.now()): boolean {
-  if (lock.host === hostname() && !processAlive(lock.pid)) return true;
+  if (knownDead(lock.host, lock.pid, lock.pid_ns, hostname())) return true;
   return now - Date.parse(lock.heartbeat_at) > STALE_AFTER_MS;
 }
 
@@ -60,6 +62,7 @@ export async function acquireLock(store: ObjectStore, what: string, options: Loc
     what,
     host: hostname(),
     pid: process.pid,
+    pid_ns: PID_NAMESPACE,
     started_at: startedAt,
     heartbeat_at: new Date().toISOString(),
   });

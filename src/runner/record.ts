@@ -42,6 +42,8 @@ export interface RunRecord {
   heartbeat_at: string;
   host: string;
   pid: number;
+  /** The process's pid namespace: its pid is looked up only from the same one (absent in earlier records). */
+  pid_ns?: string;
   tasks: TaskRecord[];
   error?: string;
   /** Set when the run was cancelled: why, the task it stopped in (none between tasks), and when. */

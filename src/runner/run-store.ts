@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { isNotFound } from "../core/errors.ts";
-import { processAlive } from "../core/processes.ts";
+import { PID_NAMESPACE, knownDead } from "../core/processes.ts";
 import { listAll, readJsonOrNull, readText } from "../storage/object-store.ts";
 import { runKeys } from "../contract/lake.ts";
 import type { LogLine, RunRecord } from "./record.ts";
@@ -29,7 +29,7 @@ export function newRunId(flow: string, now = new Date()): string {
 export function effectiveState(record: RunRecord, now = Date.now()): RunRecord {
   if (record.state !== "running") return record;
   const silent = now - Date.parse(record.heartbeat_at) > STALE_AFTER_MS;
-  const dead = silent || (record.host === hostname() && !processAlive(record.pid));
+  const dead = silent || knownDead(record.host, record.pid, record.pid_ns, hostname());
   return dead ? { ...record, state: "incomplete" } : record;
 }
 
@@ -141,6 +141,7 @@ export async function saveSkippedRun(store: ObjectStore, skipped: SkippedRun): P
     heartbeat_at: new Date().toISOString(),
     host: hostname(),
     pid: process.pid,
+    pid_ns: PID_NAMESPACE,
     tasks: [],
     trigger: skipped.trigger,
     reason: skipped.reason,

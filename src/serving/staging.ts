@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { GOLD_TABLE_NAMES } from "../contract/gold-tables.ts";
-import { processAlive } from "../core/processes.ts";
+import { PID_NAMESPACE, processAlive } from "../core/processes.ts";
 import { collectionName } from "./serving-store.ts";
 
 /**
@@ -16,8 +16,18 @@ const STAGING = "__staging_";
 /** No export lasts an hour (one at 1M purchases takes seconds): staging this old is a dead session's. */
 export const STALE_STAGING_MS = 60 * 60 * 1000;
 
+/**
+ * The first four hex digits of a session's last part: its process's pid namespace, hashed.
+ * Only a process of the same namespace looks its pid up (a container's pid 7 is not the
+ * host's). The names keep the shape earlier elts read; their last part was all random, so a
+ * session of theirs is judged by its age alone, unless its digits happen to match.
+ */
+const NAMESPACE_TAG = (Number(PID_NAMESPACE) & 0xffff).toString(16).padStart(4, "0");
+const SESSION = /^([0-9a-z]+)_(\d+)_([0-9a-f]{4})[0-9a-f]{4}$/;
+
 /** One export session's part of its staging names. */
-export const stagingSession = (startedMs: number, pid = process.pid) => `${startedMs.toString(36)}_${pid}_${randomBytes(4).toString("hex")}`;
+export const stagingSession = (startedMs: number, pid = process.pid, tag = NAMESPACE_TAG) =>
+  `${startedMs.toString(36)}_${pid}_${tag}${randomBytes(2).toString("hex")}`;
 
 /** A gold table's staging name in a session. */
 export const stagingName = (target: string, session: string) => `${target}${STAGING}${session}`;
@@ -28,16 +38,20 @@ export interface StaleRule {
   sameHost: boolean;
 }
 
+/** Whether no live process owns `session`: begun over an hour ago, or by a process of this host and namespace that is gone. */
+export function isStaleSession(session: string, rule: StaleRule): boolean {
+  const parts = SESSION.exec(session);
+  if (!parts) return true;
+  if (rule.now - parseInt(parts[1]!, 36) > STALE_STAGING_MS) return true;
+  return rule.sameHost && parts[3] === NAMESPACE_TAG && !processAlive(Number(parts[2]));
+}
+
 /**
- * Whether `name` is staging of this prefix's gold tables that no live session owns: begun over
- * an hour ago, or by a process this host no longer runs. A name without a session's start is
- * an older elt's, whose exports dropped every staging name at start: nothing relies on it.
+ * Whether `name` is staging of this prefix's gold tables that no live session owns. A name
+ * without a session's start is an older elt's, whose exports dropped every staging name at
+ * start: nothing relies on it.
  */
 export function isStaleStaging(name: string, prefix: string, rule: StaleRule): boolean {
   const start = GOLD_TABLE_NAMES.map((table) => collectionName(table, prefix) + STAGING).find((s) => name.length > s.length && name.startsWith(s));
-  if (start === undefined) return false;
-  const session = /^([0-9a-z]+)_(\d+)_[0-9a-f]{8}$/.exec(name.slice(start.length));
-  if (!session) return true;
-  const startedMs = parseInt(session[1]!, 36);
-  return rule.now - startedMs > STALE_STAGING_MS || (rule.sameHost && !processAlive(Number(session[2])));
+  return start !== undefined && isStaleSession(name.slice(start.length), rule);
 }

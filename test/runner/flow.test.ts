@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { InputError, StoreError } from "../../src/core/errors.ts";
 import { runFlow, type Task } from "../../src/runner/flow.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
+import { PID_NAMESPACE } from "../../src/core/processes.ts";
 import { effectiveState, listRuns, readLogs, readRun, recordKey, resolveRunId } from "../../src/runner/run-store.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { readJson } from "../../src/storage/object-store.ts";
@@ -263,5 +264,8 @@ describe("run store", () => {
     const old = new Date(Date.now() - 120_000).toISOString();
     expect(effectiveState({ ...base, host: "elsewhere", heartbeat_at: old }).state).toBe("incomplete");
     expect(effectiveState({ ...base, host: "elsewhere" }).state).toBe("running");
+    // Another pid namespace under this hostname (a container): its pid says nothing here.
+    expect(effectiveState({ ...base, pid: 2 ** 22 + 12345, pid_ns: `${PID_NAMESPACE}1` }).state).toBe("running");
+    expect(effectiveState({ ...base, pid: 2 ** 22 + 12345, pid_ns: PID_NAMESPACE }).state).toBe("incomplete");
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { PID_NAMESPACE } from "../../src/core/processes.ts";
 import { acquireLock } from "../../src/runner/lock.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 
@@ -49,5 +50,25 @@ test("a lock left by a killed process is broken", async () => {
   const lock = await acquireLock(store, "elt run --all", { wait: false });
   const held = JSON.parse(await Bun.file(join(dir, "runs", "_lock.json")).text());
   expect(held.pid).toBe(process.pid);
+  await lock.release();
+});
+
+test("a lock of another pid namespace (a container under this hostname) is not judged by its pid", async () => {
+  const other = {
+    token: "theirs",
+    what: "elt run --all",
+    host: hostname(),
+    // Dead here, maybe alive in its container: only the heartbeat can say.
+    pid: 2 ** 22 + 4321,
+    pid_ns: `${PID_NAMESPACE}1`,
+    started_at: new Date().toISOString(),
+    heartbeat_at: new Date().toISOString(),
+  };
+  await store.put("runs", "_lock.json", JSON.stringify(other));
+  expect(acquireLock(store, "elt run --all", { wait: false })).rejects.toThrow(/another elt process is writing to this lake/);
+  // Of this namespace, the same pid is known gone and the lock is broken.
+  await store.put("runs", "_lock.json", JSON.stringify({ ...other, pid_ns: PID_NAMESPACE }));
+  const lock = await acquireLock(store, "elt run --all", { wait: false });
+  expect(JSON.parse(await Bun.file(join(dir, "runs", "_lock.json")).text())).toMatchObject({ pid: process.pid, pid_ns: PID_NAMESPACE });
   await lock.release();
 });

@@ -261,21 +261,25 @@ describe("sqlite serving store", () => {
     const gone = Bun.spawn(["true"]);
     await gone.exited;
     const killed = stagingName("gold_fact_achats", stagingSession(Date.now(), gone.pid));
+    // The same pid in another pid namespace (a container beside this one): alive there, maybe.
+    const ours = stagingSession(0).split("_")[2]!.slice(0, 4);
+    const container = stagingName("gold_agg_jour", stagingSession(Date.now(), gone.pid, ours === "0000" ? "0001" : "0000"));
     const raw = new Database(path);
     raw.run(`CREATE TABLE "${killed}" (x)`);
+    raw.run(`CREATE TABLE "${container}" (x)`);
     // Names that only look like staging: a user's tables are never dropped.
     raw.run("CREATE TABLE notes__staging_1 (x)");
     raw.run("CREATE TABLE gold_fact_achats__staging_ (x)");
     const tables = () =>
       raw.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((t) => t.name);
     try {
-      expect(tables().filter((n) => n.includes("__staging_")).length).toBe(4);
+      expect(tables().filter((n) => n.includes("__staging_")).length).toBe(5);
       const other = openSqliteStore(path);
       opened.push(other);
       await other.replaceTable("agg_mois", batchesOf([], 1), "run-2");
-      expect(tables().filter((n) => n.includes("__staging_"))).toEqual(["gold_fact_achats__staging_", expect.stringMatching(/^gold_kpis__staging_/), "notes__staging_1"]);
+      expect(tables().filter((n) => n.includes("__staging_"))).toEqual([container, "gold_fact_achats__staging_", expect.stringMatching(/^gold_kpis__staging_/), "notes__staging_1"]);
       await live.commit();
-      expect(tables()).toEqual(["_refresh_metadata", "gold_agg_mois", "gold_fact_achats__staging_", "gold_kpis", "notes__staging_1"]);
+      expect(tables()).toEqual(["_refresh_metadata", container, "gold_agg_mois", "gold_fact_achats__staging_", "gold_kpis", "notes__staging_1"]);
     } finally {
       raw.close();
     }

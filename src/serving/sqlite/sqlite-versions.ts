@@ -1,8 +1,7 @@
 import { mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { processAlive } from "../../core/processes.ts";
-import { STALE_STAGING_MS, stagingSession } from "../staging.ts";
+import { isStaleSession, stagingSession } from "../staging.ts";
 
 /**
  * Whole versions of the SQLite store: `serving.sqlite` is a symbolic link to one file of
@@ -20,7 +19,7 @@ const SUFFIX = ".sqlite";
 const BUILDING = ".building";
 const COMPANIONS = ["", "-wal", "-shm", "-journal"];
 /** `<session>.sqlite` and its companions, `<session>.building`, or a swap's `<session>.sqlite.link`. */
-const NAME = /^(([0-9a-z]+)_(\d+)_[0-9a-f]{8})(\.building|\.sqlite(-wal|-shm|-journal|\.link)?)$/;
+const NAME = /^([0-9a-z]+_\d+_[0-9a-f]{8})(\.building|\.sqlite(-wal|-shm|-journal|\.link)?)$/;
 
 /** The folder of a store's versions. */
 export const versionsDir = (location: string) => `${location}.d`;
@@ -71,7 +70,11 @@ export function swapIn(location: string, version: string): void {
 export function removeStaleVersions(location: string, now: number): Promise<void> {
   const current = currentVersion(location);
   const doomed: string[] = [];
-  removeVersions(location, (base, building, session) => base !== current && (!building || stale(session, now)), (path) => doomed.push(path));
+  removeVersions(
+    location,
+    (base, building, session) => base !== current && (!building || isStaleSession(session, { now, sameHost: true })),
+    (path) => doomed.push(path),
+  );
   return Promise.all(doomed.map((path) => rm(path, { force: true }))).then(() => {});
 }
 
@@ -87,7 +90,7 @@ export function removeVersion(path: string): void {
  */
 function removeVersions(
   location: string,
-  doomed: (base: string, building: boolean, session: { startedMs: number; pid: number }) => boolean,
+  doomed: (base: string, building: boolean, session: string) => boolean,
   remove: (path: string) => void = (path) => rmSync(path, { force: true }),
 ): void {
   const dir = versionsDir(location);
@@ -100,11 +103,7 @@ function removeVersions(
   for (const name of names) {
     const match = NAME.exec(name);
     if (!match) continue;
-    const building = match[4] === BUILDING || match[5] === ".link";
-    const session = { startedMs: parseInt(match[2]!, 36), pid: Number(match[3]) };
-    if (doomed(`${match[1]}${SUFFIX}`, building, session)) remove(join(dir, name));
+    const building = match[2] === BUILDING || match[3] === ".link";
+    if (doomed(`${match[1]}${SUFFIX}`, building, match[1]!)) remove(join(dir, name));
   }
 }
-
-const stale = (session: { startedMs: number; pid: number }, now: number) =>
-  now - session.startedMs > STALE_STAGING_MS || !processAlive(session.pid);
