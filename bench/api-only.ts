@@ -2,7 +2,7 @@
  * The API section's endpoint table alone, on a lake already built: for comparing two versions of
  * the API in one session without the pipeline runs. Prints the table; writes no results file.
  *
- *   bun bench/api-only.ts ELT_HOME [--duration-ms 2000] [--warmup-ms 300] [--cli other/src/cli.ts]
+ *   bun bench/api-only.ts ELT_HOME [--duration-ms 1000] [--warmup-ms 300] [--cli other/src/cli.ts]
  * ELT_HOME: a folder where `elt run --all` exported (its serving.sqlite is served).
  */
 import { cac } from "cac";
@@ -13,7 +13,7 @@ import { benchEndpoints } from "./api.ts";
 import { endpointTable, uncachedLine } from "./report.ts";
 
 const cli = cac("api-only");
-cli.option("--duration-ms <ms>", "Measured time per endpoint and concurrency", { default: 2000 });
+cli.option("--duration-ms <ms>", "Measured time of each load (ROUNDS rounds of the API and the floor per endpoint and concurrency)", { default: 1000 });
 cli.option("--warmup-ms <ms>", "Requests before the clock starts", { default: 300 });
 cli.option("--cli <path>", "The src/cli.ts whose serve to measure (another checkout, for a before/after)");
 cli.help();

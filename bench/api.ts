@@ -18,11 +18,27 @@ export const ENDPOINTS = ["/kpis", "/agg_jour", "/fact_achats?limit=1000", FILTE
 const UNCACHED_REQUESTS = 21;
 export const CONCURRENCY = [1, 16, 64] as const;
 
+/**
+ * Rounds of the API and its floor at each endpoint and concurrency, measured in turn: one
+ * burst of the machine's noise (its speed moves by more than a change does) then sways one
+ * round, not the figure, which is the median round's.
+ */
+export const ROUNDS = 3;
+
+/** One round: the API's load and the floor's, one right after the other. */
+export interface Round {
+  api: LoadResult;
+  floor: LoadResult;
+}
+
 export interface EndpointResult {
   path: string;
   bytes: number;
+  /** At each concurrency, the round whose req/s ratio is the median (results written before rounds: the one measured). */
   api: LoadResult[];
   floor: LoadResult[];
+  /** At each concurrency, every round (absent in results written before rounds). */
+  rounds?: Round[][];
 }
 
 /** The filtered read answered from the store each time: one client, a different `skip` per request. */
@@ -136,7 +152,12 @@ async function uncached(base: string): Promise<UncachedResult> {
   return { path: FILTERED, requests: latencies.length, p50Ms: percentile(sorted, 0.5), maxMs: sorted[sorted.length - 1]! };
 }
 
-/** The endpoints under load, the API and then its floor; `durationMs` and `warmupMs` per concurrency. */
+/** The round whose `key` is the median of the rounds' (the lower middle for an even count). */
+export function medianRound(rounds: readonly Round[], key: (round: Round) => number): Round {
+  return [...rounds].sort((a, b) => key(a) - key(b))[(rounds.length - 1) >> 1]!;
+}
+
+/** The endpoints under load, the API and its floor in ROUNDS rounds; `durationMs` and `warmupMs` per load. */
 export async function benchEndpoints(options: ApiOptions): Promise<EndpointsResult> {
   const env = childEnv({ ELT_HOME: options.home });
   const apiPort = freePort();
@@ -157,9 +178,10 @@ export async function benchEndpoints(options: ApiOptions): Promise<EndpointsResu
     const manifestFile = join(dir, "manifest.json");
     await writeFile(manifestFile, JSON.stringify(manifest));
     const floorPort = freePort();
-    floor = new Server([join(import.meta.dir, "floor-server.ts"), String(floorPort), manifestFile], childEnv({}), options.workDir);
+    const floorServer = new Server([join(import.meta.dir, "floor-server.ts"), String(floorPort), manifestFile], childEnv({}), options.workDir);
+    floor = floorServer;
     const floorBase = `http://127.0.0.1:${floorPort}`;
-    await floor.ready(`${floorBase}${ENDPOINTS[0]}`);
+    await floorServer.ready(`${floorBase}${ENDPOINTS[0]}`);
 
     const results: EndpointResult[] = [];
     const loadOf = (server: Server, url: string, concurrency: number) =>
@@ -171,12 +193,26 @@ export async function benchEndpoints(options: ApiOptions): Promise<EndpointsResu
       });
     for (const path of ENDPOINTS) {
       process.stderr.write(`api: ${path}\n`);
-      const result: EndpointResult = { path, bytes: Bun.file(manifest[path]!.file).size, api: [], floor: [] };
-      // The API and its floor one after the other at each concurrency, so a change in the
-      // machine's load sways both sides of a ratio alike.
+      const result: EndpointResult = { path, bytes: Bun.file(manifest[path]!.file).size, api: [], floor: [], rounds: [] };
+      // The API and its floor one after the other, so a change in the machine's load sways both
+      // sides of a ratio alike; which goes first alternates from round to round.
       for (const concurrency of CONCURRENCY) {
-        result.api.push(await loadOf(api, apiBase + path, concurrency));
-        result.floor.push(await loadOf(floor, floorBase + path, concurrency));
+        const onApi = () => loadOf(api, apiBase + path, concurrency);
+        const onFloor = () => loadOf(floorServer, floorBase + path, concurrency);
+        const rounds: Round[] = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          if (r % 2 === 0) {
+            const measured = await onApi();
+            rounds.push({ api: measured, floor: await onFloor() });
+          } else {
+            const measured = await onFloor();
+            rounds.push({ api: await onApi(), floor: measured });
+          }
+        }
+        const middle = medianRound(rounds, (round) => round.api.rps / round.floor.rps);
+        result.api.push(middle.api);
+        result.floor.push(middle.floor);
+        result.rounds!.push(rounds);
       }
       results.push(result);
     }

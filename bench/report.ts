@@ -104,7 +104,11 @@ function apiSection(api: ApiResult | { notMeasured: string }): string {
   if ("notMeasured" in api) return `## API\n\nNot measured: ${api.notMeasured}.`;
   const lines = [`## API (lake of the ${api.size} dataset)`, ""];
   if ("notMeasured" in api.endpoints) lines.push(`Endpoints not measured: ${api.endpoints.notMeasured}.`);
-  else lines.push(endpointTable(api.endpoints.value));
+  else {
+    const rounds = api.endpoints.value[0]?.rounds?.[0]?.length;
+    if (rounds) lines.push(`Each row: the median of ${rounds} rounds (by req/s ratio), the API and the floor in turn.`, "");
+    lines.push(endpointTable(api.endpoints.value));
+  }
   if (api.uncached) {
     lines.push("", "notMeasured" in api.uncached ? `Uncached filtered read: **not measured** — ${api.uncached.notMeasured}.` : uncachedLine(api.uncached.value));
   }

@@ -89,7 +89,7 @@ try {
   }
 
   const api = apiLake
-    ? await benchApi({ ...apiLake, workDir, durationMs: 2000, warmupMs: 300 })
+    ? await benchApi({ ...apiLake, workDir, durationMs: 1000, warmupMs: 300 })
     : { notMeasured: options.api === false ? "skipped (--no-api)" : "no lake to serve" };
 
   log("start-up: elt --help of the executable");
