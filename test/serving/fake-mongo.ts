@@ -1,12 +1,12 @@
 import type { Document, MongoClient } from "mongodb";
+import { compareBy, matches } from "./mongo-query.ts";
 
 /**
  * A stand-in for the parts of the MongoDB driver the store's read path uses, for what no
  * real server lets a test arrange: a swap landing exactly between two commands, or a server
  * that ignores listCollections' filter. Collections are found by name at every command, as a
  * server does, and each version of a collection has its own UUID, as a rename carries over.
- * Its query matching covers what the store sends: equality, $gte, $lte, $and and $or, with
- * Mongo's rule that values of different types never compare.
+ * Its queries are mongo-query.ts's.
  */
 
 interface Version {
@@ -72,39 +72,4 @@ export class FakeMongo {
       },
     };
   }
-}
-
-/** Mongo's order of types, then the value within a type. */
-function compareValues(a: unknown, b: unknown): number {
-  const rank = (v: unknown) => (v === null || v === undefined ? 0 : typeof v === "number" ? 1 : typeof v === "string" ? 2 : 3);
-  if (rank(a) !== rank(b)) return rank(a) - rank(b);
-  const x = a instanceof Date ? a.getTime() : (a as number | string | null);
-  const y = b instanceof Date ? b.getTime() : (b as number | string | null);
-  return x === y || x === null ? 0 : x! < y! ? -1 : 1;
-}
-
-function compareBy(a: Document, b: Document, sort: Document): number {
-  for (const [key, direction] of Object.entries(sort)) {
-    const c = compareValues(a[key], b[key]) * Number(direction);
-    if (c !== 0) return c;
-  }
-  return 0;
-}
-
-function sameType(a: unknown, b: unknown): boolean {
-  return a instanceof Date ? b instanceof Date : typeof a === typeof b && !(b instanceof Date);
-}
-
-function matches(doc: Document, filter: Document): boolean {
-  return Object.entries(filter).every(([key, condition]) => {
-    if (key === "$and") return (condition as Document[]).every((f) => matches(doc, f));
-    if (key === "$or") return (condition as Document[]).some((f) => matches(doc, f));
-    const value = doc[key];
-    const ops: Document = condition !== null && typeof condition === "object" && !(condition instanceof Date) ? condition : { $eq: condition };
-    return Object.entries(ops).every(([op, operand]) => {
-      if (!sameType(value, operand)) return false;
-      const c = compareValues(value, operand);
-      return op === "$eq" ? c === 0 : op === "$gte" ? c >= 0 : op === "$lte" ? c <= 0 : false;
-    });
-  });
 }

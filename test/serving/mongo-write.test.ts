@@ -94,6 +94,33 @@ describe("mongo serving store: the write path, over a recording double of the dr
     const store = storeOver(db);
     await store.replaceTable("fact_achats", batchesOf(FACT, 2), "run-2");
     expect(db.collections.get("_refresh_metadata")!.docs.filter((d) => d.collection === "gold_fact_achats").length).toBe(KEPT_WRITES);
+    expect((await store.refreshMetadata("gold_fact_achats"))[0]!.run_id).toBe("run-2");
+  });
+
+  test("the original project's writes, with BSON dates (which Mongo sorts above strings), are neither the latest once elt wrote nor trimmed", async () => {
+    // More than KEPT_WRITES of them, stamped later than elt's writes will be.
+    const dated = (collection: string, i: number) => ({
+      ...OLD_META(`original-${i}`),
+      collection,
+      _id: `${collection}-${i}`,
+      write_start: new Date(Date.UTC(2099, 0, 1, 0, i)),
+      write_end: new Date(Date.UTC(2099, 0, 1, 0, i, 1)),
+    });
+    const history = Array.from({ length: KEPT_WRITES + 5 }, (_, i) => dated("gold_fact_achats", i));
+    const db = new FakeDb({ _refresh_metadata: [...history, dated("gold_kpis", 1), dated("gold_kpis", 2)] });
+    const store = storeOver(db);
+    await store.replaceTable("fact_achats", batchesOf(FACT, 2), "run-1");
+    await store.replaceTable("fact_achats", batchesOf(FACT, 2), "run-2");
+    expect((await store.refreshMetadata("gold_fact_achats")).map((m) => m.run_id)).toEqual(["run-2"]);
+    // A collection only the original project wrote is read from its own documents, times as ISO strings.
+    expect((await store.refreshMetadata()).map((m) => [m.collection, m.run_id, m.write_end])).toEqual([
+      ["gold_fact_achats", "run-2", expect.any(String)],
+      ["gold_kpis", "original-2", "2099-01-01T00:02:01.000Z"],
+    ]);
+    expect((await store.refreshMetadata("gold_kpis")).map((m) => m.run_id)).toEqual(["original-2"]);
+    const docs = db.collections.get("_refresh_metadata")!.docs;
+    expect(docs.filter((d) => d.write_end instanceof Date).length).toBe(KEPT_WRITES + 7);
+    expect(docs.filter((d) => typeof d.write_end === "string").map((d) => d.run_id)).toEqual(["run-1", "run-2"]);
   });
 
   test("a trim that fails after the swap does not fail the export: the tables are served, the next export trims", async () => {

@@ -1,4 +1,5 @@
 import type { Document } from "mongodb";
+import { aggregate, compareBy, matches } from "./mongo-query.ts";
 
 /**
  * A stand-in for the MongoDB driver's Db, for the write path where no server runs: it keeps
@@ -71,17 +72,15 @@ export class FakeDb {
         }
         return { insertedCount: docs.length };
       },
-      /** Equality on fields, a sort on fields that compare with < (strings, numbers), skip and an inclusive projection. */
+      /** A filter, a sort, skip and an inclusive projection. */
       find(filter: Document, options: { projection: Document; sort: Document; skip?: number }) {
-        const found = (own()?.docs ?? []).filter((d) => Object.entries(filter).every(([k, v]) => d[k] === v));
-        const order = Object.entries(options.sort);
-        found.sort((a, b) => {
-          for (const [k, direction] of order) if (a[k] !== b[k]) return (a[k] < b[k] ? -1 : 1) * direction;
-          return 0;
-        });
+        const found = (own()?.docs ?? []).filter((d) => matches(d, filter)).sort((a, b) => compareBy(a, b, options.sort));
         const fields = Object.keys(options.projection);
         const docs = found.slice(options.skip ?? 0).map((d) => Object.fromEntries(fields.map((k) => [k, d[k]])));
         return { toArray: async () => docs };
+      },
+      aggregate(pipeline: Document[]) {
+        return { toArray: async () => aggregate(own()?.docs ?? [], pipeline) };
       },
       /** `{ _id: { $in: [...] } }` only. */
       async deleteMany(filter: { _id: { $in: unknown[] } }) {

@@ -17,6 +17,8 @@ import { storedCell } from "./documents.ts";
  */
 
 export const METADATA = "_refresh_metadata";
+/** elt's own metadata documents: their times are ISO strings (the original project's may be dates). */
+export const ELT_WRITTEN = { $type: "string" } as const;
 /** Documents per insertMany, and how many are in flight at once: the server works while we encode. */
 const DOCS_PER_WRITE = 10_000;
 const WRITES_IN_FLIGHT = 4;
@@ -134,7 +136,8 @@ export class MongoExport implements ExportSession {
       this.done = true;
       const metadata = db.collection(METADATA);
       await dropUniqueCollectionIndex(metadata);
-      await metadata.createIndex({ collection: 1, write_end: -1 });
+      // In the order refreshMetadata and trimHistory read, so neither sorts in memory.
+      await metadata.createIndex({ collection: 1, write_end: -1, _id: -1 });
       // Copies: insertMany adds an _id to the documents it is given.
       await metadata.insertMany(this.staged.map((s) => ({ ...s.meta })));
     });
@@ -153,11 +156,14 @@ export class MongoExport implements ExportSession {
 /** Documents deleted by one command while trimming a long history (the original project's, say). */
 const TRIM_BATCH = 10_000;
 
-/** Each of `collections` keeps its latest KEPT_WRITES documents, in the order `refreshMetadata` reads them. */
+/**
+ * Each of `collections` keeps elt's latest KEPT_WRITES documents, in the order `refreshMetadata`
+ * reads them. The original project's documents are left as they are: they never grow.
+ */
 async function trimHistory(metadata: Collection, collections: readonly string[]): Promise<void> {
   for (const collection of collections) {
     const beyond = await metadata
-      .find({ collection }, { projection: { _id: 1 }, sort: { write_end: -1, _id: -1 }, skip: KEPT_WRITES })
+      .find({ collection, write_end: ELT_WRITTEN }, { projection: { _id: 1 }, sort: { write_end: -1, _id: -1 }, skip: KEPT_WRITES })
       .toArray();
     for (let at = 0; at < beyond.length; at += TRIM_BATCH) {
       await metadata.deleteMany({ _id: { $in: beyond.slice(at, at + TRIM_BATCH).map((d) => d._id) } });

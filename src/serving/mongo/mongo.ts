@@ -15,7 +15,7 @@ import type { ColumnDef, Row } from "../../contract/columns.ts";
 import { collectionName, replaceInSession, type ExportSession, type ReadOptions, type RefreshMetadata, type ServingStore, type TableBatch } from "../serving-store.ts";
 import { checkRead, notServedYet, type CheckedRead } from "../table-access.ts";
 import { rowOf } from "./documents.ts";
-import { METADATA, MongoExport, type MongoWriter } from "./mongo-export.ts";
+import { ELT_WRITTEN, METADATA, MongoExport, type MongoWriter } from "./mongo-export.ts";
 import { maskUri, type MongoSettings } from "./settings.ts";
 
 /**
@@ -143,19 +143,28 @@ export class MongoStore implements ServingStore {
   }
 
   async refreshMetadata(collection?: string): Promise<RefreshMetadata[]> {
-    // One document per write: the latest of each collection is its current one.
-    const docs = await this.guard(() =>
-      this.db
-        .collection(METADATA)
+    // One document per write: the latest of each collection is its current one. elt writes
+    // its times as strings; the original project may have written BSON dates, which Mongo
+    // sorts above every string whatever their time. So elt's latest write of a collection is
+    // its current one, and a collection only the original project wrote is read from its own.
+    const metadata = this.db.collection(METADATA);
+    const latest = (match: Document) =>
+      metadata
         .aggregate([
-          { $match: collection === undefined ? {} : { collection } },
+          { $match: match },
           { $sort: { collection: 1, write_end: -1, _id: -1 } },
           { $group: { _id: "$collection", latest: { $first: "$$ROOT" } } },
           { $replaceRoot: { newRoot: "$latest" } },
-          { $sort: { collection: 1 } },
         ])
-        .toArray(),
-    );
+        .toArray();
+    const docs = await this.guard(async () => {
+      const named = collection === undefined ? {} : { collection };
+      const own = await latest({ ...named, write_end: ELT_WRITTEN });
+      if (collection !== undefined && own.length > 0) return own;
+      const others = collection === undefined ? { collection: { $nin: own.map((d) => d.collection) } } : named;
+      return [...own, ...(await latest({ ...others, write_end: { $not: ELT_WRITTEN } }))];
+    });
+    docs.sort((a, b) => (String(a.collection) < String(b.collection) ? -1 : 1));
     return docs.map((d) => ({
       collection: String(d.collection),
       write_start: timestamp(d.write_start),
