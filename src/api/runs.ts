@@ -10,8 +10,10 @@ import { RUN_STATES as STATES, type LogLine, type RunRecord, type RunState } fro
  */
 
 export interface RunHistory {
-  /** Newest first, optionally only runs in one state, or (`checked`) only runs that recorded quality checks. */
-  list(options: { limit: number; skip: number; state?: RunState; checked?: boolean }): Promise<{ runs: RunRecord[]; total: number }>;
+  /** Newest first, optionally only runs in one state; `total` counts every run that matches. */
+  list(options: { limit: number; skip: number; state?: RunState }): Promise<{ runs: RunRecord[]; total: number }>;
+  /** The latest `limit` runs that recorded quality checks, newest first. */
+  withChecks(limit: number): Promise<RunRecord[]>;
   get(id: string): Promise<RunRecord | null>;
   logs(id: string): Promise<LogLine[]>;
 }
@@ -85,8 +87,7 @@ export function runRoutes(history: RunHistory) {
         const q = parsed(checksQuery, query, set);
         if ("error" in q) return q;
         // A schedule's skipped ticks record no checks: they do not push real runs out of the window.
-        const { runs } = await history.list({ limit: q.limit, skip: 0, checked: true });
-        const data = checkHistory(runs);
+        const data = checkHistory(await history.withChecks(q.limit));
         return { data, count: data.length };
       },
       { detail: { summary: "Quality checks across runs", description: "Each check's value, bounds and outcome over the last `limit` runs that recorded checks (default 30), oldest first.", tags: ["runs"] } },

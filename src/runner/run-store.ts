@@ -87,7 +87,8 @@ export async function listRuns(store: ObjectStore, filter: RunFilter = {}, ids?:
   return found.sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(skip, wanted);
 }
 
-const stampOf = (id: string) => id.slice(0, id.indexOf("-"));
+/** The second a run started, as its id begins with it (`20260101T000000Z`). */
+export const stampOf = (id: string) => id.slice(0, id.indexOf("-"));
 
 /** A run named by its id or by a part of it that only its id contains. */
 export type RunMatch = { id: string } | { candidates: string[] };

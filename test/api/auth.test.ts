@@ -14,6 +14,7 @@ beforeAll(async () => {
   // With a run history: its records hold reject samples (names, emails) and must need the key too.
   const runs: RunHistory = {
     list: async () => ({ runs: [], total: 0 }),
+    withChecks: async () => [],
     get: async () => null,
     logs: async () => [],
   };

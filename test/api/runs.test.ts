@@ -41,6 +41,9 @@ const history: RunHistory = {
     const matching = RUNS.filter((r) => !state || r.state === state);
     return { runs: matching.slice(skip, skip + limit), total: matching.length };
   },
+  async withChecks(limit) {
+    return RUNS.filter((r) => r.tasks.length > 0).slice(0, limit);
+  },
   async get(id) {
     return RUNS.find((r) => r.id === id) ?? null;
   },
@@ -118,8 +121,8 @@ test("/runs?state= counts every matching run, past the first thousand; a finishe
     const stamp = (k: number) => new Date(Date.UTC(2026, 0, 1) + k * 1000).toISOString();
     const id = (k: number) => `${stamp(k).replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-all-r${k}`;
     const put = (record: RunRecord) => store.put("runs", recordKey(record.id), JSON.stringify(record));
-    // 1,500 runs: every fifth failed, the rest succeeded.
-    for (let k = 0; k < 1500; k++) await put(run(id(k), stamp(k), k % 5 === 0 ? "failed" : "succeeded"));
+    // 1,500 runs: every fifth failed (with a failed check), the rest succeeded.
+    for (let k = 0; k < 1500; k++) await put(k % 5 === 0 ? run(id(k), stamp(k), "failed", [check(90, "failed")]) : run(id(k), stamp(k), "succeeded"));
     const read: string[] = [];
     const counted = new Proxy(store, {
       get(target, name) {
@@ -130,11 +133,22 @@ test("/runs?state= counts every matching run, past the first thousand; a finishe
     });
     const lake = runRoutes(runHistory(counted));
     const body = async (path: string) => (await (await lake.handle(new Request(`http://localhost${path}`))).json()) as any;
-    const failed = await body("/runs?state=failed&limit=2&skip=1");
+    // The quality checks' window reads records newest first only until it is full.
+    const checks = await body("/checks?limit=2");
+    expect(checks.data[0].runs.map((r: { run_id: string }) => r.run_id)).toEqual([id(1490), id(1495)]);
+    expect(read.length).toBeLessThanOrEqual(64);
+    read.length = 0;
+    // Two listings at once share their reads.
+    const [failed, also] = await Promise.all([body("/runs?state=failed&limit=2&skip=1"), body("/runs?state=failed&limit=1")]);
     expect([failed.count, failed.data.map((r: RunRecord) => r.id)]).toEqual([300, [id(1490), id(1485)]]);
+    expect([also.count, also.data.map((r: RunRecord) => r.id)]).toEqual([300, [id(1495)]]);
+    expect(read.length).toBe(1500 + 2 + 1);
     expect((await body("/runs?state=succeeded")).count).toBe(1200);
-    // The second listing read only its page: the finished runs' summaries were kept.
-    expect(read.length).toBe(1500 + 2 + 50);
+    // That listing read only its page: the finished runs' summaries were kept.
+    expect(read.length).toBe(1500 + 2 + 1 + 50);
+    // A record that is not JSON is left out of the counts; the others are still counted.
+    await store.put("runs", recordKey(id(1502)), "{ half a rec");
+    expect([(await body("/runs?state=failed")).count, (await body("/runs?state=succeeded")).count]).toEqual([300, 1200]);
     // A new run, running, then finished: seen in the counts at once.
     const now = new Date().toISOString();
     await put({ ...run(id(1500), stamp(1500), "running"), heartbeat_at: now });
