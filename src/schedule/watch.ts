@@ -39,39 +39,43 @@ async function fingerprint(file: string): Promise<string> {
 }
 
 /**
- * How long a modification time kept to the second may still be current: two seconds, FAT's
- * step. File systems that keep whole seconds (ext3, HFS+, FAT, many network shares) give a
- * file rewritten to the same size within its second the fingerprint it had: the change would
- * be missed. As git does for its index, such a file looked at within its second ("racy") has
- * its content hashed when a run starts, and again once the second is over; a different hash
- * is a change. Finer times (a fraction of a second in them) need none of it.
+ * File systems that keep modification times to the second (ext3, HFS+, FAT to two, many
+ * network shares) give a file rewritten to the same size within its second the fingerprint
+ * it had: the change would be missed. As git does for its index, such a file ("racy") has its
+ * content hashed when a run starts, and again COARSE_MS later by this machine's clock; a
+ * different hash is a change. Whatever the file system's clock reads (a share stamps with its
+ * server's), the second a file was stamped in is over COARSE_MS after the file was seen with
+ * it, so a rewrite that kept it was made by then. Finer times (a fraction of a second in them)
+ * need none of it, nor do files stamped over SKEW_MS away from now (no clock is that far off).
  */
 const COARSE_MS = 2000;
+const SKEW_MS = 60 * 60 * 1000;
 
-/** The hash of a file's content, read in chunks, or undefined when it cannot be read. */
-async function contentHash(file: string): Promise<bigint | number | undefined> {
+/** The hash of a file's content (the same whatever chunks it is read in), or undefined when it cannot be read. */
+async function contentHash(file: string): Promise<string | undefined> {
   try {
-    let hash: bigint | number = 0;
-    for await (const chunk of Bun.file(file).stream()) hash = Bun.hash(chunk, hash);
-    return hash;
+    const hasher = new Bun.CryptoHasher("sha1");
+    for await (const chunk of Bun.file(file).stream()) hasher.update(chunk);
+    return hasher.digest("hex");
   } catch {
     return undefined;
   }
 }
 
-/** A racy file: when its second is over, and its content's hash when the run started. */
+/** A racy file: its content's hash when the run started, compared again once `until` (this machine's clock) has passed. */
 interface Racy {
   file: string;
   until: number;
-  hash: bigint | number | undefined;
+  hash: string | undefined;
 }
 
 async function racyFiles(files: readonly string[]): Promise<Racy[]> {
+  const now = Date.now();
   const racy: Racy[] = [];
   for (const file of files) {
     const mtimeMs = await stat(file).then((s) => s.mtimeMs, () => undefined);
-    if (mtimeMs === undefined || mtimeMs % 1000 !== 0 || Date.now() >= mtimeMs + COARSE_MS) continue;
-    racy.push({ file, until: mtimeMs + COARSE_MS, hash: await contentHash(file) });
+    if (mtimeMs === undefined || mtimeMs % 1000 !== 0 || Math.abs(now - mtimeMs) > SKEW_MS) continue;
+    racy.push({ file, until: now + COARSE_MS, hash: await contentHash(file) });
   }
   return racy;
 }
