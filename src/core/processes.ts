@@ -24,6 +24,9 @@ export const PID_NAMESPACE: string = (() => {
   }
 })();
 
+/** What a record says of the process writing it: its pid, and its namespace where there is one to read. */
+export const THIS_PROCESS: { pid: number; pid_ns?: string } = { pid: process.pid, ...(PID_NAMESPACE ? { pid_ns: PID_NAMESPACE } : {}) };
+
 /**
  * Whether the process `pid` of `host`, recorded in pid namespace `namespace`, is known gone:
  * only a process of this host and namespace can be looked up. A record without a namespace

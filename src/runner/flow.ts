@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { EltError, StoreError, errorLine } from "../core/errors.ts";
-import { PID_NAMESPACE } from "../core/processes.ts";
+import { THIS_PROCESS } from "../core/processes.ts";
 import { redact } from "../core/redact.ts";
 import { withRetry } from "../core/retry.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
@@ -171,8 +171,7 @@ export async function runFlow(flow: Flow, options: RunOptions): Promise<RunRecor
     started_at: now(),
     heartbeat_at: now(),
     host: hostname(),
-    pid: process.pid,
-    pid_ns: PID_NAMESPACE,
+    ...THIS_PROCESS,
     tasks: flow.tasks.map((t) => ({ name: t.name, state: "pending", attempts: 0 })),
     ...(options.trigger ? { trigger: options.trigger } : {}),
   };

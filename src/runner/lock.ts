@@ -3,7 +3,7 @@ import { runKeys } from "../contract/lake.ts";
 import { EltError } from "../core/errors.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { readJsonOrNull } from "../storage/object-store.ts";
-import { PID_NAMESPACE, knownDead } from "../core/processes.ts";
+import { THIS_PROCESS, knownDead } from "../core/processes.ts";
 import { STALE_AFTER_MS } from "./run-store.ts";
 
 /**
@@ -61,8 +61,7 @@ export async function acquireLock(store: ObjectStore, what: string, options: Loc
     token,
     what,
     host: hostname(),
-    pid: process.pid,
-    pid_ns: PID_NAMESPACE,
+    ...THIS_PROCESS,
     started_at: startedAt,
     heartbeat_at: new Date().toISOString(),
   });

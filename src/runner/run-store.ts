@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { isNotFound } from "../core/errors.ts";
-import { PID_NAMESPACE, knownDead } from "../core/processes.ts";
+import { THIS_PROCESS, knownDead } from "../core/processes.ts";
 import { listAll, readJsonOrNull, readText } from "../storage/object-store.ts";
 import { runKeys } from "../contract/lake.ts";
 import type { LogLine, RunRecord } from "./record.ts";
@@ -141,8 +141,7 @@ export async function saveSkippedRun(store: ObjectStore, skipped: SkippedRun): P
     duration_ms: 0,
     heartbeat_at: new Date().toISOString(),
     host: hostname(),
-    pid: process.pid,
-    pid_ns: PID_NAMESPACE,
+    ...THIS_PROCESS,
     tasks: [],
     trigger: skipped.trigger,
     reason: skipped.reason,

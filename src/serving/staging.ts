@@ -17,17 +17,24 @@ const STAGING = "__staging_";
 export const STALE_STAGING_MS = 60 * 60 * 1000;
 
 /**
- * The first four hex digits of a session's last part: its process's pid namespace, hashed.
- * Only a process of the same namespace looks its pid up (a container's pid 7 is not the
- * host's). The names keep the shape earlier elts read; their last part was all random, so a
- * session of theirs is judged by its age alone, unless its digits happen to match.
+ * The first four hex digits of a session's last part: the low 16 bits of its process's pid
+ * namespace number. Only a process of the same namespace looks its pid up (a container's
+ * pid 7 is not the host's). The names keep the shape earlier elts read; their last part was
+ * all random, so a session of theirs is judged by its age alone, unless its digits match.
  */
 const NAMESPACE_TAG = (Number(PID_NAMESPACE) & 0xffff).toString(16).padStart(4, "0");
 const SESSION = /^([0-9a-z]+)_(\d+)_([0-9a-f]{4})[0-9a-f]{4}$/;
 
+/**
+ * The last four digits: random at start, then one more per session, so two sessions of one
+ * process in one millisecond never share a name (another process differs by its pid, or by
+ * its namespace's digits).
+ */
+let sessions = randomBytes(2).readUInt16BE(0);
+
 /** One export session's part of its staging names. */
 export const stagingSession = (startedMs: number, pid = process.pid, tag = NAMESPACE_TAG) =>
-  `${startedMs.toString(36)}_${pid}_${tag}${randomBytes(2).toString("hex")}`;
+  `${startedMs.toString(36)}_${pid}_${tag}${(sessions++ & 0xffff).toString(16).padStart(4, "0")}`;
 
 /** A gold table's staging name in a session. */
 export const stagingName = (target: string, session: string) => `${target}${STAGING}${session}`;

@@ -65,7 +65,7 @@ test("a lock of another pid namespace (a container under this hostname) is not j
     heartbeat_at: new Date().toISOString(),
   };
   await store.put("runs", "_lock.json", JSON.stringify(other));
-  expect(acquireLock(store, "elt run --all", { wait: false })).rejects.toThrow(/another elt process is writing to this lake/);
+  await expect(acquireLock(store, "elt run --all", { wait: false })).rejects.toThrow(/another elt process is writing to this lake/);
   // Of this namespace, the same pid is known gone and the lock is broken.
   await store.put("runs", "_lock.json", JSON.stringify({ ...other, pid_ns: PID_NAMESPACE }));
   const lock = await acquireLock(store, "elt run --all", { wait: false });
