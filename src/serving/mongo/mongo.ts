@@ -161,8 +161,9 @@ export class MongoStore implements ServingStore {
       const named = collection === undefined ? {} : { collection };
       const own = await latest({ ...named, write_end: ELT_WRITTEN });
       if (collection !== undefined && own.length > 0) return own;
+      // The collections elt has not written: none of their documents is elt's.
       const others = collection === undefined ? { collection: { $nin: own.map((d) => d.collection) } } : named;
-      return [...own, ...(await latest({ ...others, write_end: { $not: ELT_WRITTEN } }))];
+      return [...own, ...(await latest(others))];
     });
     docs.sort((a, b) => (String(a.collection) < String(b.collection) ? -1 : 1));
     return docs.map((d) => ({
