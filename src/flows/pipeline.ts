@@ -139,6 +139,7 @@ function tasksOf(layer: Layer, o: FlowOptions & { quality: Quality }): Task[] {
               }
               const metas = await exportGold(store, serving, ctx.runId, {
                 onTable: (m) => ctx.progress({ what: m.collection, rows: m.record_count }),
+                onWarning: (message) => ctx.log("warn", message),
                 signal: ctx.signal,
               });
               await markExported(store, serving, gold.run_id, ctx.runId);

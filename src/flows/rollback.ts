@@ -42,7 +42,7 @@ export async function rollbackGold(o: Rollback): Promise<RollbackResult> {
         name: "rollback",
         async run(ctx) {
           try {
-            result = await restore(store, o);
+            result = await restore(store, o, (message) => ctx.log("warn", message));
           } catch (err) {
             failure = err; // rethrown as it was: its exit code and message are the command's
             throw err;
@@ -61,7 +61,7 @@ export async function rollbackGold(o: Rollback): Promise<RollbackResult> {
   }
 }
 
-async function restore(store: ObjectStore, o: Rollback): Promise<RollbackResult> {
+async function restore(store: ObjectStore, o: Rollback, onWarning: (message: string) => void): Promise<RollbackResult> {
   const versions = await goldVersions(store);
   // A publish a dead process left unfinished counts as the latest: rolling back from it
   // undoes it, and this publish replaces its marker.
@@ -77,7 +77,7 @@ async function restore(store: ObjectStore, o: Rollback): Promise<RollbackResult>
     summary: { rolled_back_from: current?.run_id ?? null },
   });
   return await withServingStore(o.config, async (serving) => {
-    const metas = await exportGold(store, serving, `rollback-${target}`);
+    const metas = await exportGold(store, serving, `rollback-${target}`, { onWarning });
     return { restored: target, previous: current?.run_id ?? null, serving: serving.location, tables: metas.length };
   });
 }

@@ -14,6 +14,8 @@ export interface ExportOptions {
   onTable?: (meta: RefreshMetadata) => void;
   /** Aborted: the load stops at its next batch and the session is aborted (nothing swapped in). */
   signal?: AbortSignal;
+  /** Told what went wrong once the tables were served and cost none of them (the session's warnings). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -46,7 +48,9 @@ export async function exportGold(
       if (PAUSE_MS > 0) await Bun.sleep(PAUSE_MS);
     }
     options.signal?.throwIfAborted();
-    return await session.commit();
+    const metas = await session.commit();
+    for (const warning of session.warnings ?? []) options.onWarning?.(warning);
+    return metas;
   } catch (err) {
     if (PAUSE_MS > 0) await Bun.sleep(PAUSE_MS);
     await session.abort();

@@ -96,6 +96,8 @@ export interface ExportSession {
   load(table: GoldTableName, batches: AsyncIterable<TableBatch>): Promise<RefreshMetadata>;
   /** Swaps every loaded table in at once and records their metadata; answers it in load order. */
   commit(): Promise<RefreshMetadata[]>;
+  /** What went wrong once the tables were served and cost none of them (a trim of the refresh history), for the run's log. */
+  readonly warnings?: readonly string[];
   /** Drops what was loaded; the served tables stay as they were. Never throws. */
   abort(): Promise<void>;
 }

@@ -94,6 +94,22 @@ describe("exportGold", () => {
     expect((await serving.read("fact_achats")).rows).toEqual(GOLD.fact_achats);
   });
 
+  test("what a session warns of once the tables are served is passed on, after the commit", async () => {
+    const order: string[] = [];
+    const spy: ServingStore = Object.create(serving);
+    spy.beginExport = async (runId, tables) => {
+      const session = await serving.beginExport(runId, tables);
+      return {
+        load: (table, given) => session.load(table, given),
+        commit: async () => (order.push("commit"), session.commit()),
+        abort: () => session.abort(),
+        warnings: ["the refresh history was not trimmed"],
+      };
+    };
+    await exportGold(objects, spy, "run-3", { tables: ["kpis"], onWarning: (w) => order.push(w) });
+    expect(order).toEqual(["commit", "the refresh history was not trimmed"]);
+  });
+
   test("the tables go live together at the end: until then a reader sees the previous run's, all of them", async () => {
     await exportGold(objects, serving, "run-1");
     await objects.put("gold", "kpis.parquet", parquetOf("kpis", [{ ...GOLD.kpis[0]!, nb_achats_total: 6 }]));

@@ -127,7 +127,11 @@ describe("mongo serving store: the write path, over a recording double of the dr
     const history = Array.from({ length: KEPT_WRITES }, (_, i) => ({ ...OLD_META(`old-${i}`), _id: `h${i}` }));
     const db = new FakeDb({ _refresh_metadata: history });
     db.deleteFailure = new Error("server went away");
-    await storeOver(db).replaceTable("fact_achats", batchesOf(FACT, 2), "run-1");
+    const session = await storeOver(db).beginExport("run-1");
+    await session.load("fact_achats", batchesOf(FACT, 2));
+    await session.commit();
+    // Said in the run's log (the export passes session warnings on), not thrown.
+    expect(session.warnings).toEqual([`the refresh history was not trimmed to ${KEPT_WRITES} writes per collection: server went away; the next export tries again`]);
     expect(db.calls.filter((c) => c.op === "deleteMany").length).toBe(1);
     expect(db.collections.get("gold_fact_achats")!.docs.length).toBe(FACT.length);
     expect(db.collections.get("_refresh_metadata")!.docs.length).toBe(KEPT_WRITES + 1);

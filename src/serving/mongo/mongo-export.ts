@@ -1,5 +1,5 @@
 import type { Collection, Db, Document } from "mongodb";
-import { StoreError } from "../../core/errors.ts";
+import { StoreError, errorLine } from "../../core/errors.ts";
 import { GOLD_TABLES, type GoldTableName } from "../../contract/gold-tables.ts";
 import type { ColumnDef } from "../../contract/columns.ts";
 import { KEPT_WRITES, collectionName, loadMetadata, type ExportSession, type RefreshMetadata, type TableBatch } from "../serving-store.ts";
@@ -46,6 +46,7 @@ async function dropStaleStaging(writer: MongoWriter, now: number): Promise<void>
 }
 
 export class MongoExport implements ExportSession {
+  readonly warnings: string[] = [];
   private readonly staged: Staged[] = [];
   private done = false;
 
@@ -142,7 +143,9 @@ export class MongoExport implements ExportSession {
       await metadata.insertMany(this.staged.map((s) => ({ ...s.meta })));
     });
     // The tables are served by now: a trim that fails loses nothing, the next export's trims again.
-    await guard(() => trimHistory(db.collection(METADATA), this.staged.map((s) => s.meta.collection))).catch(() => undefined);
+    await guard(() => trimHistory(db.collection(METADATA), this.staged.map((s) => s.meta.collection))).catch((err: unknown) => {
+      this.warnings.push(`the refresh history was not trimmed to ${KEPT_WRITES} writes per collection: ${errorLine(err)}; the next export tries again`);
+    });
     return this.staged.map((s) => s.meta);
   }
 
