@@ -47,10 +47,13 @@ function rows(count: number): Cell[][] {
   return out;
 }
 
-/** `workers`: how many table workers write table t's leaves while this thread writes table u. */
+/**
+ * `workers`: how many table workers write table t's leaves while this thread writes table u,
+ * and how many index workers share its five indexes (one at least).
+ */
 async function written(name: string, data: Cell[][], pageSize: number, workers: number, batch = 1000): Promise<string> {
   const path = join(dir, `${name}-${workers}.sqlite`);
-  const file = new DatabaseFile(path, pageSize);
+  const file = new DatabaseFile(path, pageSize, Math.max(1, workers));
   const indexes = [
     { name: "t_k", columns: [4], sql: "CREATE INDEX t_k ON t (k)" },
     { name: "t_tk", columns: [3, 4], sql: "CREATE INDEX t_tk ON t (t, k)" },
@@ -92,7 +95,7 @@ describe("a database file written page by page", () => {
     test.each([
       ["on this thread", 0],
       ["in one table worker", 1],
-      ["in three table workers, batches in turn", 3],
+      ["in three table workers, batches in turn, and three index workers", 3],
     ] as const)(`${label}, %s: SQLite finds it sound and reads back what SQL inserted`, async (_, workers) => {
       const data = rows(count);
       const path = await written(label.replaceAll(/\W+/g, "-"), data, pageSize, workers);

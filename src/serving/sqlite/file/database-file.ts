@@ -5,7 +5,7 @@ import { WorkerTask } from "../../../workers/worker-task.ts";
 import { LEAF_TABLE, PageBuilder, tableInterior, writeUint32 } from "./btree.ts";
 import { PageFile, PageNumbers, type FreeRun } from "./page-file.ts";
 import type { IndexDef } from "./index-keys.ts";
-import { IndexWorkers, type BuiltIndexes } from "./index-workers.ts";
+import { INDEX_WORKERS, IndexWorkers, type BuiltIndexes } from "./index-workers.ts";
 import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
 import { TableInWorkers } from "./table-in-workers.ts";
 import { TableLoad, type RowidColumn } from "./table-load.ts";
@@ -55,6 +55,8 @@ export class DatabaseFile {
   constructor(
     private readonly path: string,
     private readonly pageSize = 16384,
+    /** Workers that write a table's indexes, at most. */
+    private readonly indexWorkers = INDEX_WORKERS,
   ) {
     this.pages = new PageFile(path, pageSize, new PageNumbers(), "wx");
   }
@@ -80,7 +82,7 @@ export class DatabaseFile {
       ],
       unused: built.unused,
     });
-    const indexWorkers = new IndexWorkers(indexes.length, { path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared });
+    const indexWorkers = new IndexWorkers(indexes.length, { path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared }, this.indexWorkers);
     // The schema rows wait for the table's end; its workers are stopped if the file is discarded before.
     const ended = Promise.withResolvers<{ rows: SchemaRow[]; unused: FreeRun[] }>();
     const started: WorkerTask<unknown>[] = [...indexWorkers.workers];

@@ -23,13 +23,13 @@ export interface IndexSetup {
 export interface IndexBuild {
   /** The table's rowids, rising. */
   rowids: IntegerParts;
-  /** The index's key columns. */
-  keys: KeyValues[];
+  /** Each index's key columns: the indexes this worker writes, one after the other. */
+  indexes: KeyValues[][];
 }
 
 export type IndexMessage = { setup: IndexSetup } | { build: IndexBuild };
 
-export type IndexAnswer = { root: number; unused: FreeRun[] } | { error: string };
+export type IndexAnswer = { roots: number[]; unused: FreeRun[] } | { error: string };
 
 let setup: IndexSetup | undefined;
 
@@ -41,11 +41,12 @@ self.onmessage = async (event: MessageEvent<IndexMessage>) => {
   }
   try {
     const { path, pageSize, numbers } = setup!;
-    const { rowids, keys } = message.build;
+    const { rowids, indexes } = message.build;
     const pages = new PageFile(path, pageSize, new PageNumbers(numbers), "r+");
     try {
-      const root = writeIndex(keys, NarrowIntegers.of(rowids), pages);
-      self.postMessage({ root, unused: await pages.finish() } satisfies IndexAnswer);
+      const ids = NarrowIntegers.of(rowids);
+      const roots = indexes.map((keys) => writeIndex(keys, ids, pages));
+      self.postMessage({ roots, unused: await pages.finish() } satisfies IndexAnswer);
     } finally {
       pages.discard();
     }
