@@ -218,6 +218,39 @@ describe("a database file written page by page", () => {
     }
   }, 60_000);
 
+  test("two big tables share the file's table workers, one after the other; each reads back whole", async () => {
+    const path = join(dir, "shared-workers.sqlite");
+    const file = new DatabaseFile(path, 4096, 1);
+    const tables = [
+      ["t1", rows(7000)],
+      ["t2", rows(3000)],
+    ] as const;
+    for (const [name, data] of tables) {
+      const index = [{ name: `${name}_k`, columns: [4], sql: `CREATE INDEX ${name}_k ON ${name} (k)` }];
+      const load = file.table(name, `CREATE TABLE ${name} (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, index, 2);
+      for (let from = 0; from < data.length; from += 500) {
+        const part = data.slice(from, from + 500);
+        await load.push(part.length, TYPES.map((_, c) => part.map((row) => row[c]!)));
+      }
+      // The next table starts while this one's leaves may still be written.
+      load.finish();
+    }
+    await file.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
+      for (const [name, data] of tables) {
+        const reference = inserted(data);
+        const all = "SELECT id, n, x, t, k, m, w FROM t ORDER BY id";
+        expect(db.query(all.replace("FROM t", `FROM ${name}`)).all()).toEqual(reference.query(all).all());
+        expect(db.query(`SELECT k, id FROM ${name} INDEXED BY ${name}_k ORDER BY k, id`).all()).toEqual(reference.query("SELECT k, id FROM t ORDER BY k, id").all());
+        reference.close();
+      }
+    } finally {
+      db.close();
+    }
+  });
+
   const idsOnly = (ids: Cell[]) => TYPES.map((_, c) => (c === 0 ? ids : ids.map(() => null)));
 
   test("rowids must rise strictly from 1: anything else is refused, naming the row", () => {

@@ -8,6 +8,7 @@ import type { IndexDef } from "./index-keys.ts";
 import { INDEX_WORKERS, IndexWorkers, type BuiltIndexes } from "./index-workers.ts";
 import { RecordEncoder, varintLength, writeVarint } from "./record.ts";
 import { TableInWorkers } from "./table-in-workers.ts";
+import { TableWorkers } from "./table-workers.ts";
 import { TableLoad, type RowidColumn } from "./table-load.ts";
 
 /**
@@ -32,9 +33,9 @@ interface SchemaRow {
   sql: string;
 }
 
-/** A table whose schema rows wait for workers: its table worker's, its index workers'. */
+/** A table whose schema rows wait for workers: the table workers' and its index workers'. */
 interface Pending {
-  /** Every worker it started, to stop them when the file is discarded. */
+  /** Its index workers, to stop them when the file is discarded (the table workers are the file's). */
   workers: WorkerTask<unknown>[];
   rows: Promise<{ rows: SchemaRow[]; unused: FreeRun[] }>;
 }
@@ -51,6 +52,7 @@ export interface TableWriter {
 export class DatabaseFile {
   private readonly pages: PageFile;
   private readonly schema: (SchemaRow | Pending)[] = [];
+  private tableWorkers: TableWorkers | undefined;
 
   constructor(
     private readonly path: string,
@@ -88,8 +90,9 @@ export class DatabaseFile {
     const started: WorkerTask<unknown>[] = [...indexWorkers.workers];
     this.pending(started, ended.promise);
     if (workers > 0) {
-      const remote = new TableInWorkers({ path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared }, types, rowid, indexes, workers);
-      started.push(...remote.workers);
+      // One set of table workers for the file: the first big table's count of them.
+      this.tableWorkers ??= new TableWorkers(workers);
+      const remote = new TableInWorkers({ path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared }, types, rowid, indexes, this.tableWorkers);
       return {
         get count() {
           return remote.count;
@@ -122,6 +125,7 @@ export class DatabaseFile {
   async close(): Promise<void> {
     const { pageSize } = this.pages;
     const built = await Promise.all(this.schema.map((entry) => ("rows" in entry ? entry.rows : { rows: [entry], unused: [] })));
+    void this.tableWorkers?.stop();
     const encoder = new RecordEncoder(["string", "string", "string", "int", "string"], -1);
     // The schema table is a few rows of a few hundred bytes: one page, after the file header.
     const first = new PageBuilder(pageSize, false, 100);
@@ -145,6 +149,7 @@ export class DatabaseFile {
   }
 
   discard(): void {
+    this.tableWorkers?.terminate();
     for (const entry of this.schema) if ("workers" in entry) for (const worker of entry.workers) worker.terminate();
     this.pages.discard();
   }

@@ -1,12 +1,11 @@
 import type { ColumnType } from "../../../contract/columns.ts";
 import type { Column } from "../../../columnar/columns.ts";
-import { StoreError } from "../../../core/errors.ts";
-import { WorkerTask } from "../../../workers/worker-task.ts";
 import type { LeafRun } from "./btree.ts";
 import type { FreeRun } from "./page-file.ts";
 import { toWire } from "./batch-wire.ts";
 import type { IndexDef } from "./index-keys.ts";
-import type { BatchLeaves, TableAnswer, TableJob, TableMessage } from "./table-worker.ts";
+import type { TableJob } from "./table-worker.ts";
+import type { TableWorkers } from "./table-workers.ts";
 import { TableKeys, type RowidColumn } from "./table-load.ts";
 
 /** Batches sent to a worker and not yet written: a reader faster than the workers waits past this. */
@@ -19,15 +18,14 @@ export interface LoadedInWorkers {
 }
 
 /**
- * A table whose leaves are written by table workers (table-worker.ts), batch k by worker
+ * A table whose leaves are written by table workers (table-workers.ts), batch k by worker
  * k mod their count: this thread checks each batch's rowids and collects its index keys (TableKeys,
  * as for a table loaded here), then sends the worker a copy. At most IN_FLIGHT batches wait
  * for each worker, so memory stays a few batches whatever the table's size.
  */
 export class TableInWorkers {
-  readonly workers: WorkerTask<TableAnswer>[];
   readonly keys: TableKeys;
-  /** Once every worker is done: the leaves to put interior pages over. Rejects with a worker's error. */
+  /** Once every worker is done with the table: the leaves to put interior pages over. Rejects with a worker's error. */
   readonly loaded: Promise<LoadedInWorkers>;
   private readonly runs: LeafRun[] = [];
   private readonly waiting: number[];
@@ -39,29 +37,21 @@ export class TableInWorkers {
     types: readonly ColumnType[],
     private readonly rowid: RowidColumn,
     indexes: readonly IndexDef[],
-    workers: number,
+    private readonly workers: TableWorkers,
   ) {
     this.keys = new TableKeys(types, rowid, indexes);
-    this.waiting = Array.from({ length: workers }, () => 0);
-    this.workers = this.waiting.map((_, w) => {
-      const worker = new WorkerTask<TableAnswer>("serving/sqlite/file/table-worker.ts", "the serving store's table worker", (note) => {
-        const done = note as BatchLeaves;
+    this.waiting = Array.from({ length: workers.count }, () => 0);
+    const parts = this.waiting.map(() => Promise.withResolvers<FreeRun[]>());
+    workers.start({ ...job, types, rowidColumn: rowid.column }, (w) => ({
+      leaves: (done) => {
         this.runs[done.batch] = done.leaves;
         this.waiting[w]!--;
         this.taken?.();
-      });
-      worker.post({ job: { ...job, types, rowidColumn: rowid.column } } satisfies TableMessage);
-      return worker;
-    });
-    this.loaded = Promise.all(
-      this.workers.map((worker) =>
-        worker.answer.then((answer) => {
-          void worker.stop();
-          if ("error" in answer) throw new StoreError("failed", answer.error);
-          return answer.unused;
-        }),
-      ),
-    ).then((unused) => ({ runs: this.runs, unused: unused.flat() }));
+      },
+      done: (unused) => parts[w]!.resolve(unused),
+      failed: (err) => parts[w]!.reject(err),
+    }));
+    this.loaded = Promise.all(parts.map((part) => part.promise)).then((unused) => ({ runs: this.runs, unused: unused.flat() }));
     this.loaded.catch(() => {});
   }
 
@@ -75,8 +65,8 @@ export class TableInWorkers {
     // The rowids go on their own: the worker has no use for the rowid column's values.
     const { batch: rows, transfer } = toWire(rowCount, values.map((v, c) => (c === this.rowid.column ? undefined : v)));
     transfer.push(rowids.buffer as ArrayBuffer);
-    const w = this.batches % this.workers.length;
-    this.workers[w]!.post({ batch: this.batches++, rows, rowids } satisfies TableMessage, transfer);
+    const w = this.batches % this.workers.count;
+    this.workers.post(w, { batch: this.batches++, rows, rowids }, transfer);
     this.waiting[w]!++;
     while (this.waiting[w]! >= IN_FLIGHT) {
       await Promise.race([new Promise<void>((resolve) => (this.taken = resolve)), this.loaded]);
@@ -84,6 +74,6 @@ export class TableInWorkers {
   }
 
   finish(): void {
-    for (const worker of this.workers) worker.post({ finish: true } satisfies TableMessage);
+    for (let w = 0; w < this.workers.count; w++) this.workers.post(w, { finish: true });
   }
 }

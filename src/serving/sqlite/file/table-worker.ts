@@ -1,10 +1,11 @@
 /**
- * Leaf pages of a table that grows with the purchases, written on another core while the main
- * thread reads the gold files: sent a TableJob, then batches (batch-wire.ts) with their rowids,
- * then `{ finish: true }`, it writes each batch's rows into leaves of their own, in the same
- * file, on page numbers shared with the other writers. It notes each batch's leaves
- * (`{ note: BatchLeaves }`) and answers `{ unused }`, the pages it reserved and did not use,
- * or `{ error }`.
+ * Leaf pages of the tables that grow with the purchases, written on another core while the main
+ * thread reads the gold files, one table after another: sent a TableJob, then batches
+ * (batch-wire.ts) with their rowids, then `{ finish: true }`, it writes each batch's rows into
+ * leaves of their own, in the same file, on page numbers shared with the other writers. It
+ * notes each batch's leaves (`{ note: BatchLeaves }`) and, at the table's end, the pages it
+ * reserved and did not use (`{ note: TableDone }`); then the next table's job may come. A
+ * failure is its answer, `{ error }`, after which it takes nothing more.
  */
 import type { ColumnType } from "../../../contract/columns.ts";
 import { errorLine } from "../../../core/errors.ts";
@@ -30,19 +31,29 @@ export interface BatchLeaves {
   leaves: LeafRun;
 }
 
+/** A table's end: the pages its writer reserved and did not use. */
+export interface TableDone {
+  unused: FreeRun[];
+}
+
 export type TableMessage = { job: TableJob } | { batch: number; rows: WireBatch; rowids: Float64Array } | { finish: true };
 
-export type TableAnswer = { unused: FreeRun[] } | { error: string };
+export type TableAnswer = { error: string };
 
 let pages: PageFile | undefined;
 let leaves: LeafWriter | undefined;
 let failed = false;
+/** Messages are handled one after the other: a table's end waits for the disk, and the next table's notes must follow its own. */
+let handled = Promise.resolve();
 
-self.onmessage = async (event: MessageEvent<TableMessage>) => {
+self.onmessage = (event: MessageEvent<TableMessage>) => {
+  handled = handled.then(() => handle(event.data));
+};
+
+async function handle(message: TableMessage): Promise<void> {
   // After an error only the answer counts: what else was sent is dropped.
   if (failed) return;
   try {
-    const message = event.data;
     if ("job" in message) {
       const { path, pageSize, numbers, types, rowidColumn } = message.job;
       pages = new PageFile(path, pageSize, new PageNumbers(numbers), "r+");
@@ -53,11 +64,12 @@ self.onmessage = async (event: MessageEvent<TableMessage>) => {
     } else {
       const unused = await pages!.finish();
       pages!.discard();
-      self.postMessage({ unused } satisfies TableAnswer);
+      pages = undefined;
+      self.postMessage({ note: { unused } satisfies TableDone });
     }
   } catch (err) {
     failed = true;
     pages?.discard();
     self.postMessage({ error: errorLine(err) } satisfies TableAnswer);
   }
-};
+}
