@@ -11,7 +11,7 @@ import { METADATA, METADATA_COLUMNS, appendMetadata } from "./sqlite-metadata.ts
 import { finishVersion, newVersion, removeStaleVersions, removeVersion, swapIn } from "./sqlite-versions.ts";
 
 /**
- * Table workers per big table: as many as there are cores beside this thread's (which reads
+ * Table workers of the file, shared by its big tables: as many as there are cores beside this thread's (which reads
  * the gold files and keeps busy with that), one at least, four at most (past that the reading
  * is what the load waits for).
  */

@@ -66,7 +66,7 @@ export class DatabaseFile {
   /**
    * Starts a table whose `CREATE TABLE` is `sql`. `rowid.column` is its INTEGER PRIMARY KEY,
    * whose values are the rowids, or, `numbered`, a column the batches leave empty whose rowids
-   * are 1, 2, … in arrival order. `workers`: how many table workers write its leaves, for a big
+   * are 1, 2, … in arrival order. `workers`: how many table workers write its leaves (the file's, made for its first big table), for a big
    * table, while this thread reads the next batches and goes on with the next tables (0: here).
    */
   table(
@@ -87,8 +87,7 @@ export class DatabaseFile {
     const indexWorkers = new IndexWorkers(indexes.length, { path: this.path, pageSize: this.pageSize, numbers: this.pages.numbers.shared }, this.indexWorkers);
     // The schema rows wait for the table's end; its workers are stopped if the file is discarded before.
     const ended = Promise.withResolvers<{ rows: SchemaRow[]; unused: FreeRun[] }>();
-    const started: WorkerTask<unknown>[] = [...indexWorkers.workers];
-    this.pending(started, ended.promise);
+    this.pending(indexWorkers.workers, ended.promise);
     if (workers > 0) {
       // One set of table workers for the file: the first big table's count of them.
       this.tableWorkers ??= new TableWorkers(workers);
