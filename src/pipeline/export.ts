@@ -37,6 +37,7 @@ export async function exportGold(
   }
   const session = await serving.beginExport(runId, tables);
   const collect = new Collect(READ_ROWS_PER_COLLECTION, READ_ROWS_PER_FULL_COLLECTION);
+  let metas: RefreshMetadata[];
   try {
     for (const table of tables) {
       const file = await goldFile(objects, table);
@@ -48,14 +49,15 @@ export async function exportGold(
       if (PAUSE_MS > 0) await Bun.sleep(PAUSE_MS);
     }
     options.signal?.throwIfAborted();
-    const metas = await session.commit();
-    for (const warning of session.warnings ?? []) options.onWarning?.(warning);
-    return metas;
+    metas = await session.commit();
   } catch (err) {
     if (PAUSE_MS > 0) await Bun.sleep(PAUSE_MS);
     await session.abort();
     throw err;
   }
+  // Outside the try: once committed the tables are served, and a warning that fails to be told must not abort them.
+  for (const warning of session.warnings ?? []) options.onWarning?.(warning);
+  return metas;
 }
 
 /**

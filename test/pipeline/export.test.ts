@@ -102,12 +102,22 @@ describe("exportGold", () => {
       return {
         load: (table, given) => session.load(table, given),
         commit: async () => (order.push("commit"), session.commit()),
-        abort: () => session.abort(),
+        abort: async () => (order.push("abort"), session.abort()),
         warnings: ["the refresh history was not trimmed"],
       };
     };
     await exportGold(objects, spy, "run-3", { tables: ["kpis"], onWarning: (w) => order.push(w) });
     expect(order).toEqual(["commit", "the refresh history was not trimmed"]);
+    // A warning that cannot be told fails the call, but the committed session is not aborted.
+    order.length = 0;
+    const told = exportGold(objects, spy, "run-4", {
+      tables: ["kpis"],
+      onWarning: () => {
+        throw new Error("the log is gone");
+      },
+    });
+    await expect(told).rejects.toThrow("the log is gone");
+    expect(order).toEqual(["commit"]);
   });
 
   test("the tables go live together at the end: until then a reader sees the previous run's, all of them", async () => {

@@ -53,6 +53,8 @@ export class DatabaseFile {
   private readonly pages: PageFile;
   private readonly schema: (SchemaRow | Pending)[] = [];
   private tableWorkers: TableWorkers | undefined;
+  /** Set by a push that failed: the table workers may still hold that table open, so no other table may start. */
+  private failed = false;
 
   constructor(
     private readonly path: string,
@@ -77,6 +79,7 @@ export class DatabaseFile {
     indexes: readonly (IndexDef & { sql: string })[] = [],
     workers = 0,
   ): TableWriter {
+    if (this.failed) throw new StoreError("failed", `the serving store's table ${name} cannot start: a table before it failed to load, and the file can only be discarded`);
     const schemaRows = (root: number, built: BuiltIndexes): { rows: SchemaRow[]; unused: FreeRun[] } => ({
       rows: [
         { type: "table", name, table: name, root, sql },
@@ -96,7 +99,7 @@ export class DatabaseFile {
         get count() {
           return remote.count;
         },
-        push: (rowCount, values) => remote.push(rowCount, values),
+        push: (rowCount, values) => this.guarded(() => remote.push(rowCount, values)),
         finish: () => {
           remote.finish();
           // The keys are all here: the indexes are written while the table workers finish the leaves.
@@ -112,7 +115,7 @@ export class DatabaseFile {
       get count() {
         return load.count;
       },
-      push: (rowCount, values) => load.push(rowCount, values),
+      push: (rowCount, values) => this.guarded(() => load.push(rowCount, values)),
       finish: () => {
         const table = load.finish();
         ended.resolve(indexWorkers.build(table.keys, table.rowids).then((built) => schemaRows(table.root, built)));
@@ -151,6 +154,19 @@ export class DatabaseFile {
     this.tableWorkers?.terminate();
     for (const entry of this.schema) if ("workers" in entry) for (const worker of entry.workers) worker.terminate();
     this.pages.discard();
+  }
+
+  private guarded(push: () => void | Promise<void>): void | Promise<void> {
+    const failed = (err: unknown): never => {
+      this.failed = true;
+      throw err;
+    };
+    try {
+      const pushed = push();
+      return pushed instanceof Promise ? pushed.catch(failed) : pushed;
+    } catch (err) {
+      return failed(err);
+    }
   }
 
   private pending(workers: WorkerTask<unknown>[], rows: Pending["rows"]): void {

@@ -20,8 +20,8 @@ export interface LoadedInWorkers {
 /**
  * A table whose leaves are written by table workers (table-workers.ts), batch k by worker
  * k mod their count: this thread checks each batch's rowids and collects its index keys (TableKeys,
- * as for a table loaded here), then sends the worker a copy. At most IN_FLIGHT batches wait
- * for each worker, so memory stays a few batches whatever the table's size.
+ * as for a table loaded here), then sends the worker a copy. At most IN_FLIGHT of the table's
+ * batches wait for each worker, so memory stays a few batches whatever the table's size.
  */
 export class TableInWorkers {
   readonly keys: TableKeys;

@@ -63,13 +63,18 @@ async function handle(message: TableMessage): Promise<void> {
       self.postMessage({ note: { batch: message.batch, leaves: leaves!.endRun() } satisfies BatchLeaves });
     } else {
       const unused = await pages!.finish();
-      pages!.discard();
+      const done = pages!;
+      // Cleared first, so that a failing discard is not tried again below, nor the next table written with this one's writer.
       pages = undefined;
+      leaves = undefined;
+      done.discard();
       self.postMessage({ note: { unused } satisfies TableDone });
     }
   } catch (err) {
     failed = true;
-    pages?.discard();
+    const open = pages;
+    pages = undefined;
+    open?.discard();
     self.postMessage({ error: errorLine(err) } satisfies TableAnswer);
   }
 }

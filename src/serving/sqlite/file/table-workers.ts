@@ -52,8 +52,9 @@ export class TableWorkers {
     });
   }
 
+  /** Dropped once a worker failed: the file is lost then, and the healthy workers must not write into it any more. */
   post(w: number, message: TableMessage, transfer: ArrayBuffer[] = []): void {
-    this.tasks[w]!.post(message, transfer);
+    if (this.failure === undefined) this.tasks[w]!.post(message, transfer);
   }
 
   /** Stops the workers, once every table is done. */
