@@ -103,6 +103,7 @@ function describe(config: Config): Setting[] {
     { name: "API_URL", value: config.apiUrl },
     { name: "API_KEY", value: secret(config.apiKey), unsetMeans: "the API answers without a key" },
     { name: "ELT_ALERT_WEBHOOK", value: secret(config.alertWebhook), unsetMeans: "no alerts" },
+    { name: "ELT_KEEP_RUNS", value: Number.isFinite(config.keepRuns) ? String(config.keepRuns) : "all" },
   ];
 }
 

@@ -48,6 +48,29 @@ const httpUrl = z.preprocess(blankToUndefined, httpUrlText("expected an http(s) 
 const optionalUrl = z.preprocess(blankToUndefined, httpUrlText("expected an http(s) URL").optional());
 
 /**
+ * Run records kept by default: a week of runs every minute, decades of daily ones; beyond it
+ * the listing of the `runs` bucket, which `elt runs` and `/runs` read whole, would grow with
+ * every run of an unattended schedule.
+ */
+export const RUNS_KEPT = 10_000;
+
+/** A whole number of runs above 0, or `all` (kept as Infinity: nothing is pruned). */
+const runCount = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .trim()
+    .default(String(RUNS_KEPT))
+    .transform((v, ctx) => {
+      if (v.toLowerCase() === "all") return Infinity;
+      const n = Number(v);
+      if (Number.isInteger(n) && n >= 1) return n;
+      ctx.addIssue({ code: "custom", message: 'expected a whole number of runs above 0, or "all"' });
+      return z.NEVER;
+    }),
+);
+
+/**
  * S3's rules for a bucket name (AWS's, which every server accepts): 3 to 63 lowercase
  * letters, digits, dots and hyphens, starting and ending with a letter or digit, no "..",
  * not an IPv4 address, none of AWS's reserved prefixes and suffixes.
@@ -97,6 +120,7 @@ export const envSchema = z.object({
   API_URL: httpUrl,
   API_KEY: z.preprocess(blankToUndefined, z.string().optional()),
   ELT_ALERT_WEBHOOK: optionalUrl,
+  ELT_KEEP_RUNS: runCount,
   ELT_HOME: z.preprocess(blankToUndefined, z.string().default(".elt")),
 });
 
@@ -128,6 +152,8 @@ export interface Config extends ServingSettings {
   apiKey?: string;
   /** Where alerts are POSTed; a secret (its path usually is the credential). */
   alertWebhook?: string;
+  /** Run records kept after each run (the newest; Infinity: all), see flows/run-retention.ts. */
+  keepRuns: number;
 }
 
 /** KEY=VALUE lines; `export`, quotes and comments as shells and dotenv write them. */
@@ -160,7 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     throw new ConfigError(`${variable}: ${issue.message}`);
   }
   const e = parsed.data;
-  const config: Config = { home: resolve(e.ELT_HOME), apiUrl: e.API_URL.replace(/\/+$/, ""), apiKey: e.API_KEY, alertWebhook: e.ELT_ALERT_WEBHOOK };
+  const config: Config = { home: resolve(e.ELT_HOME), apiUrl: e.API_URL.replace(/\/+$/, ""), apiKey: e.API_KEY, alertWebhook: e.ELT_ALERT_WEBHOOK, keepRuns: e.ELT_KEEP_RUNS };
   // Checked with or without an endpoint, so a bad name never waits for the day S3 is switched on.
   const buckets = bucketNames(e);
   if (e.MINIO_ENDPOINT) {

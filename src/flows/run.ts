@@ -11,6 +11,7 @@ import type { RunRecord } from "../runner/record.ts";
 import { openObjectStore } from "../storage/open.ts";
 import type { Layer } from "./layers.ts";
 import { pipelineFlow, type Quality } from "./pipeline.ts";
+import { pruneRunHistory } from "./run-retention.ts";
 
 export interface PipelineRun {
   layers: readonly Layer[];
@@ -65,6 +66,7 @@ export async function runPipeline(o: PipelineRun): Promise<PipelineOutcome> {
       // Still holding the lock: whatever a stopped task left staged goes before the next run can start.
       try {
         await clearStaging(config.home);
+        await pruneRunHistory(store, config, (message) => o.observer.warn?.(message));
       } finally {
         await lock.release();
       }

@@ -87,6 +87,52 @@ export async function listRuns(store: ObjectStore, filter: RunFilter = {}, ids?:
   return found.sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(skip, wanted);
 }
 
+/** Runs pruned at most by one call: a long history pruned for the first time goes over several runs. */
+export const PRUNED_AT_MOST = 2_000;
+
+/** Deletions in flight at once while pruning: a bound on the requests to an object store. */
+const DELETE_AT_ONCE = 16;
+
+/**
+ * Deletes the records and logs of the runs beyond the newest `keep` (Infinity: none), but the
+ * `spared` ones and any still running (a long run among many skipped ticks). The logs go
+ * first: a prune cut short leaves a record without logs, never logs no listing finds.
+ * Answers how many runs went.
+ */
+export async function pruneRuns(store: ObjectStore, keep: number, spared: ReadonlySet<string> = new Set()): Promise<number> {
+  if (!Number.isFinite(keep)) return 0;
+  const ids = await runIds(store);
+  if (ids.length <= keep) return 0;
+  // Runs of the second the newest `keep` end in are ordered by their start times, not their ids' random tails.
+  let from = keep - 1;
+  let to = keep;
+  while (from > 0 && stampOf(ids[from - 1]!) === stampOf(ids[keep]!)) from--;
+  while (to < ids.length && stampOf(ids[to]!) === stampOf(ids[keep]!)) to++;
+  if (stampOf(ids[from]!) === stampOf(ids[keep]!)) {
+    const second = await Promise.all(ids.slice(from, to).map(async (id) => ({ id, started: (await readRun(store, id).catch(() => null))?.started_at ?? "" })));
+    second.sort((a, b) => (a.started < b.started ? 1 : a.started > b.started ? -1 : 0));
+    ids.splice(from, to - from, ...second.map((run) => run.id));
+  }
+  const old = ids.slice(keep).filter((id) => !spared.has(id)).slice(0, PRUNED_AT_MOST);
+  let pruned = 0;
+  for (let at = 0; at < old.length; at += DELETE_AT_ONCE) {
+    await Promise.all(
+      old.slice(at, at + DELETE_AT_ONCE).map(async (id) => {
+        // A record that is not JSON is as prunable as any.
+        const record = await readRun(store, id).catch((err: unknown) => {
+          if (err instanceof SyntaxError) return null;
+          throw err;
+        });
+        if (record?.state === "running") return;
+        await store.delete("runs", logsKey(id));
+        await store.delete("runs", recordKey(id));
+        pruned++;
+      }),
+    );
+  }
+  return pruned;
+}
+
 /** The second a run started, as its id begins with it (`20260101T000000Z`). */
 export const stampOf = (id: string) => id.slice(0, id.indexOf("-"));
 

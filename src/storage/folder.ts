@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, writeSync, type Dirent } from "node:fs";
-import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { copyFile, link, mkdir, readdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "../core/errors.ts";
 import { compareCodePoints } from "../core/text-order.ts";
@@ -44,31 +44,33 @@ export class FolderStore implements ObjectStore {
   async put(bucket: Bucket, key: string, body: Body): Promise<ObjectInfo> {
     const path = this.path(bucket, key);
     const temp = tempPath(path);
-    await this.io(`write ${bucket}/${key}`, async () => {
-      await mkdir(dirname(path), { recursive: true });
-      try {
-        await writeBody(temp, body);
-        await rename(temp, path);
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw err;
-      }
-    });
+    await this.io(`write ${bucket}/${key}`, () =>
+      inFolder(path, async () => {
+        try {
+          await writeBody(temp, body);
+          await rename(temp, path);
+        } catch (err) {
+          await rm(temp, { force: true });
+          throw err;
+        }
+      }),
+    );
     return this.infoOf(bucket, key, path);
   }
 
   async putFile(bucket: Bucket, key: string, file: string): Promise<ObjectInfo> {
     const path = this.path(bucket, key);
-    const moved = await this.io(`write ${bucket}/${key}`, async () => {
-      await mkdir(dirname(path), { recursive: true });
-      try {
-        await rename(file, path);
-        return true;
-      } catch (err) {
-        if (codeOf(err) === "EXDEV") return false;
-        throw err;
-      }
-    });
+    const moved = await this.io(`write ${bucket}/${key}`, () =>
+      inFolder(path, async () => {
+        try {
+          await rename(file, path);
+          return true;
+        } catch (err) {
+          if (codeOf(err) === "EXDEV") return false;
+          throw err;
+        }
+      }),
+    );
     // Another file system (a staging folder elsewhere): the bytes are copied after all.
     return moved ? this.infoOf(bucket, key, path) : putLocalFile(this, bucket, key, file);
   }
@@ -76,20 +78,21 @@ export class FolderStore implements ObjectStore {
   async putIfAbsent(bucket: Bucket, key: string, body: string): Promise<boolean> {
     const path = this.path(bucket, key);
     const temp = tempPath(path);
-    return this.io(`write ${bucket}/${key}`, async () => {
-      await mkdir(dirname(path), { recursive: true });
-      await Bun.write(temp, body);
-      try {
-        // A hard link, unlike a rename, fails when the target exists: the whole object or nothing.
-        await link(temp, path);
-        return true;
-      } catch (err) {
-        if (codeOf(err) === "EEXIST") return false;
-        throw err;
-      } finally {
-        await rm(temp, { force: true });
-      }
-    });
+    return this.io(`write ${bucket}/${key}`, () =>
+      inFolder(path, async () => {
+        await Bun.write(temp, body);
+        try {
+          // A hard link, unlike a rename, fails when the target exists: the whole object or nothing.
+          await link(temp, path);
+          return true;
+        } catch (err) {
+          if (codeOf(err) === "EEXIST") return false;
+          throw err;
+        } finally {
+          await rm(temp, { force: true });
+        }
+      }),
+    );
   }
 
   async get(bucket: Bucket, key: string): Promise<AsyncIterable<Uint8Array>> {
@@ -142,16 +145,17 @@ export class FolderStore implements ObjectStore {
     const temp = tempPath(to);
     await this.io(`copy ${fromBucket}/${fromKey} to ${toBucket}/${toKey}`, async () => {
       if (!(await statOrNull(from))?.isFile()) throw this.notFound(fromBucket, fromKey);
-      await mkdir(dirname(to), { recursive: true });
-      try {
-        // Objects are never written in place (a put renames a new file over the key), so a
-        // hard link is a true copy at no cost; file systems without links get a real copy.
-        await link(from, temp).catch(() => copyFile(from, temp));
-        await rename(temp, to);
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw err;
-      }
+      await inFolder(to, async () => {
+        try {
+          // Objects are never written in place (a put renames a new file over the key), so a
+          // hard link is a true copy at no cost; file systems without links get a real copy.
+          await link(from, temp).catch(() => copyFile(from, temp));
+          await rename(temp, to);
+        } catch (err) {
+          await rm(temp, { force: true });
+          throw err;
+        }
+      });
     });
   }
 
@@ -163,7 +167,11 @@ export class FolderStore implements ObjectStore {
       } catch (err) {
         // No file there (nothing, or a folder: a key prefix, not an object) is nothing to delete.
         if ((await statOrNull(path))?.isFile()) throw err;
+        return;
       }
+      // The key's folder goes with its last object (a pruned run's, a gold version's), as a prefix does on S3.
+      const folder = dirname(path);
+      if (folder !== join(this.root, bucket)) await rmdir(folder).catch(() => {});
     });
   }
 
@@ -255,6 +263,22 @@ async function writeBody(path: string, body: Body): Promise<void> {
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Runs `write` into `path`'s folder, made first. A delete that empties a folder removes it;
+ * one that did so between the two is met by making the folder again, once.
+ */
+async function inFolder<T>(path: string, write: () => Promise<T>): Promise<T> {
+  const folder = dirname(path);
+  await mkdir(folder, { recursive: true });
+  try {
+    return await write();
+  } catch (err) {
+    if (codeOf(err) !== "ENOENT" || (await statOrNull(folder))) throw err;
+    await mkdir(folder, { recursive: true });
+    return write();
   }
 }
 

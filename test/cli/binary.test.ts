@@ -93,6 +93,22 @@ describe("the executable", () => {
     expect(all.out + all.err).not.toContain("[y/N]");
   }, 120_000);
 
+  test("ELT_KEEP_RUNS bounds the run records; the run of a gold version rollback offers stays", async () => {
+    const env = { ELT_HOME: join(dir, "kept"), ELT_KEEP_RUNS: "2" };
+    const all = run(["run", "--all", "--generate", "--as-of", "2026-06-30", "--json"], env);
+    expect(all.code).toBe(0);
+    const published = (JSON.parse(all.out) as { id: string }).id;
+    const bronze: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const again = run(["run", "bronze", "--force", "--as-of", "2026-06-30", "--json"], env);
+      expect(again.code).toBe(0);
+      bronze.push((JSON.parse(again.out) as { id: string }).id);
+    }
+    const runs = run(["runs", "--json"], env);
+    expect((JSON.parse(runs.out) as { id: string }[]).map((r) => r.id)).toEqual([bronze[2]!, bronze[1]!, published]);
+    expect((await readdir(join(dir, "kept", "lake", "runs"))).filter((f) => !f.startsWith("_")).sort()).toEqual([published, bronze[1]!, bronze[2]!].sort());
+  }, 120_000);
+
   test("run --all --dashboard measures the refresh time, then shows a dashboard frame", () => {
     const { code, out, err } = run(["run", "--all", "--as-of", "2026-06-30", "--dashboard"], { API_URL: "http://127.0.0.1:0" });
     expect(err).not.toContain("error");

@@ -41,6 +41,7 @@ test("embedded defaults: folders and SQLite under ELT_HOME, buckets not made yet
       "  API_URL                    http://localhost:8000",
       "  API_KEY                    (unset: the API answers without a key)",
       "  ELT_ALERT_WEBHOOK          (unset: no alerts)",
+      "  ELT_KEEP_RUNS              10000",
       "",
       "checks",
       `  warn  object store   folder ${home}/lake: readable; missing buckets: bronze, silver, gold, runs (the next run creates them)`,

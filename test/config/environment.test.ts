@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadConfig, parseDotenv, readEnv, secretsOf } from "../../src/config/environment.ts";
+import { RUNS_KEPT, loadConfig, parseDotenv, readEnv, secretsOf } from "../../src/config/environment.ts";
 import { redact } from "../../src/core/redact.ts";
 import { mongoBackend } from "../../src/serving/mongo/backend.ts";
 import { maskUri } from "../../src/serving/mongo/settings.ts";
@@ -23,7 +23,7 @@ function configError(env: Record<string, string>): ConfigError {
 describe("loadConfig", () => {
   test("no configuration at all is the embedded default", () => {
     const config = loadConfig({});
-    expect(config).toEqual({ home: resolve(".elt"), apiUrl: "http://localhost:8000", apiKey: undefined });
+    expect(config).toEqual({ home: resolve(".elt"), apiUrl: "http://localhost:8000", apiKey: undefined, keepRuns: RUNS_KEPT });
   });
 
   test("the original project's .env works unchanged; PREFECT_API_URL is ignored", () => {
@@ -69,6 +69,9 @@ describe("loadConfig", () => {
     [{ ...S3, ELT_STORE_TIMEOUT_SECONDS: "ten" }, "ELT_STORE_TIMEOUT_SECONDS: expected a number of seconds such as 10"],
     [{ ...S3, ELT_STORE_TIMEOUT_SECONDS: "0" }, "ELT_STORE_TIMEOUT_SECONDS: expected a number of seconds above 0"],
     [{ ...S3, ELT_STORE_RETRY_SECONDS: "-1" }, "ELT_STORE_RETRY_SECONDS: expected a number of seconds above 0"],
+    [{ ELT_KEEP_RUNS: "0" }, 'ELT_KEEP_RUNS: expected a whole number of runs above 0, or "all"'],
+    [{ ELT_KEEP_RUNS: "2.5" }, 'ELT_KEEP_RUNS: expected a whole number of runs above 0, or "all"'],
+    [{ ELT_KEEP_RUNS: "many" }, 'ELT_KEEP_RUNS: expected a whole number of runs above 0, or "all"'],
   ] as [Record<string, string>, string][])("%j is refused naming the variable", (env, message) => {
     const err = configError(env);
     expect(err.exitCode).toBe(2);
@@ -78,6 +81,12 @@ describe("loadConfig", () => {
   test("S3 bucket names: a prefix on every logical name, or each bucket's own variable", () => {
     const config = loadConfig({ ...S3, ELT_BUCKET_PREFIX: "acme-elt-", ELT_BUCKET_RUNS: "acme-shared.runs" });
     expect(config.s3?.buckets).toEqual({ bronze: "acme-elt-bronze", silver: "acme-elt-silver", gold: "acme-elt-gold", runs: "acme-shared.runs" });
+  });
+
+  test("the runs kept are a count, or all of them", () => {
+    expect(loadConfig({ ELT_KEEP_RUNS: "500" }).keepRuns).toBe(500);
+    expect(loadConfig({ ELT_KEEP_RUNS: " All " }).keepRuns).toBe(Infinity);
+    expect(loadConfig({ ELT_KEEP_RUNS: "" }).keepRuns).toBe(RUNS_KEPT);
   });
 
   test("store timeouts and the retry budget are seconds, decimals allowed", () => {

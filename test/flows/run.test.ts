@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Config } from "../../src/config/environment.ts";
+import { RUNS_KEPT, type Config } from "../../src/config/environment.ts";
 import { runPipeline, type PipelineRun } from "../../src/flows/run.ts";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
 
@@ -17,7 +17,7 @@ let sources: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "elt-flows-run-"));
-  config = { home: join(dir, "home"), apiUrl: "http://localhost:8000" };
+  config = { home: join(dir, "home"), apiUrl: "http://localhost:8000", keepRuns: RUNS_KEPT };
   sources = join(dir, "sources");
   await generateFiles({ clients: 40, avgPurchases: 3, seed: 5, asOf: AS_OF, dirtyRate: 0.05 }, sources);
 });

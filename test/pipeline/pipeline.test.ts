@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Config } from "../../src/config/environment.ts";
+import { RUNS_KEPT, type Config } from "../../src/config/environment.ts";
 import { readParquetRows } from "../../src/formats/parquet.ts";
 import { objectAsyncBuffer } from "../../src/pipeline/stored-parquet.ts";
 import type { Layer } from "../../src/flows/layers.ts";
@@ -92,7 +92,7 @@ beforeAll(async () => {
   await mkdir(join(dir, "sources"));
   await writeFile(join(dir, "sources", "clients.csv"), CLIENTS);
   await writeFile(join(dir, "sources", "achats.csv"), ACHATS);
-  config = { home: join(dir, "home"), apiUrl: "http://localhost:8000" };
+  config = { home: join(dir, "home"), apiUrl: "http://localhost:8000", keepRuns: RUNS_KEPT };
   store = new FolderStore(join(dir, "home", "lake"));
   await store.ensureBuckets();
 });

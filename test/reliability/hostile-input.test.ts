@@ -1,4 +1,5 @@
 import { DEFAULT_THRESHOLDS } from "../../src/quality/thresholds.ts";
+import { RUNS_KEPT } from "../../src/config/environment.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -83,7 +84,7 @@ async function runBronzeSilver(src: string): Promise<Lake> {
     sources: src,
     asOf: AS_OF,
     force: false,
-    config: { home, apiUrl: "http://localhost:8000" },
+    config: { home, apiUrl: "http://localhost:8000", keepRuns: RUNS_KEPT },
     store,
     quality: { thresholds: DEFAULT_THRESHOLDS, enforce: false },
   });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Config } from "../../src/config/environment.ts";
+import { RUNS_KEPT, type Config } from "../../src/config/environment.ts";
 import { pipelineFlow } from "../../src/flows/pipeline.ts";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import { goldKeys } from "../../src/contract/lake.ts";
@@ -56,7 +56,7 @@ async function digests(on: ObjectStore, bucket: Bucket, keys: string[]): Promise
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "elt-store-dies-"));
-  config = { home: join(dir, "home"), apiUrl: "http://localhost:8000" };
+  config = { home: join(dir, "home"), apiUrl: "http://localhost:8000", keepRuns: RUNS_KEPT };
   const base = { clients: 300, avgPurchases: 5, asOf: AS_OF, dirtyRate: 0.02 };
   await generateFiles({ ...base, seed: 1 }, sources("first"));
   await generateFiles({ ...base, seed: 2 }, sources("second"));

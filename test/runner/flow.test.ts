@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError, StoreError } from "../../src/core/errors.ts";
 import { runFlow, type Task } from "../../src/runner/flow.ts";
 import type { RunRecord } from "../../src/runner/record.ts";
 import { PID_NAMESPACE } from "../../src/core/processes.ts";
-import { effectiveState, listRuns, readLogs, readRun, recordKey, resolveRunId } from "../../src/runner/run-store.ts";
+import { PRUNED_AT_MOST, effectiveState, listRuns, logsKey, pruneRuns, readLogs, readRun, recordKey, resolveRunId, runIds } from "../../src/runner/run-store.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { readJson } from "../../src/storage/object-store.ts";
 
@@ -246,6 +246,37 @@ describe("run store", () => {
     await listRuns(counting, { limit: 2 });
     expect(read.length).toBeLessThanOrEqual(32);
   });
+
+  test("pruning keeps the newest runs, the spared ones and any still running; logs and folders go too", async () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+    const id = (minute: number) => `20260101T00${String(minute).padStart(2, "0")}00Z-all-m${minute}`;
+    for (let m = 0; m < 30; m++) {
+      // Minute 3's is a live run (this process), minute 4's a record that is not JSON.
+      const record: RunRecord = { id: id(m), flow: "all", state: m === 3 ? "running" : "succeeded", parameters: {}, started_at: at(m), heartbeat_at: m === 3 ? new Date().toISOString() : at(m), host: require("node:os").hostname(), pid: process.pid, pid_ns: PID_NAMESPACE, tasks: [] };
+      await store.put("runs", recordKey(id(m)), m === 4 ? "{ half" : JSON.stringify(record));
+      await store.put("runs", logsKey(id(m)), "{}\n");
+    }
+    expect(await pruneRuns(store, 10, new Set([id(7)]))).toBe(18);
+    const kept = [...Array.from({ length: 10 }, (_, k) => id(29 - k)), id(7), id(3)];
+    expect(await runIds(store)).toEqual(kept);
+    // Nothing is left of a pruned run: no logs, no folder.
+    expect((await readdir(join(dir, "runs"))).sort()).toEqual([...kept].sort());
+    expect(await readLogs(store, id(5))).toEqual([]);
+    expect(await pruneRuns(store, 10, new Set([id(7)]))).toBe(0);
+    expect(await pruneRuns(store, Infinity)).toBe(0);
+    expect(await pruneRuns(store, 1)).toBe(10);
+    expect(await runIds(store)).toEqual([id(29), id(3)]);
+  });
+
+  test("a long history is pruned a bounded part at a time", async () => {
+    for (let k = 0; k < PRUNED_AT_MOST + 5; k++) {
+      const id = `20260101T${String(Math.floor(k / 3600)).padStart(2, "0")}${String(Math.floor(k / 60) % 60).padStart(2, "0")}${String(k % 60).padStart(2, "0")}Z-all-k${k}`;
+      await store.put("runs", recordKey(id), JSON.stringify({ id, state: "succeeded" }));
+    }
+    expect(await pruneRuns(store, 3)).toBe(PRUNED_AT_MOST);
+    expect(await pruneRuns(store, 3)).toBe(2);
+    expect((await runIds(store)).length).toBe(3);
+  }, 60_000);
 
   test("a running record whose process is gone reads as incomplete", () => {
     const base: RunRecord = {

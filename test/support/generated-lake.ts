@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { RUNS_KEPT } from "../../src/config/environment.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipelineFlow } from "../../src/flows/pipeline.ts";
@@ -24,7 +25,7 @@ export async function builtLake(sources: string, home: string, asOf: string): Pr
   const lake = join(home, "lake");
   const store = new FolderStore(lake);
   await store.ensureBuckets();
-  const config = { home, apiUrl: "http://localhost:8000" };
+  const config = { home, apiUrl: "http://localhost:8000", keepRuns: RUNS_KEPT };
   const flow = pipelineFlow({ layers: ["bronze", "silver", "gold"], sources, asOf, force: false, config, store });
   const record = await runFlow(flow, { store, secrets: [] });
   return { lake, store, record };

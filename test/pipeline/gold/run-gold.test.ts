@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { RUNS_KEPT } from "../../../src/config/environment.ts";
 import { DEFAULT_THRESHOLDS } from "../../../src/quality/thresholds.ts";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -27,7 +28,7 @@ beforeAll(async () => {
   await generateFiles({ clients: 400, avgPurchases: 5, asOf: AS_OF, dirtyRate: 0.02, seed: 3 }, join(dir, "sources"));
   store = new FolderStore(join(home, "lake"));
   await store.ensureBuckets();
-  const config = { home, apiUrl: "http://localhost:8000" };
+  const config = { home, apiUrl: "http://localhost:8000", keepRuns: RUNS_KEPT };
   const flow = pipelineFlow({ layers: ["bronze", "silver"], sources: join(dir, "sources"), asOf: AS_OF, force: false, config, store });
   const record = await runFlow(flow, { store, secrets: [], retryBaseMs: 5 });
   expect(record.state).toBe("succeeded");

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import type { Config } from "../../../src/config/environment.ts";
+import { RUNS_KEPT, type Config } from "../../../src/config/environment.ts";
 import { csvLine } from "../../../src/formats/csv.ts";
 import { parseCsv } from "../../../src/formats/csv-reader.ts";
 import { readParquetRows } from "../../../src/formats/parquet.ts";
@@ -385,7 +385,7 @@ describe("silver agrees with the reference on random sources", () => {
             await mkdir(sources);
             await writeFile(join(sources, "clients.csv"), clients.text);
             await writeFile(join(sources, "achats.csv"), achats.text);
-            const config: Config = { home, apiUrl: "http://localhost:8000" };
+            const config: Config = { home, apiUrl: "http://localhost:8000", keepRuns: RUNS_KEPT };
             const record = await runFlow(
               // Random sources are mostly rejects: the rules are under test, not the quality gate.
               pipelineFlow({ layers: ["bronze", "silver"], sources, asOf, force: false, config, store, quality: { thresholds: DEFAULT_THRESHOLDS, enforce: false } }),
