@@ -58,6 +58,8 @@ export async function runOnce(o: OneRun): Promise<OneRunOutcome> {
       onLost: (holder) => process.stderr.write(`warning: the lake's lock was taken over by ${holder}\n`),
     },
     observer: o.output === "summary" ? terminalObserver() : {},
+    // On stderr in every output: `elt serve` and --json runs are the unattended ones.
+    onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
     withSummary: o.output === "summary",
     signal,
     trigger: o.trigger,

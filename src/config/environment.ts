@@ -63,8 +63,8 @@ const runCount = z.preprocess(
     .default(String(RUNS_KEPT))
     .transform((v, ctx) => {
       if (v.toLowerCase() === "all") return Infinity;
-      const n = Number(v);
-      if (Number.isInteger(n) && n >= 1) return n;
+      const n = /^\d+$/.test(v) ? Number(v) : NaN;
+      if (n >= 1) return n;
       ctx.addIssue({ code: "custom", message: 'expected a whole number of runs above 0, or "all"' });
       return z.NEVER;
     }),

@@ -52,7 +52,12 @@ export const goldKeys = {
   exportMark: (targetHash: string) => `_exported/${targetHash}.json`,
 };
 
+/** A run's id: the UTC second it started, its flow, a random tail (`20260101T000000Z-all-4f2a`). */
+const RUN_ID = "\\d{8}T\\d{6}Z-[^/]+-[0-9a-z]+";
+
 export const runKeys = {
+  /** Whether `id` has the shape elt gives run ids: a prune of a shared bucket touches only these. */
+  isId: (id: string) => new RegExp(`^${RUN_ID}$`).test(id),
   /** Ids start with a UTC timestamp, so key order is start order. */
   record: (id: string) => `${id}/run.json`,
   logs: (id: string) => `${id}/logs.jsonl`,
@@ -78,5 +83,5 @@ const KEY_SHAPES: Record<Bucket, RegExp> = {
   bronze: anyOf(`${datasets}/[0-9a-f]{64}\\.csv`, `_manifest/${datasets}\\.json`, state),
   silver: anyOf(...Object.values(SILVER_KEYS).map(literal), `_refused/[^/]+/(?:${Object.values(SILVER_KEYS).map(literal).join("|")})`, state),
   gold: anyOf(tableFiles, `_versions/[^/]+/(?:${tableFiles}|${literal(goldKeys.seal)})`, `_exported/[^/]+\\.json`, literal(goldKeys.publishing), state),
-  runs: anyOf(`[^/]+/(?:run\\.json|logs\\.jsonl)`, literal(runKeys.lock)),
+  runs: anyOf(`${RUN_ID}/(?:run\\.json|logs\\.jsonl)`, literal(runKeys.lock)),
 };

@@ -31,6 +31,8 @@ export interface PipelineRun {
   signal?: AbortSignal;
   /** What started the run, when not a person (see RunRecord.trigger). */
   trigger?: string;
+  /** Told what went wrong after the run without changing its outcome (old records not pruned), whatever the output. */
+  onWarning: (message: string) => void;
 }
 
 export interface PipelineOutcome {
@@ -62,15 +64,19 @@ export async function runPipeline(o: PipelineRun): Promise<PipelineOutcome> {
       taskTimeoutMs: o.taskTimeoutMs,
       quality: o.quality,
     });
-    const record = await runFlow(flow, { store, secrets: secretsOf(config), observer: o.observer, signal: o.signal, trigger: o.trigger }).finally(async () => {
-      // Still holding the lock: whatever a stopped task left staged goes before the next run can start.
-      try {
-        await clearStaging(config.home);
-        await pruneRunHistory(store, config, (message) => o.observer.warn?.(message));
-      } finally {
-        await lock.release();
-      }
-    });
+    const record = await runFlow(flow, { store, secrets: secretsOf(config), observer: o.observer, signal: o.signal, trigger: o.trigger })
+      .then(async (ended) => {
+        if (ended.state === "succeeded") await pruneRunHistory(store, config, o.onWarning);
+        return ended;
+      })
+      .finally(async () => {
+        // Still holding the lock: whatever a stopped task left staged goes before the next run can start.
+        try {
+          await clearStaging(config.home);
+        } finally {
+          await lock.release();
+        }
+      });
     const summary = o.withSummary ? { silver: await silverSummary(store) } : undefined;
     const gold = await readState(store, "gold");
     return { record, objectStore: store.location, outputs: runOutputs(record, store.handle), gold, summary };

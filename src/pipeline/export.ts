@@ -55,8 +55,14 @@ export async function exportGold(
     await session.abort();
     throw err;
   }
-  // Outside the try: once committed the tables are served, and a warning that fails to be told must not abort them.
-  for (const warning of session.warnings ?? []) options.onWarning?.(warning);
+  // Once committed the tables are served: a warning that cannot be told fails neither them nor the export.
+  for (const warning of session.warnings ?? []) {
+    try {
+      options.onWarning?.(warning);
+    } catch {
+      // The warning is lost; the session's next export finds the same state and warns again.
+    }
+  }
   return metas;
 }
 

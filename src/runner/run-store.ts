@@ -100,8 +100,10 @@ const DELETE_AT_ONCE = 16;
  * Answers how many runs went.
  */
 export async function pruneRuns(store: ObjectStore, keep: number, spared: ReadonlySet<string> = new Set()): Promise<number> {
+  if (!(keep >= 1)) throw new RangeError(`runs kept must be 1 or more, not ${keep}`);
   if (!Number.isFinite(keep)) return 0;
-  const ids = await runIds(store);
+  // Only ids of elt's shape: the bucket may be shared (ELT_BUCKET_RUNS), another program's run.json is its own.
+  const ids = (await runIds(store)).filter(runKeys.isId);
   if (ids.length <= keep) return 0;
   // Runs of the second the newest `keep` end in are ordered by their start times, not their ids' random tails.
   let from = keep - 1;
@@ -109,20 +111,18 @@ export async function pruneRuns(store: ObjectStore, keep: number, spared: Readon
   while (from > 0 && stampOf(ids[from - 1]!) === stampOf(ids[keep]!)) from--;
   while (to < ids.length && stampOf(ids[to]!) === stampOf(ids[keep]!)) to++;
   if (stampOf(ids[from]!) === stampOf(ids[keep]!)) {
-    const second = await Promise.all(ids.slice(from, to).map(async (id) => ({ id, started: (await readRun(store, id).catch(() => null))?.started_at ?? "" })));
+    const second = await Promise.all(ids.slice(from, to).map(async (id) => ({ id, started: (await readRun(store, id).catch(notJson))?.started_at ?? "" })));
     second.sort((a, b) => (a.started < b.started ? 1 : a.started > b.started ? -1 : 0));
     ids.splice(from, to - from, ...second.map((run) => run.id));
   }
-  const old = ids.slice(keep).filter((id) => !spared.has(id)).slice(0, PRUNED_AT_MOST);
+  // The oldest first: a history pruned over several runs keeps no gap.
+  const old = ids.slice(keep).filter((id) => !spared.has(id)).slice(-PRUNED_AT_MOST);
   let pruned = 0;
   for (let at = 0; at < old.length; at += DELETE_AT_ONCE) {
     await Promise.all(
       old.slice(at, at + DELETE_AT_ONCE).map(async (id) => {
         // A record that is not JSON is as prunable as any.
-        const record = await readRun(store, id).catch((err: unknown) => {
-          if (err instanceof SyntaxError) return null;
-          throw err;
-        });
+        const record = await readRun(store, id).catch(notJson);
         if (record?.state === "running") return;
         await store.delete("runs", logsKey(id));
         await store.delete("runs", recordKey(id));
@@ -131,6 +131,12 @@ export async function pruneRuns(store: ObjectStore, keep: number, spared: Readon
     );
   }
   return pruned;
+}
+
+/** A record that is not JSON reads as none; the store's own failures stop the prune. */
+function notJson(err: unknown): null {
+  if (err instanceof SyntaxError) return null;
+  throw err;
 }
 
 /** The second a run started, as its id begins with it (`20260101T000000Z`). */

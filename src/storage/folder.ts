@@ -169,7 +169,7 @@ export class FolderStore implements ObjectStore {
         if ((await statOrNull(path))?.isFile()) throw err;
         return;
       }
-      // The key's folder goes with its last object (a pruned run's, a gold version's), as a prefix does on S3.
+      // The key's own folder goes with its last object (a pruned run's, a gold version's): no empty folders pile up.
       const folder = dirname(path);
       if (folder !== join(this.root, bucket)) await rmdir(folder).catch(() => {});
     });
@@ -266,19 +266,22 @@ async function writeBody(path: string, body: Body): Promise<void> {
   }
 }
 
+/** Tries at writing into a folder that deletes may remove meanwhile. */
+const FOLDER_TRIES = 3;
+
 /**
  * Runs `write` into `path`'s folder, made first. A delete that empties a folder removes it;
- * one that did so between the two is met by making the folder again, once.
+ * one that did so between the two is met by making the folder again. Each writer opens its
+ * file before it reads its body, so a missing folder fails it before any byte is taken.
  */
 async function inFolder<T>(path: string, write: () => Promise<T>): Promise<T> {
-  const folder = dirname(path);
-  await mkdir(folder, { recursive: true });
-  try {
-    return await write();
-  } catch (err) {
-    if (codeOf(err) !== "ENOENT" || (await statOrNull(folder))) throw err;
-    await mkdir(folder, { recursive: true });
-    return write();
+  for (let attempt = 1; ; attempt++) {
+    await mkdir(dirname(path), { recursive: true });
+    try {
+      return await write();
+    } catch (err) {
+      if (codeOf(err) !== "ENOENT" || attempt === FOLDER_TRIES) throw err;
+    }
   }
 }
 

@@ -72,6 +72,7 @@ describe("loadConfig", () => {
     [{ ELT_KEEP_RUNS: "0" }, 'ELT_KEEP_RUNS: expected a whole number of runs above 0, or "all"'],
     [{ ELT_KEEP_RUNS: "2.5" }, 'ELT_KEEP_RUNS: expected a whole number of runs above 0, or "all"'],
     [{ ELT_KEEP_RUNS: "many" }, 'ELT_KEEP_RUNS: expected a whole number of runs above 0, or "all"'],
+    [{ ELT_KEEP_RUNS: "1e3" }, 'ELT_KEEP_RUNS: expected a whole number of runs above 0, or "all"'],
   ] as [Record<string, string>, string][])("%j is refused naming the variable", (env, message) => {
     const err = configError(env);
     expect(err.exitCode).toBe(2);

@@ -6,7 +6,7 @@ import { DATASET_NAMES } from "../../src/contract/sources.ts";
 /** isLakeKey says which keys a clean-up may touch in a shared bucket: every key elt builds, and no other. */
 
 const sha = "0123456789abcdef".repeat(4);
-const run = "20261101T120000Z-4f2a";
+const run = "20261101T120000Z-all-4f2a";
 
 test("every key the lake's builders make is elt's, in its own bucket", () => {
   const keys: (readonly [Parameters<typeof isLakeKey>[0], string])[] = [
@@ -33,6 +33,8 @@ test("another program's keys, or elt's in another bucket, are not", () => {
     ["gold", "kpis.parquet.bak"],
     ["gold", `_versions/${run}/extra/kpis.csv`],
     ["runs", "kpis.csv"],
+    ["runs", "backup/run.json"],
+    ["runs", "notes/2026/logs.jsonl"],
     ["runs", LAYER_STATE_KEY],
     ["silver", "kpis.parquet"],
   ];

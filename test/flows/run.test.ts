@@ -34,6 +34,7 @@ const run = (o: Partial<PipelineRun>) =>
     holder: "test run",
     lock: { wait: false },
     observer: {},
+    onWarning: () => {},
     withSummary: true,
     quality: { thresholds: DEFAULT_THRESHOLDS, enforce: true },
     ...o,

@@ -262,10 +262,29 @@ describe("run store", () => {
     // Nothing is left of a pruned run: no logs, no folder.
     expect((await readdir(join(dir, "runs"))).sort()).toEqual([...kept].sort());
     expect(await readLogs(store, id(5))).toEqual([]);
+    expect(await readLogs(store, id(7))).toHaveLength(1);
+    expect(await readLogs(store, id(3))).toHaveLength(1);
     expect(await pruneRuns(store, 10, new Set([id(7)]))).toBe(0);
     expect(await pruneRuns(store, Infinity)).toBe(0);
     expect(await pruneRuns(store, 1)).toBe(10);
     expect(await runIds(store)).toEqual([id(29), id(3)]);
+  });
+
+  test("at the kept runs' edge, runs of one second go by their start times; another program's keys are never touched", async () => {
+    // Five runs in one second whose random tails sort against their start order, then a newer one.
+    const tails = ["zz", "yy", "xx", "ww", "vv"];
+    const ids = tails.map((tail) => `20260101T000000Z-all-${tail}`);
+    for (const [k, id] of ids.entries()) {
+      const started = new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 100 * k)).toISOString();
+      await store.put("runs", recordKey(id), JSON.stringify({ id, state: "succeeded", started_at: started, heartbeat_at: started }));
+    }
+    await store.put("runs", recordKey("20260101T000001Z-all-aa"), JSON.stringify({ id: "20260101T000001Z-all-aa", state: "succeeded", started_at: "2026-01-01T00:00:01.000Z" }));
+    await store.put("runs", "backup/run.json", "{}");
+    await expect(pruneRuns(store, 0)).rejects.toThrow("runs kept must be 1 or more");
+    // The newest three: the one of the next second, then the two of this second that started last (vv, ww).
+    expect(await pruneRuns(store, 3)).toBe(3);
+    expect((await runIds(store)).filter((id) => id !== "backup").sort()).toEqual([ids[3]!, ids[4]!, "20260101T000001Z-all-aa"].sort());
+    expect(await store.stat("runs", "backup/run.json")).not.toBeNull();
   });
 
   test("a long history is pruned a bounded part at a time", async () => {
@@ -274,6 +293,8 @@ describe("run store", () => {
       await store.put("runs", recordKey(id), JSON.stringify({ id, state: "succeeded" }));
     }
     expect(await pruneRuns(store, 3)).toBe(PRUNED_AT_MOST);
+    // The oldest went first: what is left has no gap.
+    expect((await runIds(store)).map((id) => id.split("-k")[1])).toEqual(["2004", "2003", "2002", "2001", "2000"]);
     expect(await pruneRuns(store, 3)).toBe(2);
     expect((await runIds(store)).length).toBe(3);
   }, 60_000);
