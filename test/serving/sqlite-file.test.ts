@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cell, ColumnType } from "../../src/contract/columns.ts";
-import { DatabaseFile } from "../../src/serving/sqlite/file/database-file.ts";
+import { DatabaseFile, type TableWriter } from "../../src/serving/sqlite/file/database-file.ts";
 
 /**
  * The database file writer against SQLite itself: what it writes must pass SQLite's
@@ -45,6 +45,14 @@ function rows(count: number): Cell[][] {
     ]);
   }
   return out;
+}
+
+/** The rows pushed as column batches of 500. */
+async function pushed(load: TableWriter, data: Cell[][]): Promise<void> {
+  for (let from = 0; from < data.length; from += 500) {
+    const part = data.slice(from, from + 500);
+    await load.push(part.length, TYPES.map((_, c) => part.map((row) => row[c]!)));
+  }
 }
 
 /**
@@ -230,10 +238,7 @@ describe("a database file written page by page", () => {
     for (const [name, data] of tables) {
       const index = [{ name: `${name}_k`, columns: [4], sql: `CREATE INDEX ${name}_k ON ${name} (k)` }];
       const load = file.table(name, `CREATE TABLE ${name} (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, index, 2);
-      for (let from = 0; from < data.length; from += 500) {
-        const part = data.slice(from, from + 500);
-        await load.push(part.length, TYPES.map((_, c) => part.map((row) => row[c]!)));
-      }
+      await pushed(load, data);
       // The next table starts while this one's leaves may still be written.
       load.finish();
     }
@@ -254,6 +259,8 @@ describe("a database file written page by page", () => {
   }, 60_000);
 
   const idsOnly = (ids: Cell[]) => TYPES.map((_, c) => (c === 0 ? ids : ids.map(() => null)));
+  // Text as Indexed numbers: the worker's encoder refuses it; the error reaches a later batch or the close.
+  const badBatch = (ids: number[]) => TYPES.map((_, c) => (c === 0 ? ids : c === 3 ? { values: new Float64Array([1]), index: new Int32Array(ids.length) } : ids.map(() => null)));
 
   test("rowids must rise strictly from 1: anything else is refused, naming the row", () => {
     const file = new DatabaseFile(join(dir, "keys.sqlite"), 4096);
@@ -272,8 +279,6 @@ describe("a database file written page by page", () => {
 
     const failing = new DatabaseFile(join(dir, "worker-error.sqlite"), 4096);
     const bad = failing.table("t", `CREATE TABLE t (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, [], 2);
-    // Text as Indexed numbers: the worker's encoder refuses it; the error reaches a later batch or the close.
-    const badBatch = (ids: number[]) => TYPES.map((_, c) => (c === 0 ? ids : c === 3 ? { values: new Float64Array([1]), index: new Int32Array(ids.length) } : ids.map(() => null)));
     const written = async () => {
       for (let b = 0; b < 4; b++) await bad.push(2, badBatch([2 * b + 1, 2 * b + 2]));
       bad.finish();
@@ -288,13 +293,9 @@ describe("a database file written page by page", () => {
     const file = new DatabaseFile(path, 4096, 1);
     const first = file.table("t1", `CREATE TABLE t1 (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, [], 2);
     const data = rows(2000);
-    for (let from = 0; from < data.length; from += 500) {
-      const part = data.slice(from, from + 500);
-      await first.push(part.length, TYPES.map((_, c) => part.map((row) => row[c]!)));
-    }
+    await pushed(first, data);
     first.finish();
     const second = file.table("t2", `CREATE TABLE t2 (${COLUMNS})`, TYPES, { column: 0, name: "id", numbered: false }, [], 2);
-    const badBatch = (ids: number[]) => TYPES.map((_, c) => (c === 0 ? ids : c === 3 ? { values: new Float64Array([1]), index: new Int32Array(ids.length) } : ids.map(() => null)));
     const written = async () => {
       for (let b = 0; b < 8; b++) await second.push(2, badBatch([2 * b + 1, 2 * b + 2]));
       second.finish();
