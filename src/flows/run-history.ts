@@ -1,6 +1,6 @@
 import type { RunHistory } from "../api/runs.ts";
 import { checksOf } from "../quality/gate.ts";
-import { STALE_AFTER_MS, listRuns, readLogs, readRun, runIds, stampOf } from "../runner/run-store.ts";
+import { STALE_AFTER_MS, byStart, listRuns, readLogs, readRun, runIds, secondOf } from "../runner/run-store.ts";
 import type { RunRecord, RunState } from "../runner/record.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 
@@ -75,12 +75,8 @@ export function runHistory(store: ObjectStore): RunHistory {
   /** Ids newest first by start time: runIds orders them to the second, so only runs of one second are reordered. */
   function newestFirst(ids: string[]): string[] {
     for (let from = 0; from < ids.length; ) {
-      let to = from + 1;
-      while (to < ids.length && stampOf(ids[to]!) === stampOf(ids[from]!)) to++;
-      if (to - from > 1) {
-        const second = ids.slice(from, to).sort((a, b) => (known.get(a)!.started_at < known.get(b)!.started_at ? 1 : -1));
-        ids.splice(from, to - from, ...second);
-      }
+      const [, to] = secondOf(ids, from);
+      if (to - from > 1) byStart(ids, from, to, (id) => known.get(id)!.started_at);
       from = to;
     }
     return ids;

@@ -79,7 +79,7 @@ export async function listRuns(store: ObjectStore, filter: RunFilter = {}, ids?:
   while (next < newest.length && found.length < wanted) {
     let end = Math.min(newest.length, next + Math.max(wanted - found.length, PAGE));
     // Runs started in the same second as the last one read may have started after it.
-    while (end < newest.length && stampOf(newest[end]!) === stampOf(newest[end - 1]!)) end++;
+    end = secondOf(newest, end - 1)[1];
     const page = await Promise.all(newest.slice(next, end).map((id) => readRun(store, id)));
     for (const record of page) if (record && (!state || record.state === state) && (!where || where(record))) found.push(record);
     next = end;
@@ -106,14 +106,10 @@ export async function pruneRuns(store: ObjectStore, keep: number, spared: Readon
   const ids = (await runIds(store)).filter(runKeys.isId);
   if (ids.length <= keep) return 0;
   // Runs of the second the newest `keep` end in are ordered by their start times, not their ids' random tails.
-  let from = keep - 1;
-  let to = keep;
-  while (from > 0 && stampOf(ids[from - 1]!) === stampOf(ids[keep]!)) from--;
-  while (to < ids.length && stampOf(ids[to]!) === stampOf(ids[keep]!)) to++;
-  if (stampOf(ids[from]!) === stampOf(ids[keep]!)) {
-    const second = await Promise.all(ids.slice(from, to).map(async (id) => ({ id, started: (await readRun(store, id).catch(notJson))?.started_at ?? "" })));
-    second.sort((a, b) => (a.started < b.started ? 1 : a.started > b.started ? -1 : 0));
-    ids.splice(from, to - from, ...second.map((run) => run.id));
+  const [from, to] = secondOf(ids, keep);
+  if (from < keep) {
+    const started = new Map(await Promise.all(ids.slice(from, to).map(async (id) => [id, (await readRun(store, id).catch(notJson))?.started_at ?? ""] as const)));
+    byStart(ids, from, to, (id) => started.get(id)!);
   }
   // The oldest first: a history pruned over several runs keeps no gap.
   const old = ids.slice(keep).filter((id) => !spared.has(id)).slice(-PRUNED_AT_MOST);
@@ -141,6 +137,25 @@ function notJson(err: unknown): null {
 
 /** The second a run started, as its id begins with it (`20260101T000000Z`). */
 export const stampOf = (id: string) => id.slice(0, id.indexOf("-"));
+
+/** Where the runs of the second `ids[at]` started in stand in `ids` (runIds' order): `[from, to)`. */
+export function secondOf(ids: readonly string[], at: number): [from: number, to: number] {
+  const stamp = stampOf(ids[at]!);
+  let from = at;
+  let to = at + 1;
+  while (from > 0 && stampOf(ids[from - 1]!) === stamp) from--;
+  while (to < ids.length && stampOf(ids[to]!) === stamp) to++;
+  return [from, to];
+}
+
+/** Puts `ids[from, to)`, runs of one second, newest first by their start times rather than their ids' random tails. */
+export function byStart(ids: string[], from: number, to: number, startedAt: (id: string) => string): void {
+  const second = ids.slice(from, to).sort((a, b) => {
+    const [x, y] = [startedAt(a), startedAt(b)];
+    return x < y ? 1 : x > y ? -1 : 0;
+  });
+  ids.splice(from, to - from, ...second);
+}
 
 /** A run named by its id or by a part of it that only its id contains. */
 export type RunMatch = { id: string } | { candidates: string[] };
