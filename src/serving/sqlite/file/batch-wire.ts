@@ -20,54 +20,37 @@ export interface WireBatch {
   columns: WireColumn[];
 }
 
-/** A buffer of at least `bytes` bytes to copy into: a spare one the worker sent back, or a new one. */
-export type TakeBuffer = (bytes: number) => ArrayBuffer;
-
-const fresh: TakeBuffer = (bytes) => new ArrayBuffer(bytes);
-
-type ArrayOf<A> = new (buffer: ArrayBuffer, offset: number, length: number) => A;
+const copied = <A extends Numbers | Uint32Array>(array: A, transfer: ArrayBuffer[]): A => {
+  const copy = array.slice() as A;
+  transfer.push(copy.buffer as ArrayBuffer);
+  return copy;
+};
 
 /** The batch as a message, and the buffers to transfer with it. */
-export function toWire(rowCount: number, values: readonly (Column | undefined)[], take: TakeBuffer = fresh): { batch: WireBatch; transfer: ArrayBuffer[] } {
+export function toWire(rowCount: number, values: readonly (Column | undefined)[]): { batch: WireBatch; transfer: ArrayBuffer[] } {
   const transfer: ArrayBuffer[] = [];
-  const copied = <A extends Numbers | Uint32Array | Uint8Array>(array: A): A => {
-    const buffer = take(array.byteLength);
-    const copy = new (array.constructor as ArrayOf<A>)(buffer, 0, array.length);
-    copy.set(array as never);
-    transfer.push(buffer);
-    return copy;
-  };
   const columns = values.map((column): WireColumn => {
     if (column === undefined) return undefined;
     if (!isIndexed(column)) {
-      return column instanceof Float64Array || column instanceof Int32Array ? { cells: copied(column) } : { cells: Array.from(column) };
+      return column instanceof Float64Array || column instanceof Int32Array ? { cells: copied(column, transfer) } : { cells: Array.from(column) };
     }
-    const index = copied(column.index);
+    const index = copied(column.index, transfer);
     const { values: entries } = column;
-    if (!(entries instanceof Utf8Values)) return { index, numbers: copied(entries) };
-    // Into a plain Uint8Array: a Buffer's views share the reader's memory.
-    const bytes = copied(new Uint8Array(entries.bytes.buffer, entries.bytes.byteOffset, entries.starts[entries.count]!));
+    if (!(entries instanceof Utf8Values)) return { index, numbers: copied(entries, transfer) };
+    // A Buffer's slice is a view, not a copy: copied by Uint8Array's constructor instead.
+    const bytes = new Uint8Array(entries.bytes.subarray(0, entries.starts[entries.count]!));
+    transfer.push(bytes.buffer);
     return {
       index,
       utf8: {
         bytes,
-        starts: copied(entries.starts.subarray(0, entries.count + 1)),
+        starts: copied(entries.starts.subarray(0, entries.count + 1), transfer),
         count: entries.count,
         maxLength: entries.maxLength,
       },
     };
   });
   return { batch: { rowCount, columns }, transfer };
-}
-
-/** The buffers a batch came in, once written: sent back to be copied into again. */
-export function wireBuffers(batch: WireBatch): ArrayBuffer[] {
-  return batch.columns.flatMap((column) => {
-    if (column === undefined) return [];
-    if ("cells" in column) return ArrayBuffer.isView(column.cells) ? [column.cells.buffer as ArrayBuffer] : [];
-    if ("numbers" in column) return [column.index.buffer as ArrayBuffer, column.numbers.buffer as ArrayBuffer];
-    return [column.index.buffer as ArrayBuffer, column.utf8.bytes.buffer as ArrayBuffer, column.utf8.starts.buffer as ArrayBuffer];
-  });
 }
 
 /** The columns a worker received. */

@@ -11,30 +11,6 @@ import { TableKeys, type RowidColumn } from "./table-load.ts";
 /** Batches sent to a worker and not yet written: a reader faster than the workers waits past this. */
 const IN_FLIGHT = 2;
 
-/** Spare buffers are kept by size in steps of this: a batch's text bytes vary a little from one to the next. */
-const SPARE_STEP = 64 * 1024;
-
-/**
- * The buffers the workers sent back once they wrote a batch, by size. Copying the next batches
- * into them touches no fresh memory, where each new page costs a fault (about 13,000 of them
- * for the batches of a 1M-purchase export).
- */
-class SpareBuffers {
-  private readonly bySize = new Map<number, ArrayBuffer[]>();
-
-  readonly take = (bytes: number): ArrayBuffer => this.bySize.get(sizeOf(bytes))?.pop() ?? new ArrayBuffer(sizeOf(bytes));
-
-  give(buffers: readonly ArrayBuffer[]): void {
-    for (const buffer of buffers) {
-      const spare = this.bySize.get(buffer.byteLength);
-      if (spare) spare.push(buffer);
-      else this.bySize.set(buffer.byteLength, [buffer]);
-    }
-  }
-}
-
-const sizeOf = (bytes: number) => Math.max(SPARE_STEP, Math.ceil(bytes / SPARE_STEP) * SPARE_STEP);
-
 export interface LoadedInWorkers {
   /** Every batch's leaves, in the table's order. */
   runs: LeafRun[];
@@ -52,7 +28,6 @@ export class TableInWorkers {
   /** Once every worker is done with the table: the leaves to put interior pages over. Rejects with a worker's error. */
   readonly loaded: Promise<LoadedInWorkers>;
   private readonly runs: LeafRun[] = [];
-  private readonly spare = new SpareBuffers();
   private readonly waiting: number[];
   private taken: (() => void) | undefined;
   private batches = 0;
@@ -70,7 +45,6 @@ export class TableInWorkers {
     workers.start({ ...job, types, rowidColumn: rowid.column }, (w) => ({
       leaves: (done) => {
         this.runs[done.batch] = done.leaves;
-        this.spare.give(done.buffers);
         this.waiting[w]!--;
         this.taken?.();
       },
@@ -87,9 +61,9 @@ export class TableInWorkers {
 
   /** Resolves once the batch's worker is at most IN_FLIGHT batches behind; rejects when a worker failed. */
   async push(rowCount: number, values: readonly (Column | undefined)[]): Promise<void> {
-    const rowids = this.keys.take(rowCount, values, new Float64Array(this.spare.take(rowCount * 8), 0, rowCount));
+    const rowids = this.keys.take(rowCount, values);
     // The rowids go on their own: the worker has no use for the rowid column's values.
-    const { batch: rows, transfer } = toWire(rowCount, values.map((v, c) => (c === this.rowid.column ? undefined : v)), this.spare.take);
+    const { batch: rows, transfer } = toWire(rowCount, values.map((v, c) => (c === this.rowid.column ? undefined : v)));
     transfer.push(rowids.buffer as ArrayBuffer);
     const w = this.batches % this.workers.count;
     this.workers.post(w, { batch: this.batches++, rows, rowids }, transfer);

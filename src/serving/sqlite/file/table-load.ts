@@ -47,9 +47,10 @@ export class TableKeys {
   }
 
   /** The batch's rowids; its index keys are collected. Rows in rowid order; a `numbered` table's batches leave its rowid column out (undefined). */
-  take(rowCount: number, values: readonly (Column | undefined)[], rowids = new Float64Array(rowCount)): Float64Array {
+  take(rowCount: number, values: readonly (Column | undefined)[]): Float64Array {
     const ids = this.rowid.numbered ? undefined : values[this.rowid.column]!;
     if (ids && isIndexed(ids)) throw new StoreError("failed", `${this.rowid.name} came as Indexed values, not numbers`);
+    const rowids = new Float64Array(rowCount);
     for (let r = 0; r < rowCount; r++) rowids[r] = ids ? this.checked(ids[r] ?? null, r) : this.count + r + 1;
     if (this.indexes.length) {
       for (const index of this.keys) index.push(values, 0, rowCount);

@@ -11,7 +11,7 @@ import type { ColumnType } from "../../../contract/columns.ts";
 import { errorLine } from "../../../core/errors.ts";
 import type { LeafRun } from "./btree.ts";
 import { PageFile, PageNumbers, type FreeRun } from "./page-file.ts";
-import { fromWire, wireBuffers, type WireBatch } from "./batch-wire.ts";
+import { fromWire, type WireBatch } from "./batch-wire.ts";
 import { LeafWriter } from "./table-load.ts";
 
 declare const self: Worker;
@@ -25,11 +25,10 @@ export interface TableJob {
   rowidColumn: number;
 }
 
-/** A batch's leaves, by the batch's number in the table, and the buffers it came in, to be used again. */
+/** A batch's leaves, by the batch's number in the table. */
 export interface BatchLeaves {
   batch: number;
   leaves: LeafRun;
-  buffers: ArrayBuffer[];
 }
 
 /** A table's end: the pages its writer reserved and did not use. */
@@ -61,9 +60,7 @@ async function handle(message: TableMessage): Promise<void> {
       leaves = new LeafWriter(pages, types, rowidColumn);
     } else if ("rows" in message) {
       leaves!.write(message.rows.rowCount, fromWire(message.rows), message.rowids);
-      // The rows are in their pages: their buffers go back, so the next batches touch no fresh memory.
-      const buffers = [...wireBuffers(message.rows), message.rowids.buffer as ArrayBuffer];
-      self.postMessage({ note: { batch: message.batch, leaves: leaves!.endRun(), buffers } satisfies BatchLeaves }, buffers);
+      self.postMessage({ note: { batch: message.batch, leaves: leaves!.endRun() } satisfies BatchLeaves });
     } else {
       const unused = await pages!.finish();
       const done = pages!;
