@@ -136,7 +136,7 @@ function notJson(err: unknown): null {
 }
 
 /** The second a run started, as its id begins with it (`20260101T000000Z`). */
-export const stampOf = (id: string) => id.slice(0, id.indexOf("-"));
+const stampOf = (id: string) => id.slice(0, id.indexOf("-"));
 
 /** Where the runs of the second `ids[at]` started in stand in `ids` (runIds' order): `[from, to)`. */
 export function secondOf(ids: readonly string[], at: number): [from: number, to: number] {

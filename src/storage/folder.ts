@@ -44,17 +44,7 @@ export class FolderStore implements ObjectStore {
   async put(bucket: Bucket, key: string, body: Body): Promise<ObjectInfo> {
     const path = this.path(bucket, key);
     const temp = tempPath(path);
-    await this.io(`write ${bucket}/${key}`, () =>
-      inFolder(path, async () => {
-        try {
-          await writeBody(temp, body);
-          await rename(temp, path);
-        } catch (err) {
-          await rm(temp, { force: true });
-          throw err;
-        }
-      }),
-    );
+    await this.io(`write ${bucket}/${key}`, () => inFolder(path, () => renamedOver(path, temp, () => writeBody(temp, body))));
     return this.infoOf(bucket, key, path);
   }
 
@@ -145,17 +135,9 @@ export class FolderStore implements ObjectStore {
     const temp = tempPath(to);
     await this.io(`copy ${fromBucket}/${fromKey} to ${toBucket}/${toKey}`, async () => {
       if (!(await statOrNull(from))?.isFile()) throw this.notFound(fromBucket, fromKey);
-      await inFolder(to, async () => {
-        try {
-          // Objects are never written in place (a put renames a new file over the key), so a
-          // hard link is a true copy at no cost; file systems without links get a real copy.
-          await link(from, temp).catch(() => copyFile(from, temp));
-          await rename(temp, to);
-        } catch (err) {
-          await rm(temp, { force: true });
-          throw err;
-        }
-      });
+      // Objects are never written in place (a put renames a new file over the key), so a
+      // hard link is a true copy at no cost; file systems without links get a real copy.
+      await inFolder(to, () => renamedOver(to, temp, () => link(from, temp).catch(() => copyFile(from, temp))));
     });
   }
 
@@ -263,6 +245,17 @@ async function writeBody(path: string, body: Body): Promise<void> {
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** `fill` writes `temp`, which then replaces `path` whole; one that fails is removed. */
+async function renamedOver(path: string, temp: string, fill: () => Promise<void>): Promise<void> {
+  try {
+    await fill();
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
   }
 }
 
