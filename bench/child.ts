@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { ThreadCpu } from "./thread-cpu.ts";
 
 /** The project root, so the bench runs the same whatever the working directory. */
 export const ROOT = resolve(import.meta.dir, "..");
@@ -11,6 +12,8 @@ export interface ChildRun {
   maxRssBytes: number;
   cpuMs: number;
   stdout: string;
+  /** With `threads`, where /proc can be read: CPU milliseconds by thread name (thread-cpu.ts). */
+  threadCpuMs?: Record<string, number>;
 }
 
 /**
@@ -29,7 +32,7 @@ export function childEnv(extra: Record<string, string>): Record<string, string> 
  * Runs `bun <args>` in a fresh process and waits for it. A non-zero exit is an error carrying
  * the end of its stderr, so a failing stage stops the bench with the reason.
  */
-export async function runChild(args: string[], options: { env: Record<string, string>; cwd: string }): Promise<ChildRun> {
+export async function runChild(args: string[], options: { env: Record<string, string>; cwd: string; threads?: boolean }): Promise<ChildRun> {
   const started = performance.now();
   const child = Bun.spawn([process.execPath, ...args], {
     cwd: options.cwd,
@@ -37,12 +40,14 @@ export async function runChild(args: string[], options: { env: Record<string, st
     stdout: "pipe",
     stderr: "pipe",
   });
+  const threads = options.threads ? ThreadCpu.of(child.pid) : undefined;
   const [stdout, stderr, code] = await Promise.all([
     new Response(child.stdout).text(),
     new Response(child.stderr).text(),
     child.exited,
   ]);
   const wallMs = performance.now() - started;
+  const threadCpuMs = threads?.stop();
   if (code !== 0) {
     const tail = stderr.trim().split("\n").slice(-5).join("\n");
     throw new Error(`\`bun ${args.join(" ")}\` exited with ${code}:\n${tail}`);
@@ -53,5 +58,6 @@ export async function runChild(args: string[], options: { env: Record<string, st
     maxRssBytes: usage?.maxRSS ?? 0,
     cpuMs: usage ? Number(usage.cpuTime.total) / 1000 : 0,
     stdout,
+    threadCpuMs,
   };
 }

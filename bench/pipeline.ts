@@ -29,6 +29,8 @@ export interface Sample {
   exportMs?: number;
   /** run --all only: the quality checks' time, silver's and gold's audits together (their records' metrics.audit_ms). */
   auditMs?: number;
+  /** run --all only: CPU of JavaScriptCore's compiler threads (`JITWorker`), a lower bound (thread-cpu.ts); none without /proc. */
+  jitCpuMs?: number;
   /** floor only: our own reader over the same bytes. */
   parseCsvMs?: number;
   /** duckdb only: the reject reasons whose count differs from the generator's defects, as `dataset reason: got/expected`. */
@@ -86,10 +88,11 @@ export class PipelineBench {
     private readonly options: PipelineOptions,
   ) {}
 
-  private async run(home: string, args: string[], extraEnv: Record<string, string> = {}): Promise<[ChildRun, RunRecord]> {
+  private async run(home: string, args: string[], extraEnv: Record<string, string> = {}, threads = false): Promise<[ChildRun, RunRecord]> {
     const run = await runChild([CLI, "run", ...args, "--force", "--as-of", this.options.asOf, "--sources", this.data.dir, "--json"], {
       env: childEnv({ ELT_HOME: home, ...extraEnv }),
       cwd: home,
+      threads,
     });
     return [run, recordOf(run, `run ${args.join(" ")}`)];
   }
@@ -153,7 +156,7 @@ export class PipelineBench {
   async all(): Promise<Sample> {
     const home = await mkdtemp(join(this.options.workDir, `all-${this.data.size}-`));
     try {
-      const [run, record] = await this.run(home, ["--all"]);
+      const [run, record] = await this.run(home, ["--all"], {}, true);
       const gold = record.tasks.find((t) => t.name === "gold")!;
       const exported = record.tasks.find((t) => t.name === "export")!;
       return {
@@ -166,6 +169,7 @@ export class PipelineBench {
         throughGoldMs: Date.parse(gold.ended_at!) - Date.parse(record.started_at),
         exportMs: exported.duration_ms ?? 0,
         auditMs: sum(record.tasks.map((t) => t.metrics?.audit_ms ?? 0)),
+        jitCpuMs: run.threadCpuMs && (run.threadCpuMs.JITWorker ?? 0),
       };
     } finally {
       await rm(home, { recursive: true, force: true });

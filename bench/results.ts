@@ -22,6 +22,8 @@ export interface StageSummary {
   exportMs?: number;
   /** run --all: the quality checks' own time in the run. */
   auditMs?: number;
+  /** run --all: CPU of JavaScriptCore's compiler threads, where /proc could be read. */
+  jitCpuMs?: number;
   parseCsvMs?: number;
 }
 
@@ -73,6 +75,7 @@ export function summarize(samples: Sample[], floorMs: number): StageSummary {
     throughGoldMs: medianOf(samples, (s) => s.throughGoldMs),
     exportMs: medianOf(samples, (s) => s.exportMs),
     auditMs: medianOf(samples, (s) => s.auditMs),
+    jitCpuMs: medianOf(samples, (s) => s.jitCpuMs),
     parseCsvMs: medianOf(samples, (s) => s.parseCsvMs),
   };
 }
