@@ -151,9 +151,13 @@ export class FolderStore implements ObjectStore {
         if ((await statOrNull(path))?.isFile()) throw err;
         return;
       }
-      // The key's own folder goes with its last object (a pruned run's, a gold version's): no empty folders pile up.
-      const folder = dirname(path);
-      if (folder !== join(this.root, bucket)) await rmdir(folder).catch(() => {});
+      // The key's folders go with their last object (a pruned run's, a gold version's, a refused
+      // silver's `_refused/<run>/_rejects/`): no empty folders pile up. A writer that finds its
+      // folder gone makes it again (inFolder).
+      const bucketRoot = join(this.root, bucket);
+      for (let folder = dirname(path); folder !== bucketRoot; folder = dirname(folder)) {
+        if (!(await rmdir(folder).then(() => true, () => false))) break;
+      }
     });
   }
 

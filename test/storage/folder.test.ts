@@ -42,6 +42,21 @@ test("a body that fails half-way leaves neither an object nor a temporary file, 
   expect(await Bun.file(join(dir, "bronze", "b", "old.csv")).text()).toBe("kept");
 });
 
+test("a delete removes the folders its key leaves empty, up to the bucket, and no folder that still holds something", async () => {
+  await store.put("silver", "_refused/r1/clients.parquet", "p");
+  await store.put("silver", "_refused/r1/_rejects/achats.csv", "a");
+  await store.put("silver", "_refused/r2/clients.parquet", "p");
+  await store.delete("silver", "_refused/r1/clients.parquet");
+  expect(await readdir(join(dir, "silver", "_refused", "r1"))).toEqual(["_rejects"]);
+  await store.delete("silver", "_refused/r1/_rejects/achats.csv");
+  expect(await readdir(join(dir, "silver", "_refused"))).toEqual(["r2"]);
+  await store.delete("silver", "_refused/r2/clients.parquet");
+  expect(await readdir(join(dir, "silver"))).toEqual([]);
+  // The folders come back with the next write under them.
+  await store.put("silver", "_refused/r3/_rejects/achats.csv", "b");
+  expect(await Bun.file(join(dir, "silver", "_refused", "r3", "_rejects", "achats.csv")).text()).toBe("b");
+});
+
 test("a listing never walks out of its bucket", async () => {
   await store.put("runs", "r.json", "{}");
   await expect(store.listPage("gold", "../runs/")).rejects.toBeInstanceOf(UsageError);
