@@ -29,7 +29,7 @@ export interface Sample {
   exportMs?: number;
   /** run --all only: the quality checks' time, silver's and gold's audits together (their records' metrics.audit_ms). */
   auditMs?: number;
-  /** run --all only: CPU of JavaScriptCore's compiler threads (`JITWorker`), a lower bound (thread-cpu.ts); none without /proc. */
+  /** run --all only: CPU of JavaScriptCore's compiler threads (`JITWorker`), a lower bound (thread-cpu.ts); none without /proc or without such threads. */
   jitCpuMs?: number;
   /** floor only: our own reader over the same bytes. */
   parseCsvMs?: number;
@@ -169,7 +169,7 @@ export class PipelineBench {
         throughGoldMs: Date.parse(gold.ended_at!) - Date.parse(record.started_at),
         exportMs: exported.duration_ms ?? 0,
         auditMs: sum(record.tasks.map((t) => t.metrics?.audit_ms ?? 0)),
-        jitCpuMs: run.threadCpuMs && (run.threadCpuMs.JITWorker ?? 0),
+        jitCpuMs: run.threadCpuMs?.JITWorker,
       };
     } finally {
       await rm(home, { recursive: true, force: true });

@@ -42,9 +42,9 @@ function sizeSection(r: SizeResult): string {
     "",
     `- our own reader (\`parseCsv\`) over the same bytes: ${secs(s.floor.parseCsvMs!)} (${(s.floor.parseCsvMs! / s.floor.workMs).toFixed(2)}× papaparse)`,
     `- \`run --all\`: through gold ${secs(s.all.throughGoldMs!)} in the run, export ${secs(s.all.exportMs!)}, quality checks ${(s.all.auditMs ?? 0).toFixed(1)} ms (${(((s.all.auditMs ?? 0) / s.all.workMs) * 100).toFixed(2)} % of the run)`,
-    s.all.jitCpuMs === undefined
-      ? "- `run --all`'s CPU by thread: not measured (no /proc to read threads from)"
-      : `- \`run --all\`'s CPU by thread: JavaScriptCore's compiler threads (\`JITWorker\`) at least ${secs(s.all.jitCpuMs)} of its ${secs(s.all.cpuMs)} (${((s.all.jitCpuMs / s.all.cpuMs) * 100).toFixed(0)} %): code compiled for each thread's VM, on the cores the run's own threads use`,
+    s.all.jitCpuMs === undefined || !(s.all.cpuMs > 0)
+      ? "- `run --all`'s CPU by thread: not measured (no /proc to read threads from, or no thread named `JITWorker`)"
+      : `- \`run --all\`'s CPU by thread: JavaScriptCore's compiler threads (\`JITWorker\`) at least ${secs(s.all.jitCpuMs)} of its ${secs(s.all.cpuMs)} (${((s.all.jitCpuMs / s.all.cpuMs) * 100).toFixed(0)} %), on the cores the run's own threads use`,
     "notMeasured" in r.exportFloor
       ? `- the export's floor (sqlite3 \`.import\`): ${r.exportFloor.notMeasured}`
       : `- the export's floor, the sqlite3 shell's \`.import\` of fact_achats.csv and dim_clients.csv into a fresh file: ${secs(r.exportFloor.ms)} (export ${(s.export.workMs / r.exportFloor.ms).toFixed(2)}× that)`,

@@ -19,19 +19,19 @@ export class ThreadCpu {
   readonly #last = new Map<string, { name: string; ticks: number }>();
   readonly #timer: ReturnType<typeof setInterval>;
 
-  /** Starts polling; undefined where there is no /proc (not Linux). */
+  /** Starts polling; undefined where there is no /proc (not Linux) or the process is gone. */
   static of(pid: number): ThreadCpu | undefined {
-    try {
-      readdirSync(`/proc/${pid}/task`);
-    } catch {
-      return undefined;
-    }
-    return new ThreadCpu(pid);
+    const threads = new ThreadCpu(pid);
+    if (threads.#last.size > 0) return threads;
+    threads.stop();
+    return undefined;
   }
 
   private constructor(private readonly pid: number) {
     this.#poll();
     this.#timer = setInterval(() => this.#poll(), POLL_MS);
+    // A bench that fails while it polls must still be able to exit.
+    this.#timer.unref();
   }
 
   /** Stops polling: milliseconds of CPU (user + system) by thread name, summed over the threads of each name. */
@@ -58,7 +58,7 @@ export class ThreadCpu {
         const name = stat.slice(stat.indexOf("(") + 1, close);
         this.#last.set(tid, { name, ticks: Number(fields[11]) + Number(fields[12]) });
       } catch {
-        // The thread ended between the listing and the read: its last reading stands.
+        // Unreadable (the thread ended between the listing and the read): its last reading stands.
       }
     }
   }

@@ -264,20 +264,29 @@ async function renamedOver(path: string, temp: string, fill: () => Promise<void>
 }
 
 /** Tries at writing into a folder that deletes may remove meanwhile. */
-const FOLDER_TRIES = 3;
+const FOLDER_TRIES = 5;
 
 /**
- * Runs `write` into `path`'s folder, made first. A delete that empties a folder removes it;
- * one that did so between the two is met by making the folder again. Each writer opens its
- * file before it reads its body, so a missing folder fails it before any byte is taken.
+ * Runs `write` into `path`'s folder, made first. A delete that empties folders removes them,
+ * up to the bucket; one that did so while the folders were being made (mkdir then meets a
+ * parent gone, ENOENT, or half made, EEXIST) or before the write is met by making them again.
+ * Each writer opens its file before it reads its body, so a missing folder fails it before
+ * any byte is taken.
  */
 async function inFolder<T>(path: string, write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    await mkdir(dirname(path), { recursive: true });
+    const last = attempt === FOLDER_TRIES;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (err) {
+      const code = codeOf(err);
+      if ((code !== "ENOENT" && code !== "EEXIST") || last) throw err;
+      continue;
+    }
     try {
       return await write();
     } catch (err) {
-      if (codeOf(err) !== "ENOENT" || attempt === FOLDER_TRIES) throw err;
+      if (codeOf(err) !== "ENOENT" || last) throw err;
     }
   }
 }
