@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import * as https from "node:https";
-import { Client, CopyDestinationOptions, CopySourceOptions } from "minio";
+import { Client, CopyDestinationOptions, CopySourceOptions, S3Error } from "minio";
 import { redact } from "../core/redact.ts";
 import { StoreError, errorLine } from "../core/errors.ts";
 import { withRetry } from "../core/retry.ts";
@@ -363,8 +363,12 @@ export class S3Store implements ObjectStore {
    */
   private storeError(verb: string, subject: string, err: unknown): unknown {
     const code = codeOf(err);
-    if (code === undefined) return err;
     const cause = { cause: err };
+    // The client's error for an answer that is no S3 error document (a web server's 404 page): no code, no message.
+    if (code === undefined && err instanceof S3Error && !err.message) {
+      return new StoreError("failed", `${this.endpoint} did not answer as S3 does (to ${verb} ${subject}): is MINIO_ENDPOINT an S3 endpoint?`, cause);
+    }
+    if (code === undefined) return err;
     if (code === "NoSuchBucket") {
       const bucket = subject.split("/")[0];
       return new StoreError("not_found", `bucket ${bucket} does not exist in ${this.location}`, cause);

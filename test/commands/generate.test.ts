@@ -29,6 +29,15 @@ test("an existing clients.csv is refused in one line naming it; --force replaces
   expect(await readFile(join(out, "clients.csv"), "utf8")).not.toBe(mine);
 });
 
+test("--out naming a file is refused in one line, the file untouched", async () => {
+  const file = join(dir, "a-file");
+  await writeFile(file, "mine");
+  const refused = await elt("generate", "--out", file, "--clients", "10");
+  expect(refused.code).toBe(2);
+  expect(refused.err).toBe(`elt: --out ${file} is a file, not a folder: give a folder for clients.csv and achats.csv\n`);
+  expect(await readFile(file, "utf8")).toBe("mine");
+});
+
 test.each([
   ["SIGINT", 130],
   ["SIGTERM", 143],

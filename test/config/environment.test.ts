@@ -79,6 +79,19 @@ describe("loadConfig", () => {
     expect(err.message.startsWith(message)).toBe(true);
   });
 
+  test("a MongoDB host the driver would refuse only when it connects is refused at start, its password unshown", () => {
+    for (const [uri, host] of [
+      ["mongodb://u:pw123@127.0.0.1:notaport/db", "127.0.0.1:notaport"],
+      ["mongodb://u:pw123@[::1/db", "[::1"],
+    ]) {
+      const err = configError({ MONGODB_URI: uri! });
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toStartWith("MONGODB_URI: expected a MongoDB connection string");
+      expect(err.message).toEndWith(`: the host ${host} is not host[:port]`);
+      expect(err.message).not.toContain("pw123");
+    }
+  });
+
   test("S3 bucket names: a prefix on every logical name, or each bucket's own variable", () => {
     const config = loadConfig({ ...S3, ELT_BUCKET_PREFIX: "acme-elt-", ELT_BUCKET_RUNS: "acme-shared.runs" });
     expect(config.s3?.buckets).toEqual({ bronze: "acme-elt-bronze", silver: "acme-elt-silver", gold: "acme-elt-gold", runs: "acme-shared.runs" });

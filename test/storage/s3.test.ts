@@ -107,6 +107,16 @@ test("an S3 error answer keeps its code and message, minus the secret", async ()
   expect(err.message).toBe(`cannot list gold/x/ in s3 http://127.0.0.1:${port}: InvalidArgument: bad value ****`);
 });
 
+test("an endpoint that is no S3 server (a web server's 404 page) is named as such, not an empty error", async () => {
+  const web = http.createServer((req, res) => {
+    res.writeHead(404, { "content-type": "text/html" }).end("<html><body>Not Found</body></html>");
+  });
+  const port = await listen(web);
+  const err = await caught(new S3Store(configAt(port), { retries: 0 }).listPage("runs", ""));
+  expect(err.kind).toBe("failed");
+  expect(err.message).toBe(`127.0.0.1:${port} did not answer as S3 does (to list runs/): is MINIO_ENDPOINT an S3 endpoint?`);
+});
+
 test("the location names the endpoint, with the default port when none is given", () => {
   expect(new S3Store(configAt(9000)).location).toBe("s3 http://127.0.0.1:9000");
   expect(new S3Store({ ...configAt(1), port: undefined, useSSL: true }).location).toBe("s3 https://127.0.0.1:443");

@@ -16,7 +16,11 @@ const URI_FORMS = "mongodb://[user:password@]host[:port][,host[:port]...][/db][?
 function refusal(uri: string): string | undefined {
   const { ConnectionString } = require("mongodb-connection-string-url") as typeof import("mongodb-connection-string-url");
   try {
-    new ConnectionString(uri);
+    // The driver reads each host again when it connects (a port that is no number fails only
+    // then, after the layers before the export ran): checked here the way it will be.
+    for (const host of new ConnectionString(uri).hosts) {
+      if (!URL.canParse(`mongodb://${host}`) || new URL(`mongodb://${host}`).hostname === "") return `the host ${host} is not host[:port]`;
+    }
     return undefined;
   } catch (err) {
     // Only the parser's own sentences: the URL layer under it quotes the whole string, password included.
