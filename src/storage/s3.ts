@@ -364,11 +364,11 @@ export class S3Store implements ObjectStore {
   private storeError(verb: string, subject: string, err: unknown): unknown {
     const code = codeOf(err);
     const cause = { cause: err };
-    // The client's error for an answer that is no S3 error document (a web server's 404 page): no code, no message.
-    if (code === undefined && err instanceof S3Error && !err.message) {
-      return new StoreError("failed", `${this.endpoint} did not answer as S3 does (to ${verb} ${subject}): is MINIO_ENDPOINT an S3 endpoint?`, cause);
+    if (code === undefined) {
+      // The client's error for an answer that is no S3 error document (a web server's 404 page): no code, no message.
+      const notS3 = err instanceof S3Error && !err.message;
+      return notS3 ? new StoreError("failed", `${this.endpoint} did not answer as S3 does (to ${verb} ${subject}): is MINIO_ENDPOINT an S3 endpoint?`, cause) : err;
     }
-    if (code === undefined) return err;
     if (code === "NoSuchBucket") {
       const bucket = subject.split("/")[0];
       return new StoreError("not_found", `bucket ${bucket} does not exist in ${this.location}`, cause);

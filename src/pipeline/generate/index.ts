@@ -138,7 +138,7 @@ export async function generateFiles(
   dir: string,
   control: GenerateControl & { overwrite?: boolean } = {},
 ): Promise<GenerateFilesReport> {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} is a file, not a folder: give a folder for clients.csv and achats.csv`);
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new UsageError(`--out ${dir} is a file, not a folder: give a folder for clients.csv and achats.csv`);
   const files = { clients: join(dir, DATASETS.clients.file), achats: join(dir, DATASETS.achats.file) };
   // Sources in that folder may be a user's real data: never replaced without being asked.
   const existing = Object.values(files).find((f) => existsSync(f));

@@ -19,7 +19,7 @@ function refusal(uri: string): string | undefined {
     // The driver reads each host again when it connects (a port that is no number fails only
     // then, after the layers before the export ran): checked here the way it will be.
     for (const host of new ConnectionString(uri).hosts) {
-      if (!URL.canParse(`mongodb://${host}`) || new URL(`mongodb://${host}`).hostname === "") return `the host ${host} is not host[:port]`;
+      if (!URL.parse(`mongodb://${host}`)?.hostname) return `the host ${host} is not host[:port]`;
     }
     return undefined;
   } catch (err) {
