@@ -50,6 +50,25 @@ export class ChunkedNumbers<A extends Float64Array | Uint32Array | Uint16Array> 
     this.length++;
   }
 
+  /**
+   * Appends `values[from..from + count)`, a chunk's room at a time, copied natively: a push per
+   * value into chunks of several array types was a call that stayed polymorphic.
+   */
+  pushAll(values: Float64Array | Int32Array, from: number, count: number): void {
+    for (let at = from, end = from + count; at < end; ) {
+      if (this.filled === CHUNK) {
+        this.last = this.make(CHUNK);
+        this.chunks.push(this.last);
+        this.filled = 0;
+      }
+      const n = Math.min(CHUNK - this.filled, end - at);
+      this.last!.set(values.subarray(at, at + n), this.filled);
+      this.filled += n;
+      at += n;
+    }
+    this.length += count;
+  }
+
   at(i: number): number {
     return this.chunks[i >>> CHUNK_BITS]![i & (CHUNK - 1)]!;
   }

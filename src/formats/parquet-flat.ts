@@ -9,6 +9,7 @@ import type { AsyncBuffer, ColumnMetaData, DataReader, FileMetaData, SchemaEleme
 import { parquetHeader } from "hyparquet/src/column.js";
 import { decompressPage } from "hyparquet/src/datapage.js";
 import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
+import { readIndices } from "./rle-hybrid.ts";
 import { isoFromDayNumber } from "../core/dates.ts";
 import { grown, Utf8Values, type Indexed } from "../columnar/columns.ts";
 import type { Cell, ColumnType } from "../contract/columns.ts";
@@ -178,18 +179,21 @@ export function decodeChunkIndexed(bytes: Uint8Array, meta: ColumnMetaData, elem
       if (row + n > rows) throw new Error(`column ${element.name}: pages hold more than the chunk's ${rows} values`);
       let count = n;
       if (present) for (let i = 0; i < n; i++) count -= 1 - present[i]!;
-      let first: number;
-      let indices: Uint32Array | undefined;
-      if (encoding === "PLAIN") first = into.addPlain(page, offset, count);
-      else {
-        if (dictionaryAt < 0) throw new Error(`${encoding} page without a dictionary page`);
-        indices = dictionaryIndices(page, offset, count, dictionarySize);
-        first = dictionaryAt;
-      }
       const { index } = into;
-      for (let i = 0, k = 0; i < n; i++) {
-        index[row++] = present && !present[i] ? -1 : first + (indices ? indices[k++]! : k++);
+      if (encoding === "PLAIN") {
+        const first = into.addPlain(page, offset, count);
+        for (let i = 0, k = 0; i < n; i++) index[row++] = present && !present[i] ? -1 : first + k++;
+        return;
       }
+      if (dictionaryAt < 0) throw new Error(`${encoding} page without a dictionary page`);
+      if (!present) {
+        // Every row has a value: the indices go straight into the rows' entries.
+        pageIndices(page, offset, n, dictionarySize, index, row, dictionaryAt);
+        row += n;
+        return;
+      }
+      const indices = pageIndices(page, offset, count, dictionarySize, scratchIndices(count), 0, dictionaryAt);
+      for (let i = 0, k = 0; i < n; i++) index[row++] = present[i] ? indices[k++]! : -1;
     },
   });
   return into.column(rows);
@@ -213,7 +217,7 @@ export function decodeChunkNumbers(bytes: Uint8Array, meta: ColumnMetaData, elem
       if (encoding === "PLAIN") plainNumbers(into.type, page, offset, n, out.subarray(row, row + n));
       else {
         if (!dictionary) throw new Error(`${encoding} page without a dictionary page`);
-        const indices = dictionaryIndices(page, offset, n, dictionary.length);
+        const indices = pageIndices(page, offset, n, dictionary.length, scratchIndices(n), 0, 0);
         for (let i = 0; i < n; i++) out[row + i] = dictionary[indices[i]!]!;
       }
       row += n;
@@ -289,16 +293,23 @@ export class IndexedChunk {
   }
 }
 
-/** A dictionary-encoded page's `count` indices, each checked against the dictionary's size. */
-function dictionaryIndices(page: Uint8Array, offset: number, count: number, size: number): Uint32Array {
-  const indices = new Uint32Array(count);
-  const width = page[offset]!;
-  const reader: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: offset + 1 };
-  if (width > 0) readRleBitPackedHybrid(reader, width, indices, page.length - reader.offset);
-  for (let k = 0; k < count; k++) {
-    if (indices[k]! >= size) throw new Error(`dictionary index ${indices[k]} out of range`);
-  }
-  return indices;
+/**
+ * A dictionary-encoded page's `count` indices from `offset` (its bit width, then the hybrid
+ * runs), each checked against the dictionary's `size`, into `out` from `at`, plus `add`.
+ */
+function pageIndices(page: Uint8Array, offset: number, count: number, size: number, out: Int32Array, at: number, add: number): Int32Array {
+  if (count === 0) return out;
+  if (offset >= page.length) throw new Error(`page holds fewer than ${count} dictionary indices`);
+  readIndices(page, offset + 1, page.length, page[offset]!, count, size, out, at, add);
+  return out;
+}
+
+/** Where a page's indices wait to be spread over its rows or mapped to values; reused, as fresh memory costs. */
+let indexScratch = new Int32Array(1 << 14);
+
+function scratchIndices(count: number): Int32Array {
+  if (indexScratch.length < count) indexScratch = new Int32Array(Math.max(count, indexScratch.length * 2));
+  return indexScratch;
 }
 
 /** Definition levels of a flat OPTIONAL column (1 present, 0 null); `length` absent means prefixed. */
@@ -349,7 +360,7 @@ function pageCells(
     return out;
   }
   if (!dictionary) throw new Error(`${encoding} page without a dictionary page`);
-  const indices = dictionaryIndices(page, offset, count, dictionary.length);
+  const indices = pageIndices(page, offset, count, dictionary.length, scratchIndices(count), 0, 0);
   const out = !present && isNumeric(type) ? new Float64Array(rows) : new Array<Cell>(rows);
   if (!present) for (let i = 0; i < rows; i++) out[i] = dictionary[indices[i]!]!;
   else for (let i = 0, k = 0; i < rows; i++) out[i] = present[i] ? dictionary[indices[k++]!]! : null;

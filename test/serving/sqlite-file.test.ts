@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cell, ColumnType } from "../../src/contract/columns.ts";
+import { Utf8Values } from "../../src/columnar/columns.ts";
 import { DatabaseFile, type TableWriter } from "../../src/serving/sqlite/file/database-file.ts";
 
 /**
@@ -159,45 +160,54 @@ describe("a database file written page by page", () => {
     }
   });
 
-  test("keys and rowids past what 16 and 32 bits hold are widened on the way, in place", async () => {
-    const path = join(dir, "widened.sqlite");
-    const file = new DatabaseFile(path, 4096);
-    const load = file.table("v", "CREATE TABLE v (id INTEGER PRIMARY KEY, t TEXT, n INTEGER)", ["int", "string", "int"], { column: 0, name: "id", numbered: false }, [
-      // 70,000 distinct texts: more ids than 16 bits hold.
-      { name: "v_t", columns: [1], sql: "CREATE INDEX v_t ON v (t)" },
-      // 0 or more for 66,000 rows, then below 0: what was kept shifted by one goes back to what it was.
-      { name: "v_n", columns: [2], sql: "CREATE INDEX v_n ON v (n)" },
-      { name: "v_tn", columns: [1, 2], sql: "CREATE INDEX v_tn ON v (t, n)" },
-    ]);
-    const count = 70_000;
-    // Rowids from 1, then past 2^32 from row 40,001 on.
-    const rowid = (i: number) => (i < 40_000 ? i + 1 : 2 ** 32 + i);
-    const text = (i: number) => (i % 9 === 0 ? null : `key ${(i * 7) % count}`);
-    const number = (i: number) => (i % 13 === 0 ? null : i < 66_000 ? (i * 17) % 70_001 : -i);
-    for (let from = 0; from < count; from += 5000) {
-      const ids = Array.from({ length: 5000 }, (_, k) => from + k);
-      await load.push(5000, [ids.map(rowid), ids.map(text), ids.map(number)]);
-    }
-    load.finish();
-    await file.close();
-    const db = new Database(path, { readonly: true });
-    const reference = new Database(":memory:");
-    try {
-      reference.run("CREATE TABLE v (id INTEGER PRIMARY KEY, t TEXT, n INTEGER)");
-      const insert = reference.prepare("INSERT INTO v VALUES (?, ?, ?)");
-      reference.transaction(() => {
-        for (let i = 0; i < count; i++) insert.run(rowid(i), text(i), number(i));
-      })();
-      expect(db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
-      for (const [index, columns] of [["v_t", "t"], ["v_n", "n"], ["v_tn", "t, n"]]) {
-        const order = `ORDER BY ${columns}, id`;
-        expect(db.query(`SELECT ${columns}, id FROM v INDEXED BY ${index} ${order}`).all()).toEqual(reference.query(`SELECT ${columns}, id FROM v ${order}`).all());
+  // As arrays of cells, and as the Parquet reader hands them: integers in a Float64Array, texts as Indexed.
+  for (const typed of [false, true]) {
+    test(`keys and rowids past what 16 and 32 bits hold are widened on the way, in place${typed ? ", from typed columns" : ""}`, async () => {
+      const path = join(dir, `widened-${typed}.sqlite`);
+      const file = new DatabaseFile(path, 4096);
+      const load = file.table("v", "CREATE TABLE v (id INTEGER PRIMARY KEY, t TEXT, n INTEGER)", ["int", "string", "int"], { column: 0, name: "id", numbered: false }, [
+        // 70,000 distinct texts: more ids than 16 bits hold.
+        { name: "v_t", columns: [1], sql: "CREATE INDEX v_t ON v (t)" },
+        // 0 or more for 66,000 rows, then below 0: what was kept shifted by one goes back to what it was.
+        { name: "v_n", columns: [2], sql: "CREATE INDEX v_n ON v (n)" },
+        { name: "v_tn", columns: [1, 2], sql: "CREATE INDEX v_tn ON v (t, n)" },
+      ]);
+      const count = 70_000;
+      // Rowids from 1, then past 2^32 from row 40,001 on.
+      const rowid = (i: number) => (i < 40_000 ? i + 1 : 2 ** 32 + i);
+      const text = (i: number) => (i % 9 === 0 ? null : `key ${(i * 7) % count}`);
+      // A typed column has no NULL; past 70,001 the 16-bit ids widen too.
+      const number = (i: number) => (i % 13 === 0 && !typed ? null : i < 66_000 ? (i * 17) % 70_001 + (typed && i > 1000 ? 70_000 : 0) : -i);
+      for (let from = 0; from < count; from += 5000) {
+        const ids = Array.from({ length: 5000 }, (_, k) => from + k);
+        if (!typed) await load.push(5000, [ids.map(rowid), ids.map(text), ids.map(number)]);
+        else {
+          const entries = new Utf8Values();
+          const index = Int32Array.from(ids, (i) => (text(i) === null ? -1 : entries.pushString(text(i)!)));
+          await load.push(5000, [Float64Array.from(ids, rowid), { values: entries, index }, Float64Array.from(ids, (i) => number(i)!)]);
+        }
       }
-    } finally {
-      db.close();
-      reference.close();
-    }
-  });
+      load.finish();
+      await file.close();
+      const db = new Database(path, { readonly: true });
+      const reference = new Database(":memory:");
+      try {
+        reference.run("CREATE TABLE v (id INTEGER PRIMARY KEY, t TEXT, n INTEGER)");
+        const insert = reference.prepare("INSERT INTO v VALUES (?, ?, ?)");
+        reference.transaction(() => {
+          for (let i = 0; i < count; i++) insert.run(rowid(i), text(i), number(i));
+        })();
+        expect(db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
+        for (const [index, columns] of [["v_t", "t"], ["v_n", "n"], ["v_tn", "t, n"]]) {
+          const order = `ORDER BY ${columns}, id`;
+          expect(db.query(`SELECT ${columns}, id FROM v INDEXED BY ${index} ${order}`).all()).toEqual(reference.query(`SELECT ${columns}, id FROM v ${order}`).all());
+        }
+      } finally {
+        db.close();
+        reference.close();
+      }
+    });
+  }
 
   test("a file past 1 GiB leaves out the page of SQLite's lock bytes, in no tree and not free", async () => {
     const pageSize = 65536;

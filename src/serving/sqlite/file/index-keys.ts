@@ -38,6 +38,9 @@ class KeyColumn {
   /** The Indexed batch's values being pushed, and the id each of its entries has (-1: not looked up yet). */
   private entries: Indexed["values"] | undefined;
   private entryIds = new Int32Array(0);
+  /** A batch's ids, or its integers shifted, before they are appended at once; reused, as fresh memory costs. */
+  private ints = new Int32Array(0);
+  private doubles = new Float64Array(0);
 
   constructor(readonly text: boolean) {}
 
@@ -51,6 +54,7 @@ class KeyColumn {
       }
       return;
     }
+    if (!this.raw && column instanceof Float64Array && this.pushShifted(column, from, count)) return;
     for (let r = from; r < from + count; r++) {
       const value = column[r] ?? null;
       if (value !== null && (typeof value !== "number" || !Number.isSafeInteger(value))) {
@@ -61,6 +65,22 @@ class KeyColumn {
       else if (value >= 0 && value < Number.MAX_SAFE_INTEGER) ids.push(value + 1);
       else this.toRaw(value);
     }
+  }
+
+  /**
+   * True, and the values pushed shifted, when every one is a safe integer from 0: integers as
+   * the Parquet reader hands them, a batch at a time. Else false, and nothing pushed.
+   */
+  private pushShifted(column: Float64Array, from: number, count: number): boolean {
+    if (this.doubles.length < count) this.doubles = new Float64Array(count);
+    const shifted = this.doubles;
+    for (let r = from, i = 0; r < from + count; r++, i++) {
+      const value = column[r]!;
+      if (!(Number.isSafeInteger(value) && value >= 0 && value < Number.MAX_SAFE_INTEGER)) return false;
+      shifted[i] = value + 1;
+    }
+    this.ids.pushAll(shifted, 0, count);
+    return true;
   }
 
   /** The first value that is not shifted: every value so far becomes raw, and the column stays so. */
@@ -87,10 +107,12 @@ class KeyColumn {
       this.entryIds = new Int32Array(valueCount(entries)).fill(-1);
     }
     const ids = this.entryIds;
-    for (let r = from; r < from + count; r++) {
+    if (this.ints.length < count) this.ints = new Int32Array(count);
+    const out = this.ints;
+    for (let r = from, i = 0; r < from + count; r++, i++) {
       const at = index[r]!;
       if (!(at >= 0 && at < ids.length)) {
-        this.ids.push(0);
+        out[i] = 0;
         continue;
       }
       let id = ids[at]!;
@@ -98,8 +120,9 @@ class KeyColumn {
         const text = entries instanceof Utf8Values ? entries.get(at) : entries instanceof Int32Array ? isoFromDayNumber(entries[at]!) : String(entries[at]);
         id = ids[at] = this.idOf(text);
       }
-      this.ids.push(id);
+      out[i] = id;
     }
+    this.ids.pushAll(out, 0, count);
   }
 
   private idOf(text: string): number {
@@ -141,3 +164,4 @@ export class IndexKeys {
     return this.keys.map((k) => k.handOff());
   }
 }
+

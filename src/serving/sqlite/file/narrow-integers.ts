@@ -39,6 +39,20 @@ export class NarrowIntegers {
     this.numbers.push(value);
   }
 
+  /** `values[from..from + count)`: safe integers (the caller checked), 0 or more; the array widened once, for the largest. */
+  pushAll(values: Float64Array | Int32Array, from: number, count: number): void {
+    let min = 0;
+    let max = 0;
+    for (let i = from; i < from + count; i++) {
+      const value = values[i]!;
+      if (value < min) min = value;
+      if (value > max) max = value;
+    }
+    if (min < 0) this.widen(min);
+    if (max > this.largest) this.widen(max);
+    this.numbers.pushAll(values, from, count);
+  }
+
   at(i: number): number {
     return this.numbers.at(i);
   }

@@ -54,7 +54,7 @@ export class TableKeys {
     for (let r = 0; r < rowCount; r++) rowids[r] = ids ? this.checked(ids[r] ?? null, r) : this.count + r + 1;
     if (this.indexes.length) {
       for (const index of this.keys) index.push(values, 0, rowCount);
-      for (let r = 0; r < rowCount; r++) this.rowids.push(rowids[r]!);
+      this.rowids.pushAll(rowids, 0, rowCount);
     }
     this.count += rowCount;
     return rowids;
