@@ -12,15 +12,21 @@ import { didYouMean } from "./ui/suggest.ts";
 /** The command line, built from each command's declaration (commands/command.ts). */
 const cli = cac("elt");
 
+/** Each command's options that take a value, as typed (`--limit`): see `negativeValues`. */
+const valueOptions = new Map<string, Set<string>>();
+
 function register(command: Command): void {
   const line = cli.command(command.usage, command.description);
   const args = line.args.map((a) => a.value);
+  const takesValue = new Set<string>();
+  valueOptions.set(line.name, takesValue);
   for (const [key, field] of Object.entries(command.options.shape)) {
     const f = flags.get(field);
     if (!f || args.includes(key)) continue;
     const fallback = defaultOf(field);
     // A switch that is on unless turned off is spelt --no-NAME.
     const name = !f.value && fallback === true ? `no-${kebab(key)}` : kebab(key);
+    if (f.value) takesValue.add(`--${name}`);
     line.option(`--${name}${f.value ? ` ${f.value}` : ""}`, f.value && fallback !== undefined ? `${f.help} (default: ${fallback})` : f.help);
     // Defaults are zod's, applied when the options are parsed; cac would print its own for --no-NAME.
     line.options.at(-1)!.config.default = undefined;
@@ -46,6 +52,44 @@ function unknownOptionHint(message: string): string {
   return didYouMean(typed, [...known, "--help"]);
 }
 
+/**
+ * cac's parser reads `--limit -1` as `--limit` without its value and an unknown option `-1`:
+ * a negative number after an option that takes a value is given to it, so the option's own
+ * check says what is allowed.
+ */
+function negativeValues(argv: string[]): string[] {
+  const command = argv.slice(2).find((a) => !a.startsWith("-"));
+  const takesValue = valueOptions.get(command ?? "");
+  if (!takesValue) return argv;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [arg, next] = [argv[i]!, argv[i + 1]];
+    if (!takesValue.has(arg) || next === undefined || !/^-\d/.test(next)) {
+      out.push(arg);
+      continue;
+    }
+    out.push(`${arg}=${next}`);
+    i++;
+  }
+  return out;
+}
+
+/** cac's "Unused args: `b`" in words: which arguments are extra, and what the command takes. */
+function unusedArgs(command: NonNullable<typeof cli.matchedCommand>): string {
+  const extra = cli.args.slice(command.args.length).map((a) => `"${a}"`);
+  const takes = command.args.length ? `takes only ${command.args.map((a) => `[${a.value}]`).join(" ")}` : "takes no arguments";
+  return `${command.name}: unexpected argument${extra.length > 1 ? "s" : ""} ${extra.join(", ")}: elt ${command.name} ${takes}`;
+}
+
+/** A command line cac refused, as one line: what is wrong and where to look. */
+function usageLine(message: string): string {
+  const command = cli.matchedCommand;
+  if (!command) return `${message} (see elt --help)`;
+  const said = message.startsWith("Unused args") ? unusedArgs(command) : message;
+  const hint = unknownOptionHint(message);
+  return `${said}${hint || ` (see elt ${command.name} --help)`}`;
+}
+
 function fail(err: unknown): number {
   let secrets: string[] = [];
   try {
@@ -54,9 +98,8 @@ function fail(err: unknown): number {
     // the configuration itself is what failed; its message names no secret
   }
   const usage = err instanceof Error && err.name === "CACError";
-  const message = redact(errorLine(err), secrets) + (usage ? unknownOptionHint(errorLine(err)) : "");
+  const message = redact(usage ? usageLine(errorLine(err)) : errorLine(err), secrets);
   process.stderr.write(`elt: ${message}\n`);
-  if (usage) process.stderr.write("Run `elt --help` for usage.\n");
   if (process.env.ELT_DEBUG && err instanceof Error && err.stack) process.stderr.write(redact(err.stack, secrets) + "\n");
   return err instanceof EltError ? err.exitCode : usage ? 2 : 1;
 }
@@ -68,13 +111,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const parsed = cli.parse(argv, { run: false });
+    const parsed = cli.parse(negativeValues(argv), { run: false });
     if (!cli.matchedCommand) {
       if (parsed.options.help || parsed.options.version) return 0;
       const name = parsed.args[0];
       const hint = name ? didYouMean(name, COMMANDS.map((c) => c.usage.split(" ")[0]!)) : "";
-      process.stderr.write(name ? `elt: unknown command "${name}"${hint}\n` : "elt: name a command\n");
-      process.stderr.write("Run `elt --help` for the list of commands.\n");
+      process.stderr.write(name ? `elt: unknown command "${name}"${hint || " (see elt --help)"}\n` : "elt: name a command (see elt --help)\n");
       return 2;
     }
     if (parsed.options.help) return 0;

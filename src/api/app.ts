@@ -39,7 +39,7 @@ const { consoleRoutes } = await import("./console.ts");
 
 export interface AppOptions {
   store: ServingStore;
-  /** When set, every endpoint but /health, the docs and CORS preflights requires it. */
+  /** When set, every endpoint but /health, the docs, the console's static files and CORS preflights requires it. */
   apiKey?: string;
   /** One line per request: method, path, status, milliseconds. */
   log?: (line: string) => void;

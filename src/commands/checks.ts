@@ -6,10 +6,10 @@ import { listRuns } from "../runner/run-store.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { NONE, formatNumber } from "../ui/format.ts";
 import { defineCommand, flag } from "./command.ts";
-import { LOOKING_RETRY_MS, parseOptions } from "./options.ts";
+import { LOOKING_RETRY_MS, parseOptions, wholeNumber } from "./options.ts";
 
 const schema = z.object({
-  limit: flag(z.coerce.number().int().min(1).max(1000).default(10), "How many recent runs that recorded checks", "<n>"),
+  limit: flag(wholeNumber(1, 1000).default(10), "How many recent runs that recorded checks", "<n>"),
   json: flag(z.boolean().default(false), "Print the history as JSON"),
 });
 

@@ -9,10 +9,7 @@ import type { ServingStore } from "../serving/serving-store.ts";
 import { openObjectStore } from "../storage/open.ts";
 import { wantsColor } from "../ui/color.ts";
 import { defineCommand, flag } from "./command.ts";
-import { parseOptions } from "./options.ts";
-
-const between = (min: number, max: number) =>
-  z.coerce.number().int(`expected a whole number from ${min} to ${max}`).min(min, `expected at least ${min}`).max(max, `expected at most ${max}`);
+import { parseOptions, wholeNumber } from "./options.ts";
 
 const schema = z
   .object({
@@ -23,8 +20,8 @@ const schema = z
     ),
     local: flag(z.boolean().default(false), "Read the embedded serving store directly"),
     once: flag(z.boolean().default(false), "Print one frame and exit (the default when stdout is not a terminal)"),
-    width: flag(between(40, 1000).optional(), "Frame width with --once", "<cols>"),
-    height: flag(between(15, 1000).optional(), "Frame height with --once", "<rows>"),
+    width: flag(wholeNumber(40, 1000).optional(), "Frame width with --once", "<cols>"),
+    height: flag(wholeNumber(15, 1000).optional(), "Frame height with --once", "<rows>"),
     refresh: flag(
       z.coerce.number().min(1, "expected at least 1 second").max(86_400, "expected at most 86400 seconds (a day)").optional(),
       "Reload the data every N seconds",

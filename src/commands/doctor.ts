@@ -1,6 +1,10 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { loadConfig, readEnv, secretsOf, type Config } from "../config/environment.ts";
+import { envSchema, loadConfig, readEnv, secretsOf, type Config } from "../config/environment.ts";
+import { PROJECT_FILE, loadProjectConfig, projectFile, type ProjectFile } from "../config/project.ts";
+import { BUCKETS } from "../contract/lake.ts";
+import { bucketVariable } from "../storage/store-settings.ts";
 import { redact } from "../core/redact.ts";
 import { ConfigError, errorLine, isNotFound } from "../core/errors.ts";
 import type { Setting } from "../serving/backend.ts";
@@ -36,7 +40,7 @@ const MASK = "****";
 
 const schema = z.object({
   json: flag(z.boolean().default(false), "Print the checks as JSON"),
-  alertTest: flag(z.boolean().default(false), "Also send a test alert to ELT_ALERT_WEBHOOK and check that it is delivered"),
+  alertTest: flag(z.boolean().default(false), "Also send a test alert to ELT_ALERT_WEBHOOK (which must be set) and check that it is delivered"),
 });
 
 export const doctor = defineCommand({
@@ -49,19 +53,27 @@ export const doctor = defineCommand({
 export async function doctorCommand(opts: { json?: boolean; alertTest?: boolean }, io: DoctorIo = {}): Promise<number> {
   const write = io.write ?? ((text: string) => process.stdout.write(text));
   const paint = palette(io.color ?? wantsColor({ isTTY: process.stdout.isTTY }));
+  const env = io.env ?? readEnv();
+  // As a run reads it: from the process environment, not .env.
+  const project = projectFile(io.env ?? process.env);
   let config: Config;
   try {
-    config = loadConfig(io.env ?? readEnv());
+    config = loadConfig(env);
+    // What `elt run` refuses before it starts is doctor's configuration error too.
+    loadProjectConfig(project);
+    if (opts.alertTest && !config.alertWebhook) throw new ConfigError("--alert-test: ELT_ALERT_WEBHOOK is not set (set it to the webhook URL the test alert goes to)");
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     write(opts.json ? JSON.stringify({ ok: false, error: err.message }, null, 2) + "\n" : `${paint.red("configuration error")}: ${err.message}\n`);
     return 2;
   }
 
-  const settings = describe(config);
+  const settings = describe(config, env, project);
   const objectStore = await checkObjectStore(config);
   const gold = objectStore.verdict === "fail" || objectStore.missing_buckets?.includes("gold") ? [] : [await checkGold(config)];
-  const alert = opts.alertTest ? [await checkAlert(config)] : [];
+  // Set whenever --alert-test is: refused above otherwise.
+  const webhook = opts.alertTest ? config.alertWebhook : undefined;
+  const alert = webhook ? [await checkAlert(webhook, config.apiUrl)] : [];
   const checks = [objectStore, await checkServingStore(config), ...gold, ...alert].map((c) => ({
     ...c,
     detail: redact(c.detail, secretsOf(config)),
@@ -86,9 +98,10 @@ export async function doctorCommand(opts: { json?: boolean; alertTest?: boolean 
 }
 
 /** Every setting by the variable that sets it; secrets shown only as set or not. */
-function describe(config: Config): Setting[] {
+function describe(config: Config, env: Record<string, string | undefined>, project: ProjectFile): Setting[] {
   const { s3 } = config;
   const secret = (v: string | undefined) => (v === undefined ? null : MASK);
+  const seconds = (ms: number | undefined) => (ms === undefined ? null : String(ms / 1000));
   return [
     { name: "ELT_HOME", value: config.home },
     {
@@ -99,11 +112,21 @@ function describe(config: Config): Setting[] {
     { name: "MINIO_ACCESS_KEY", value: secret(s3?.accessKey) },
     { name: "MINIO_SECRET_KEY", value: secret(s3?.secretKey) },
     { name: "MINIO_SECURE", value: s3 ? String(s3.useSSL) : null },
+    // The folder store ignores the bucket variables: with S3 only, each bucket's name as used.
+    { name: "ELT_BUCKET_PREFIX", value: s3 ? (envSchema.shape.ELT_BUCKET_PREFIX.parse(env.ELT_BUCKET_PREFIX) ?? null) : null },
+    ...BUCKETS.map((b) => ({ name: bucketVariable(b), value: s3?.buckets?.[b] ?? null })),
+    { name: "ELT_STORE_TIMEOUT_SECONDS", value: seconds(s3?.timeoutMs) },
+    { name: "ELT_STORE_RETRY_SECONDS", value: seconds(s3?.retryMs) },
     ...servingSettingLines(config),
     { name: "API_URL", value: config.apiUrl },
     { name: "API_KEY", value: secret(config.apiKey), unsetMeans: "the API answers without a key" },
     { name: "ELT_ALERT_WEBHOOK", value: secret(config.alertWebhook), unsetMeans: "no alerts" },
     { name: "ELT_KEEP_RUNS", value: Number.isFinite(config.keepRuns) ? String(config.keepRuns) : "all" },
+    {
+      name: "ELT_CONFIG",
+      value: project.named ? project.path : null,
+      unsetMeans: existsSync(project.path) ? project.path : `no ${PROJECT_FILE} here: the default quality thresholds`,
+    },
   ];
 }
 
@@ -191,13 +214,11 @@ function maskedUrl(url: string): string {
 }
 
 /** `--alert-test`: a test alert to the webhook, with the delivery's retries and time bound. */
-async function checkAlert(config: Config): Promise<Check> {
-  const url = config.alertWebhook;
-  if (!url) return { name: "alert webhook", location: "ELT_ALERT_WEBHOOK", verdict: "fail", detail: "not set: no alert can be sent (set ELT_ALERT_WEBHOOK to a webhook URL)" };
+async function checkAlert(url: string, apiUrl: string): Promise<Check> {
   const { hostname } = await import("node:os");
   const { testAlertPayload } = await import("../alerts/payload.ts");
   const { deliverAlert } = await import("../alerts/webhook.ts");
-  const delivery = await deliverAlert(url, testAlertPayload(hostname(), `${config.apiUrl}/ui`), { deadlineMs: 5_000 });
+  const delivery = await deliverAlert(url, testAlertPayload(hostname(), `${apiUrl}/ui`), { deadlineMs: 5_000 });
   const check = { name: "alert webhook", location: maskedUrl(url) } as const;
   const attempts = `${delivery.attempts} attempt${delivery.attempts === 1 ? "" : "s"}`;
   return delivery.delivered

@@ -1,7 +1,7 @@
 import kleur from "kleur";
 import { z } from "zod";
 import { loadConfig } from "../config/environment.ts";
-import { EltError } from "../core/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import type { LogLine } from "../runner/record.ts";
 import { listRuns, readLogs, readRun, resolveRunId } from "../runner/run-store.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
@@ -36,15 +36,15 @@ const FOLLOW_EVERY_MS = 500;
 export async function runOf(store: ObjectStore, ref: string | undefined): Promise<string> {
   if (ref === undefined) {
     const [latest] = await listRuns(store, { limit: 1 });
-    if (!latest) throw new EltError(`no runs yet in ${store.location} (start one with \`elt run --all\`)`);
+    if (!latest) throw new UsageError(`no runs yet in ${store.location} (start one with \`elt run --all\`)`);
     return latest.id;
   }
   const match = await resolveRunId(store, ref);
-  if (!match) throw new EltError(`no run id contains "${ref}" in ${store.location} (see \`elt runs\`)`);
+  if (!match) throw new UsageError(`no run id contains "${ref}" in ${store.location} (see \`elt runs\`)`);
   if ("id" in match) return match.id;
   const shown = match.candidates.slice(0, 5).join(", ");
   const more = match.candidates.length > 5 ? ` and ${match.candidates.length - 5} more` : "";
-  throw new EltError(`"${ref}" names ${match.candidates.length} runs, give more of the id: ${shown}${more}`);
+  throw new UsageError(`"${ref}" names ${match.candidates.length} runs, give more of the id: ${shown}${more}`);
 }
 
 export async function logsCommand(raw: z.input<typeof schema>): Promise<number> {

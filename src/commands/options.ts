@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { didYouMean } from "../ui/suggest.ts";
@@ -15,6 +16,12 @@ export const isoDate = z
   }, "expected a real calendar date YYYY-MM-DD");
 
 export const todayUtc = () => new Date().toISOString().slice(0, 10);
+
+/** A whole number from `min` to `max`: one message for every way a value misses it (0, -1, 2.5, x). */
+export function wholeNumber(min: number, max: number) {
+  const message = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+}
 
 /** The retry budget of the commands that only look at the lake (runs, logs, checks): an answer within seconds. */
 export const LOOKING_RETRY_MS = 3000;
@@ -68,3 +75,9 @@ export const scheduleFlags = {
   cron: flag(z.string().optional(), 'Run at the times of a 5-field cron expression, e.g. "0 * * * *" (UTC unless --tz)', "<expr>"),
   tz: flag(z.string().optional(), "The time zone --cron reads its times in (an IANA name, e.g. Europe/Paris)", "<zone>"),
 };
+
+/** Every tick of a schedule without its sources folder would fail the same way, unattended: said once, before anything runs. */
+export function requireSourcesFolder(schedule: string, dir: string): void {
+  if (existsSync(dir)) return;
+  throw new UsageError(`${schedule}: no folder ${dir} (--sources) to read the sources from; create it, or \`elt generate --out ${dir}\` for sample data`);
+}

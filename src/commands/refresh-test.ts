@@ -13,21 +13,16 @@ import { openServingStore } from "../serving/registry/open.ts";
 import { openObjectStore } from "../storage/open.ts";
 import type { ServingStore } from "../serving/serving-store.ts";
 import { defineCommand, flag } from "./command.ts";
-import { parseOptions } from "./options.ts";
+import { parseOptions, wholeNumber } from "./options.ts";
 
 /** Small tables that every run writes: quick to rewrite, so the figures are about propagation. */
 const DEFAULT_TABLES: GoldTableName[] = ["kpis", "agg_mois", "ca_par_pays"];
 const TIMEOUT_MS = 10_000;
 const POLL_MS = 2;
-const ITERATIONS = "expected a whole number, 1 to 1000";
 
 const schema = z.object({
-  iterations: flag(
-    z.coerce.number({ error: ITERATIONS }).int(ITERATIONS).min(1, ITERATIONS).max(1000, ITERATIONS).default(10),
-    "Probes per collection",
-    "<n>",
-  ),
-  collections: flag(z.string().optional(), "Comma-separated gold tables to probe", "<list>"),
+  iterations: flag(wholeNumber(1, 1000).default(10), "Probes per collection", "<n>"),
+  collections: flag(z.string().default(DEFAULT_TABLES.join(",")), "Comma-separated gold tables to probe", "<list>"),
   spawn: flag(z.boolean().default(false), "Start the API in this process instead of using API_URL"),
   json: flag(z.boolean().default(false), "Print the figures as JSON"),
 });
@@ -41,8 +36,7 @@ export const refreshTest = defineCommand({
   run: refreshTestCommand,
 });
 
-function tablesOf(list: string | undefined, prefix: string): GoldTableName[] {
-  if (list === undefined) return DEFAULT_TABLES;
+function tablesOf(list: string, prefix: string): GoldTableName[] {
   const names = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (names.length === 0) throw new UsageError(`--collections: name at least one of ${GOLD_TABLE_NAMES.join(", ")}`);
   const tables = names.map((name) => {

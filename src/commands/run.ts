@@ -9,7 +9,7 @@ import { DATASETS } from "../contract/sources.ts";
 import { LAYERS, type Layer } from "../flows/layers.ts";
 import { generateCommand } from "./generate.ts";
 import { defineCommand, flag } from "./command.ts";
-import { isoDate, parseOptions, scheduleFlags, todayUtc } from "./options.ts";
+import { isoDate, parseOptions, requireSourcesFolder, scheduleFlags, todayUtc } from "./options.ts";
 import { exitCodeOf, runOnce } from "./run-once.ts";
 
 const schema = z.object({
@@ -65,10 +65,7 @@ export async function runCommand(raw: RunOptions): Promise<number> {
   }
   const { scheduleOf } = await import("../schedule/schedule.ts");
   const schedule = scheduleOf(opts);
-  // Every tick would fail the same way, unattended: said once, before anything runs.
-  if (repeat.length > 0 && !opts.generate && !existsSync(opts.sources)) {
-    throw new UsageError(`--${repeat[0]}: no folder ${opts.sources} (--sources) to read the sources from; create it, or \`elt generate --out ${opts.sources}\` for sample data`);
-  }
+  if (repeat.length > 0 && !opts.generate) requireSourcesFolder(`--${repeat[0]}`, opts.sources);
   const layers: readonly Layer[] = opts.all ? LAYERS : [opts.layer!];
   const asOf = opts.asOf ?? todayUtc();
   const config = loadConfig();

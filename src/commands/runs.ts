@@ -13,10 +13,10 @@ import { openObjectStore } from "../storage/open.ts";
 import { NONE, formatInt } from "../ui/format.ts";
 import { seconds } from "../ui/progress.ts";
 import { defineCommand, flag } from "./command.ts";
-import { LOOKING_RETRY_MS, parseOptions } from "./options.ts";
+import { LOOKING_RETRY_MS, parseOptions, wholeNumber } from "./options.ts";
 
 const schema = z.object({
-  limit: flag(z.coerce.number().int().min(1).max(1000).default(20), "How many", "<n>"),
+  limit: flag(wholeNumber(1, 1000).default(20), "How many", "<n>"),
   flow: flag(z.string().optional(), "Only runs of this flow (all, bronze, silver+gold, ...)", "<name>"),
   state: flag(z.enum(STATES, { error: `expected one of ${STATES.join(", ")}` }).optional(), `Only runs in this state (${STATES.join(", ")})`, "<state>"),
   // `elt runs show RUN`: positional, so a part of an id that looks like a number stays text.

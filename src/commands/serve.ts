@@ -3,12 +3,12 @@ import { bufferedLines, isoNow } from "../api/access-log.ts";
 import { listen } from "../api/listen.ts";
 import { loadConfig, secretsOf, type Config } from "../config/environment.ts";
 import { redact } from "../core/redact.ts";
-import { errorLine } from "../core/errors.ts";
+import { UsageError, errorLine } from "../core/errors.ts";
 import type { ScheduleStatus } from "../api/schedule.ts";
 import type { Schedule } from "../schedule/schedule.ts";
 import { openServingStore } from "../serving/registry/open.ts";
 import { defineCommand, flag } from "./command.ts";
-import { parseOptions, scheduleFlags } from "./options.ts";
+import { parseOptions, requireSourcesFolder, scheduleFlags } from "./options.ts";
 
 const PORT = "expected a port number, 0 to 65535 (0: any free port)";
 
@@ -24,7 +24,7 @@ const schema = z.object({
     "<host>",
   ),
   ...scheduleFlags,
-  sources: flag(z.string().default("data/sources"), "With --every or --cron: the folder the scheduled runs read", "<dir>"),
+  sources: flag(z.string().default("data/sources"), "With --every or --cron only: the folder the scheduled runs read (it must exist)", "<dir>"),
 });
 
 export type ServeOptions = z.input<typeof schema>;
@@ -45,6 +45,9 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
   const opts = parseOptions(schema, raw);
   const { scheduleOf } = await import("../schedule/schedule.ts");
   const schedule = scheduleOf(opts);
+  // Told rather than ignored: without a schedule nothing reads the folder.
+  if (!schedule && raw.sources !== undefined) throw new UsageError("--sources: only with --every or --cron (the folder the scheduled runs read)");
+  if (schedule) requireSourcesFolder(opts.every ? "--every" : "--cron", opts.sources);
   // Loaded when the command runs: Elysia is the slowest module to load.
   const { createApp } = await import("../api/app.ts");
   const config = loadConfig();
@@ -85,7 +88,7 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
       opts.port,
     );
     out(`elt API on ${server.url} (docs: ${server.url}/docs, console: ${server.url}/ui), serving ${store.kind} ${store.location}`);
-    if (config.apiKey) out("an API key is required (x-api-key or Authorization: Bearer) on every endpoint but /health and /docs");
+    if (config.apiKey) out("an API key is required (x-api-key or Authorization: Bearer) on every endpoint but /health, /docs and the console at /ui (which asks for the key)");
     // Listened for before the first run starts: a Ctrl-C must cancel it, not kill the process mid-run.
     const stopped = new Promise<string>((resolve) => {
       process.once("SIGINT", () => resolve("SIGINT"));

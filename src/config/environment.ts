@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, statSync, type Stats } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { blankToUndefined } from "../core/env-values.ts";
 import { BUCKETS, type Bucket } from "../contract/lake.ts";
@@ -178,6 +178,28 @@ export function readEnv(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.en
   return { ...fromFile, ...env };
 }
 
+/** What is at a path, if anything can be read there: below a file a path is ENOTDIR rather than absent. */
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why ELT_HOME cannot be the folder of the lake, SQLite and staging: it, or the nearest of its
+ * parents that exists, is a file. A missing folder is fine (the first write makes it), and one
+ * that cannot be read is left to that write to name.
+ */
+function homeProblem(home: string): string | undefined {
+  for (let path = home; ; path = dirname(path)) {
+    const stat = statOf(path);
+    if (stat) return stat.isDirectory() ? undefined : path === home ? `${home} is a file, not a folder` : `${home} cannot be made: ${path} is a file`;
+    if (dirname(path) === path) return undefined;
+  }
+}
+
 export function loadConfig(env: Record<string, string | undefined> = readEnv()): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -186,7 +208,10 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     throw new ConfigError(`${variable}: ${issue.message}`);
   }
   const e = parsed.data;
-  const config: Config = { home: resolve(e.ELT_HOME), apiUrl: e.API_URL.replace(/\/+$/, ""), apiKey: e.API_KEY, alertWebhook: e.ELT_ALERT_WEBHOOK, keepRuns: e.ELT_KEEP_RUNS };
+  const home = resolve(e.ELT_HOME);
+  const problem = homeProblem(home);
+  if (problem) throw new ConfigError(`ELT_HOME: ${problem}`);
+  const config: Config = { home, apiUrl: e.API_URL.replace(/\/+$/, ""), apiKey: e.API_KEY, alertWebhook: e.ELT_ALERT_WEBHOOK, keepRuns: e.ELT_KEEP_RUNS };
   // Checked with or without an endpoint, so a bad name never waits for the day S3 is switched on.
   const buckets = bucketNames(e);
   if (e.MINIO_ENDPOINT) {

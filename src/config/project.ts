@@ -17,14 +17,32 @@ export const PROJECT_FILE = "elt.toml";
 const projectSchema = z.object({ quality: qualitySection.optional() }).strict();
 export type ProjectConfig = z.output<typeof projectSchema>;
 
-export function loadProjectConfig(path = resolve(process.env.ELT_CONFIG ?? PROJECT_FILE)): ProjectConfig {
+export interface ProjectFile {
+  path: string;
+  /** ELT_CONFIG named it: then it must exist, where a missing elt.toml means every default. */
+  named: boolean;
+}
+
+/** The project file a command reads, as ELT_CONFIG (blank: unset) says. */
+export function projectFile(env: Record<string, string | undefined> = process.env): ProjectFile {
+  const named = env.ELT_CONFIG?.trim() || undefined;
+  return { path: resolve(named ?? PROJECT_FILE), named: named !== undefined };
+}
+
+export function loadProjectConfig({ path, named }: ProjectFile = projectFile()): ProjectConfig {
   if (!existsSync(path)) {
-    if (process.env.ELT_CONFIG) throw new ConfigError(`ELT_CONFIG: ${path} does not exist`);
+    if (named) throw new ConfigError(`ELT_CONFIG: ${path} does not exist`);
     return {};
   }
+  let text: string;
   let raw: unknown;
   try {
-    raw = Bun.TOML.parse(readFileSync(path, "utf8"));
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`${named ? "ELT_CONFIG: " : ""}${path}: cannot be read: ${errorLine(err)}`);
+  }
+  try {
+    raw = Bun.TOML.parse(text);
   } catch (err) {
     throw new ConfigError(`${path}: not valid TOML: ${errorLine(err)}`);
   }

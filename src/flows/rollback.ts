@@ -1,5 +1,5 @@
 import { secretsOf, type Config } from "../config/environment.ts";
-import { EltError } from "../core/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { exportGold } from "../pipeline/export.ts";
 import { goldVersions, publishVersion, readPublishing } from "../pipeline/gold/versions.ts";
 import { readState } from "../pipeline/layer-state.ts";
@@ -38,11 +38,13 @@ export async function rollbackGold(o: Rollback): Promise<RollbackResult> {
     let result: RollbackResult | undefined;
     let failure: unknown;
     try {
+      // Before the flow starts: naming nothing to restore is a usage error, not a failed rollback in the history.
+      const target = await targetOf(store, o.run);
       const task: Task = {
         name: "rollback",
         async run(ctx) {
           try {
-            result = await restore(store, o, (message) => ctx.log("warn", message));
+            result = await restore(store, o.config, target, (message) => ctx.log("warn", message));
           } catch (err) {
             failure = err; // rethrown as it was: its exit code and message are the command's
             throw err;
@@ -61,31 +63,42 @@ export async function rollbackGold(o: Rollback): Promise<RollbackResult> {
   }
 }
 
-async function restore(store: ObjectStore, o: Rollback, onWarning: (message: string) => void): Promise<RollbackResult> {
+interface Target {
+  /** The run whose sealed gold version is published again. */
+  run: string;
+  /** The run published now, if any. */
+  current: string | null;
+}
+
+async function targetOf(store: ObjectStore, ref: string | undefined): Promise<Target> {
   const versions = await goldVersions(store);
   // A publish a dead process left unfinished counts as the latest: rolling back from it
   // undoes it, and this publish replaces its marker.
-  const current = (await readPublishing(store))?.state ?? (await readState(store, "gold"));
-  const target = o.run ? matching(versions, o.run) : versions.find((v) => v < (current?.run_id ?? ""));
-  if (!target) throw new EltError("no earlier gold version to roll back to (see `elt runs`)");
+  const current = ((await readPublishing(store))?.state ?? (await readState(store, "gold")))?.run_id ?? null;
+  const run = ref ? matching(versions, ref) : versions.find((v) => v < (current ?? ""));
+  if (!run) throw new UsageError("no earlier gold version to roll back to (see `elt runs`)");
+  return { run, current };
+}
+
+async function restore(store: ObjectStore, config: Config, target: Target, onWarning: (message: string) => void): Promise<RollbackResult> {
   // No inputs: the next `elt run gold` rebuilds from silver rather than trusting these tables.
-  await publishVersion(store, target, {
+  await publishVersion(store, target.run, {
     inputs: {},
-    run_id: target,
+    run_id: target.run,
     published_at: new Date().toISOString(),
     outputs: [],
-    summary: { rolled_back_from: current?.run_id ?? null },
+    summary: { rolled_back_from: target.current },
   });
-  return await withServingStore(o.config, async (serving) => {
-    const metas = await exportGold(store, serving, `rollback-${target}`, { onWarning });
-    return { restored: target, previous: current?.run_id ?? null, serving: serving.location, tables: metas.length };
+  return await withServingStore(config, async (serving) => {
+    const metas = await exportGold(store, serving, `rollback-${target.run}`, { onWarning });
+    return { restored: target.run, previous: target.current, serving: serving.location, tables: metas.length };
   });
 }
 
 function matching(versions: string[], ref: string): string {
   const found = versions.filter((v) => v === ref || v.startsWith(ref) || v.endsWith(ref));
   if (found.length === 1 || found.includes(ref)) return found.includes(ref) ? ref : found[0]!;
-  throw new EltError(
+  throw new UsageError(
     found.length
       ? `"${ref}" matches several gold versions (${found.join(", ")}): give more of the run id`
       : `no sealed gold version of run "${ref}" (kept: ${versions.join(", ") || "none"})`,

@@ -69,11 +69,11 @@ describe("elt serve", () => {
     }
   });
 
-  test("a port in use is a one-line error and exit 1", async () => {
+  test("a port in use is a one-line usage error, exit 2", async () => {
     const busy = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("taken") });
     try {
       const proc = elt(["serve", "--port", String(busy.port)]);
-      expect(await proc.exited).toBe(1);
+      expect(await proc.exited).toBe(2);
       expect(await new Response(proc.stderr).text()).toBe(
         `elt: port ${busy.port} on 127.0.0.1 is already in use: pick another with --port\n`,
       );

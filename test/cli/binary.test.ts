@@ -49,14 +49,29 @@ describe("the executable", () => {
     expect(out).toContain(pkg.version);
   });
 
-  test("an unknown command or option exits 2 with a usage hint", () => {
-    const cmd = run(["frobnicate"]);
-    expect(cmd.code).toBe(2);
-    expect(cmd.err).toContain('unknown command "frobnicate"');
-    expect(cmd.err).toContain("elt --help");
-    const opt = run(["runs", "--frobnicate"]);
-    expect(opt.code).toBe(2);
-    expect(opt.err).toContain("Unknown option `--frobnicate`");
+  test("an unknown command or option exits 2 with one line that ends with where to look", () => {
+    expect(run(["frobnicate"])).toEqual({ code: 2, out: "", err: 'elt: unknown command "frobnicate" (see elt --help)\n' });
+    expect(run([])).toEqual({ code: 2, out: "", err: "elt: name a command (see elt --help)\n" });
+    expect(run(["runs", "--frobnicate"])).toEqual({ code: 2, out: "", err: "elt: Unknown option `--frobnicate` (see elt runs --help)\n" });
+    expect(run(["serve", "--port"])).toEqual({ code: 2, out: "", err: "elt: option `--port <port>` value is missing (see elt serve --help)\n" });
+  });
+
+  test("an extra argument is named with what the command takes, in one line", () => {
+    expect(run(["rollback", "a", "b"])).toEqual({
+      code: 2,
+      out: "",
+      err: 'elt: rollback: unexpected argument "b": elt rollback takes only [run] (see elt rollback --help)\n',
+    });
+    expect(run(["doctor", "x", "y"])).toEqual({
+      code: 2,
+      out: "",
+      err: 'elt: doctor: unexpected arguments "x", "y": elt doctor takes no arguments (see elt doctor --help)\n',
+    });
+  });
+
+  test("a negative number is the value of the option before it, which says what it allows", () => {
+    expect(run(["generate", "--clients", "-5"])).toEqual({ code: 2, out: "", err: "elt: --clients -5: expected a positive integer\n" });
+    expect(run(["serve", "--port", "-1"])).toEqual({ code: 2, out: "", err: "elt: --port -1: expected a port number, 0 to 65535 (0: any free port)\n" });
   });
 
   test("a typo gets the command, option or layer it was close to; a word that is not one gets none", () => {

@@ -26,6 +26,8 @@ test("--help shows each option with the default its command applies, and a switc
   const dashboard = (await elt("dashboard", "--help")).out;
   expect(optionLine(dashboard, "--no-color")).toBeDefined();
   expect(optionLine(dashboard, "--no-color")).not.toContain("default");
+  // What an option falls back to is shown even where the command fills it in itself.
+  expect(optionLine((await elt("refresh-test", "--help")).out, "--collections")).toContain("(default: kpis,agg_mois,ca_par_pays)");
   // Positional arguments are arguments, not options.
   expect((await elt("logs", "--help")).out).not.toContain("--run");
 }, 30_000);
@@ -59,7 +61,7 @@ test("generate: no --seed is seed 42, a bare --seed draws one and prints it, --s
 test("a value the declaration refuses exits 2 naming the option; its default applies when it is left out", async () => {
   const bad = await elt("runs", "--limit", "0");
   expect(bad.code).toBe(2);
-  expect(bad.err).toBe("elt: --limit 0: expected at least 1\n");
+  expect(bad.err).toBe("elt: --limit 0: expected a whole number from 1 to 1000\n");
   const missing = await elt("serve", "--port");
   expect(missing.code).toBe(2);
   expect(missing.err).toContain("`--port <port>` value is missing");

@@ -1,11 +1,13 @@
 import { afterAll, afterEach, beforeEach, expect, test } from "bun:test";
 import * as net from "node:net";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { doctorCommand } from "../../src/commands/doctor.ts";
 import { FolderStore } from "../../src/storage/folder.ts";
 import { S3Store } from "../../src/storage/s3.ts";
+import { baseEnv, runElt } from "../support/cli.ts";
+import { compiledElt } from "../support/compiled.ts";
 import { startS3rver } from "../support/s3rver.ts";
 
 let home: string;
@@ -35,6 +37,13 @@ test("embedded defaults: folders and SQLite under ELT_HOME, buckets not made yet
       "  MINIO_ACCESS_KEY           (unset)",
       "  MINIO_SECRET_KEY           (unset)",
       "  MINIO_SECURE               (unset)",
+      "  ELT_BUCKET_PREFIX          (unset)",
+      "  ELT_BUCKET_BRONZE          (unset)",
+      "  ELT_BUCKET_SILVER          (unset)",
+      "  ELT_BUCKET_GOLD            (unset)",
+      "  ELT_BUCKET_RUNS            (unset)",
+      "  ELT_STORE_TIMEOUT_SECONDS  (unset)",
+      "  ELT_STORE_RETRY_SECONDS    (unset)",
       `  MONGODB_URI                (unset: gold tables served from ${home}/serving.sqlite)`,
       "  MONGODB_DATABASE           (unset)",
       "  MONGODB_COLLECTION_PREFIX  (unset)",
@@ -42,6 +51,7 @@ test("embedded defaults: folders and SQLite under ELT_HOME, buckets not made yet
       "  API_KEY                    (unset: the API answers without a key)",
       "  ELT_ALERT_WEBHOOK          (unset: no alerts)",
       "  ELT_KEEP_RUNS              10000",
+      "  ELT_CONFIG                 (unset: no elt.toml here: the default quality thresholds)",
       "",
       "checks",
       `  warn  object store   folder ${home}/lake: readable; missing buckets: bronze, silver, gold, runs (the next run creates them)`,
@@ -119,3 +129,60 @@ test("a configuration error exits 2 naming the variable", async () => {
   expect(json.code).toBe(2);
   expect(JSON.parse(json.out)).toEqual({ ok: false, error: "MINIO_ACCESS_KEY: required when MINIO_ENDPOINT is set" });
 });
+
+/** `elt doctor` as a user runs it: the executable, in a folder of its own. */
+const doctorBinary = async (env: Record<string, string>, ...args: string[]) =>
+  runElt(["doctor", ...args], { cwd: home, env: baseEnv(env), elt: [await compiledElt()] });
+
+test("S3: the bucket names, their prefix and the store's timeout and retry are listed", async () => {
+  const env = { ...s3env(), ELT_BUCKET_PREFIX: "acme-", ELT_BUCKET_GOLD: "our-gold", ELT_STORE_TIMEOUT_SECONDS: "2.5", ELT_STORE_RETRY_SECONDS: "4" };
+  const { out } = await doctorBinary(env);
+  expect(out).toContain(
+    [
+      "  ELT_BUCKET_PREFIX          acme-",
+      "  ELT_BUCKET_BRONZE          acme-bronze",
+      "  ELT_BUCKET_SILVER          acme-silver",
+      "  ELT_BUCKET_GOLD            our-gold",
+      "  ELT_BUCKET_RUNS            acme-runs",
+      "  ELT_STORE_TIMEOUT_SECONDS  2.5",
+      "  ELT_STORE_RETRY_SECONDS    4",
+      "",
+    ].join("\n"),
+  );
+  expect(out).not.toContain("S3RVER");
+}, 60_000);
+
+test("the project file in use is listed: the one ELT_CONFIG names, else elt.toml in the working directory", async () => {
+  const named = join(home, "thresholds.toml");
+  await writeFile(named, "[quality.freshness]\nenabled = false\n");
+  expect((await doctorBinary({ ELT_HOME: home, ELT_CONFIG: named })).out).toContain(`  ELT_CONFIG                 ${named}\n`);
+  await writeFile(join(home, "elt.toml"), "");
+  expect((await doctorBinary({ ELT_HOME: home })).out).toContain(`  ELT_CONFIG                 (unset: ${join(home, "elt.toml")})\n`);
+}, 60_000);
+
+test("what `elt run` refuses before it starts, doctor refuses in the same words, exit 2", async () => {
+  const file = join(home, "a-file");
+  await writeFile(file, "");
+  const cases: [Record<string, string>, string, string][] = [
+    [{ ELT_CONFIG: join(home, "absent.toml") }, "", `ELT_CONFIG: ${join(home, "absent.toml")} does not exist`],
+    [{}, "[quality.no_such_check]\nwarn = 1\n", `${join(home, "elt.toml")}: quality.no_such_check: unknown key`],
+    [{ ELT_HOME: file }, "", `ELT_HOME: ${file} is a file, not a folder`],
+  ];
+  for (const [env, toml, message] of cases) {
+    await (toml ? writeFile(join(home, "elt.toml"), toml) : rm(join(home, "elt.toml"), { force: true }));
+    const full = { ELT_HOME: join(home, "lake-home"), ...env };
+    const run = await runElt(["run", "--all", "--generate"], { cwd: home, env: baseEnv(full), elt: [await compiledElt()] });
+    expect({ code: run.code, err: run.err }).toEqual({ code: 2, err: `elt: ${message}\n` });
+    const doctor = await doctorBinary(full);
+    expect({ code: doctor.code, out: doctor.out }).toEqual({ code: 2, out: `configuration error: ${message}\n` });
+  }
+}, 60_000);
+
+test("--alert-test without ELT_ALERT_WEBHOOK is a configuration error: one line, exit 2", async () => {
+  const { code, out, err } = await doctorBinary({ ELT_HOME: home }, "--alert-test");
+  expect({ code, out, err }).toEqual({
+    code: 2,
+    out: "configuration error: --alert-test: ELT_ALERT_WEBHOOK is not set (set it to the webhook URL the test alert goes to)\n",
+    err: "",
+  });
+}, 60_000);

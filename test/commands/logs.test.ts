@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import { baseEnv, runElt, spawnElt } from "../support/cli.ts";
+import { compiledElt } from "../support/compiled.ts";
 
 /** `elt logs`: the latest run by default, a run by any unique part of its id, --follow until a run ends. */
 
@@ -33,13 +34,19 @@ test("alone it prints the latest run's logs", async () => {
 test("any part of an id that only one run holds finds it; a part several hold lists them", async () => {
   expect((await elt("logs", "bronze")).out.split("\n")[0]).toMatch(/^run \S+-bronze-\S+ \(bronze, succeeded\)$/);
   const ambiguous = await elt("logs", "Z-");
-  expect(ambiguous.code).toBe(1);
+  expect(ambiguous.code).toBe(2);
   // One line, the candidates newest first.
   expect(ambiguous.err).toMatch(/^elt: "Z-" names 2 runs, give more of the id: \S+-silver-\S+, \S+-bronze-\S+\n$/);
   const none = await elt("logs", "nothing-like-it");
-  expect(none.code).toBe(1);
+  expect(none.code).toBe(2);
   expect(none.err).toContain('no run id contains "nothing-like-it"');
 });
+
+test("on a lake with no runs yet it says so in one line, a usage error (exit 2)", async () => {
+  const home = join(dir, "empty-home");
+  const none = await runElt(["logs"], { cwd: dir, env: baseEnv({ ELT_HOME: home }), elt: [await compiledElt()] });
+  expect(none).toEqual({ code: 2, out: "", err: `elt: no runs yet in folder ${join(home, "lake")} (start one with \`elt run --all\`)\n` });
+}, 60_000);
 
 test("--follow prints a running run's lines as they come and ends when the run ends", async () => {
   await generateFiles({ clients: 20000, avgPurchases: 5, seed: 9, asOf: AS_OF, dirtyRate: 0.02 }, join(dir, "big"));

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { baseEnv, runElt } from "../support/cli.ts";
+import { compiledElt } from "../support/compiled.ts";
 
 /** `elt rollback` end to end: earlier gold back in the lake and in the serving store, safely. */
 
@@ -58,8 +59,8 @@ test("an unsealed version (a run killed while writing it) is never published", a
   mkdirSync(partial, { recursive: true });
   writeFileSync(join(partial, "kpis.csv"), "ca_total\n1\n");
   const { code, err } = await elt("rollback", "29991231T000000Z-all-dead");
-  expect(code).toBe(1);
-  expect(err.trim()).toStartWith('elt: no sealed gold version of run "29991231T000000Z-all-dead"');
+  expect(code).toBe(2);
+  expect(err).toMatch(/^elt: no sealed gold version of run "29991231T000000Z-all-dead" \(kept: [^\n]+\)\n$/);
   expect(gold("kpis.csv")).toBe(second.kpis);
 });
 
@@ -83,19 +84,30 @@ test("a rollback while a run holds the lake's lock is refused", async () => {
   }
 });
 
-test("each rollback is a run of flow rollback in elt runs: what it restored, or why it failed", async () => {
+test("each rollback is a run of flow rollback in elt runs, with what it restored; one refused before it began is none", async () => {
   const { out } = await elt("runs", "--flow", "rollback", "--json");
-  const runs = JSON.parse(out) as { flow: string; state: string; error?: string; tasks: { name: string; metrics?: Record<string, unknown> }[] }[];
-  // Newest first: the refused unsealed version, then the default rollback (the locked one never started).
-  expect(runs.map((r) => [r.flow, r.state])).toEqual([
-    ["rollback", "failed"],
-    ["rollback", "succeeded"],
-  ]);
-  expect(runs[0]!.error).toStartWith('rollback: no sealed gold version of run "29991231T000000Z-all-dead"');
-  expect(runs[1]!.tasks[0]!.metrics).toMatchObject({ restored: first.run, previous: second.run, tables: 10 });
+  const runs = JSON.parse(out) as { flow: string; state: string; tasks: { name: string; metrics?: Record<string, unknown> }[] }[];
+  // The default rollback only: the unsealed version was refused, the locked one never started.
+  expect(runs.map((r) => [r.flow, r.state])).toEqual([["rollback", "succeeded"]]);
+  expect(runs[0]!.tasks[0]!.metrics).toMatchObject({ restored: first.run, previous: second.run, tables: 10 });
   const listed = (await elt("runs")).out.split("\n").filter((l) => l.includes("-rollback-"));
-  expect(listed.map((l) => l.split(/\s{2,}/).slice(1, 3))).toEqual([
-    ["rollback", "failed"],
-    ["rollback", "succeeded"],
-  ]);
+  expect(listed.map((l) => l.split(/\s{2,}/).slice(1, 3))).toEqual([["rollback", "succeeded"]]);
 });
+
+test("a run that is no gold version, or an empty lake, is a usage error: one line, exit 2, no run recorded", async () => {
+  const compiled = [await compiledElt()];
+  const before = (await elt("runs", "--json", "--limit", "1000")).out;
+  const unknown = await runElt(["rollback", "no-such-run"], { cwd: dir, env: baseEnv(), elt: compiled });
+  expect([unknown.code, unknown.out]).toEqual([2, ""]);
+  expect(unknown.err).toMatch(new RegExp(`^elt: no sealed gold version of run "no-such-run" \\(kept: [^\\n]*${second.run}, ${first.run}\\)\\n$`));
+  expect((await elt("runs", "--json", "--limit", "1000")).out).toBe(before);
+
+  const empty = mkdtempSync(join(tmpdir(), "elt-rollback-empty-"));
+  try {
+    const lake = (...args: string[]) => runElt(args, { cwd: empty, env: baseEnv(), elt: compiled });
+    expect(await lake("rollback")).toEqual({ code: 2, out: "", err: "elt: no earlier gold version to roll back to (see `elt runs`)\n" });
+    expect((await lake("runs", "--json")).out).toBe("[]\n");
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateFiles } from "../../src/pipeline/generate/index.ts";
 import { baseEnv, runElt } from "../support/cli.ts";
+import { compiledElt } from "../support/compiled.ts";
 
 /** `elt runs` and `elt checks` on a lake that four one-layer runs, a second apart or less, built. */
 
@@ -110,11 +111,30 @@ test("runs show RUN: one run in full, found by any unique part of its id, in tex
   expect(json.outputs.map((o) => o.layer)).toEqual(["silver", "run record"]);
 
   const failed = await elt("runs", "show", "bronze");
-  expect(failed.code).toBe(1);
-  expect(failed.err).toContain('"bronze" names 2 runs');
+  expect(failed.code).toBe(2);
+  expect(failed.err).toMatch(/^elt: "bronze" names 2 runs, give more of the id: [^\n]+\n$/);
   const failedRun = rowsOf((await elt("runs", "--state", "failed")).out)[0]![0]!;
   const shown = (await elt("runs", "show", failedRun)).out;
   expect(shown).toContain("error: bronze.clients: ");
   expect(shown).toContain("✖ bronze.clients");
   expect((await elt("runs", "show")).code).toBe(2);
 });
+
+test("runs show of a run no id contains is a usage error: one line, exit 2", async () => {
+  const unknown = await runElt(["runs", "show", "no-such-run"], { cwd: dir, env, elt: [await compiledElt()] });
+  expect(unknown).toEqual({
+    code: 2,
+    out: "",
+    err: `elt: no run id contains "no-such-run" in folder ${join(dir, "home", "lake")} (see \`elt runs\`)\n`,
+  });
+}, 60_000);
+
+test("--limit takes a whole number from 1 to 1000: zero, a negative number or a fraction is told so in one line", async () => {
+  const compiled = [await compiledElt()];
+  for (const limit of ["0", "-1", "2.5"]) {
+    const bad = await runElt(["runs", "--limit", limit], { cwd: dir, env, elt: compiled });
+    expect(bad).toEqual({ code: 2, out: "", err: `elt: --limit ${limit}: expected a whole number from 1 to 1000\n` });
+  }
+  const checks = await runElt(["checks", "--limit", "-3"], { cwd: dir, env, elt: compiled });
+  expect(checks).toEqual({ code: 2, out: "", err: "elt: --limit -3: expected a whole number from 1 to 1000\n" });
+}, 60_000);

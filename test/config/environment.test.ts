@@ -108,6 +108,19 @@ describe("loadConfig", () => {
     expect([config.s3?.timeoutMs, config.s3?.retryMs]).toEqual([2_500, 60_000]);
   });
 
+  test("ELT_HOME must be a folder, or one that can be made: a file there or above it is refused", () => {
+    const dir = mkdtempSync(join(tmpdir(), "elt-home-"));
+    try {
+      const file = join(dir, "a-file");
+      writeFileSync(file, "");
+      expect(configError({ ELT_HOME: file }).message).toBe(`ELT_HOME: ${file} is a file, not a folder`);
+      expect(configError({ ELT_HOME: join(file, "home") }).message).toBe(`ELT_HOME: ${join(file, "home")} cannot be made: ${file} is a file`);
+      expect(loadConfig({ ELT_HOME: join(dir, "not", "yet") }).home).toBe(join(dir, "not", "yet"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a bad value's message never repeats the secret", () => {
     const err = configError({ MONGODB_URI: "localhost:27017/?password=hunter2" });
     expect(err.message).not.toContain("hunter2");

@@ -6,6 +6,8 @@ import { loadProjectConfig } from "../../src/config/project.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "elt-project-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** elt.toml as the working directory holds it: ELT_CONFIG names none. */
+const load = (path: string) => loadProjectConfig({ path, named: false });
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -13,18 +15,18 @@ const file = (name: string, text: string) => {
 };
 
 test("no file: no settings", () => {
-  expect(loadProjectConfig(join(dir, "absent.toml"))).toEqual({});
+  expect(load(join(dir, "absent.toml"))).toEqual({});
 });
 
 test("a [quality] section is read with its levels", () => {
   const path = file("good.toml", "[quality.reject_rate]\nwarn = 10\nerror = 80\n\n[quality.freshness]\nenabled = false\n");
-  expect(loadProjectConfig(path)).toEqual({ quality: { reject_rate: { warn: 10, error: 80 }, freshness: { enabled: false } } });
+  expect(load(path)).toEqual({ quality: { reject_rate: { warn: 10, error: 80 }, freshness: { enabled: false } } });
 });
 
 test("a bad value, an unknown key or broken TOML is a configuration error naming the key", () => {
   const bad = (name: string, text: string) => {
     try {
-      loadProjectConfig(file(name, text));
+      load(file(name, text));
     } catch (err) {
       return { code: (err as { exitCode?: number }).exitCode, message: (err as Error).message };
     }
@@ -40,11 +42,11 @@ test("a bad value, an unknown key or broken TOML is a configuration error naming
 });
 
 test("a webhook is not read from the file (it is a credential: ELT_ALERT_WEBHOOK holds it)", () => {
-  expect(() => loadProjectConfig(file("alerts.toml", '[alerts]\nwebhook = "https://hooks.example/T/abc"\n'))).toThrow("alerts: unknown key");
+  expect(() => load(file("alerts.toml", '[alerts]\nwebhook = "https://hooks.example/T/abc"\n'))).toThrow("alerts: unknown key");
 });
 
 test("a negative bound is refused in the same words as any other bad bound", () => {
-  expect(() => loadProjectConfig(file("negative.toml", "[quality.reject_rate]\nerror = -3\n"))).toThrow(
+  expect(() => load(file("negative.toml", "[quality.reject_rate]\nerror = -3\n"))).toThrow(
     "quality.reject_rate.error: expected a non-negative number, or false to turn the level off",
   );
 });

@@ -85,7 +85,7 @@ describe("elt refresh-test", () => {
 
   test.each([
     [["--collections", "nope"], 'elt: --collections: "nope" is not a gold table (fact_achats, kpis,'],
-    [["--iterations", "0"], "elt: --iterations 0: expected a whole number, 1 to 1000"],
+    [["--iterations", "0"], "elt: --iterations 0: expected a whole number from 1 to 1000"],
   ])("bad options %p → exit 2", async (args, message) => {
     const { code, stderr } = await elt(["refresh-test", "--spawn", ...args]);
     expect(code).toBe(2);

@@ -27,12 +27,19 @@ export interface Running {
   done: Promise<Finished>;
 }
 
+export interface EltOptions {
+  cwd?: string;
+  env: Record<string, string>;
+  /** The command that is elt: the source by default, `[await compiledElt()]` for the executable. */
+  elt?: string[];
+}
+
 /**
  * Starts `elt ARGS`. Both outputs are drained from the start: a child blocked on a full pipe
  * would never reach the moment a test waits for.
  */
-export function spawnElt(args: string[], options: { cwd?: string; env: Record<string, string> }): Running {
-  const child = Bun.spawn([process.execPath, CLI, ...args], {
+export function spawnElt(args: string[], options: EltOptions): Running {
+  const child = Bun.spawn([...(options.elt ?? [process.execPath, CLI]), ...args], {
     cwd: options.cwd,
     env: options.env,
     stdin: "ignore",
@@ -50,7 +57,7 @@ export function spawnElt(args: string[], options: { cwd?: string; env: Record<st
 }
 
 /** Runs `elt ARGS` to its end without blocking this process (servers in it keep answering). */
-export function runElt(args: string[], options: { cwd?: string; env: Record<string, string> }): Promise<Finished> {
+export function runElt(args: string[], options: EltOptions): Promise<Finished> {
   return spawnElt(args, options).done;
 }
 
