@@ -4,9 +4,9 @@ import { compareBy, matches } from "./mongo-query.ts";
 /**
  * A stand-in for the parts of the MongoDB driver the store's read path uses, for what no
  * real server lets a test arrange: a swap landing exactly between two commands, or a server
- * that ignores listCollections' filter. Collections are found by name at every command, as a
- * server does, and each version of a collection has its own UUID, as a rename carries over.
- * Its queries are mongo-query.ts's.
+ * that ignores listCollections' filter, or lists a new UUID each time, or none. Collections
+ * are found by name at every command, as a server does, and each version of a collection has
+ * its own UUID, as a rename carries over. Its queries are mongo-query.ts's.
  */
 
 interface Version {
@@ -14,7 +14,7 @@ interface Version {
   docs: Document[];
 }
 
-export type Command = "listCollections" | "find" | "count";
+export type Command = "listCollections" | "find" | "count" | "aggregate";
 
 export class FakeMongo {
   private readonly collections = new Map<string, Version>();
@@ -23,6 +23,9 @@ export class FakeMongo {
   afterCommand: (command: Command, name: string) => void = () => {};
   /** Answer listCollections with every collection, whatever the filter. */
   ignoreListFilter = false;
+  /** How listCollections gives a collection's UUID: its version's, a new one each time, or none. */
+  uuids: "versioned" | "fresh" | "none" = "versioned";
+  private listed = 0;
 
   /** Puts a new version of `name` in place, as a rename over it does. */
   swap(name: string, docs: Document[]): void {
@@ -36,7 +39,8 @@ export class FakeMongo {
       listCollections: (filter: Document) => ({
         toArray: async () => {
           const names = [...this.collections.keys()].filter((n) => this.ignoreListFilter || filter.name === undefined || filter.name === n);
-          const listed = names.map((n) => ({ name: n, type: "collection", info: { readOnly: false, uuid: this.collections.get(n)!.uuid } }));
+          const uuid = (n: string) => (this.uuids === "versioned" ? { uuid: this.collections.get(n)!.uuid } : this.uuids === "fresh" ? { uuid: `listed-${++this.listed}` } : {});
+          const listed = names.map((n) => ({ name: n, type: "collection", info: { readOnly: false, ...uuid(n) } }));
           this.afterCommand("listCollections", String(filter.name));
           return listed;
         },
@@ -65,6 +69,13 @@ export class FakeMongo {
         this.afterCommand("count", name);
         return n;
       },
+      aggregate: (pipeline: Document[]) => ({
+        toArray: async () => {
+          const out = run(docs(), pipeline);
+          this.afterCommand("aggregate", name);
+          return out;
+        },
+      }),
       estimatedDocumentCount: async () => {
         const n = docs().length;
         this.afterCommand("count", name);
@@ -72,4 +83,21 @@ export class FakeMongo {
       },
     };
   }
+}
+
+/** The stages the store's one-command read sends: $match, $sort, $skip, $limit, $project (exclusions), $count, $facet. */
+function run(docs: Document[], pipeline: Document[]): Document[] {
+  let out = docs;
+  for (const stage of pipeline) {
+    const [[op, arg]] = Object.entries(stage) as [[string, any]];
+    if (op === "$match") out = out.filter((d) => matches(d, arg));
+    else if (op === "$sort") out = [...out].sort((a, b) => compareBy(a, b, arg));
+    else if (op === "$skip") out = out.slice(arg);
+    else if (op === "$limit") out = out.slice(0, arg);
+    else if (op === "$project") out = out.map((d) => Object.fromEntries(Object.entries(d).filter(([k]) => arg[k] !== 0)));
+    else if (op === "$count") out = [{ [arg]: out.length }];
+    else if (op === "$facet") out = [Object.fromEntries(Object.entries(arg as Record<string, Document[]>).map(([k, p]) => [k, run(out, p)]))];
+    else throw new Error(`the fake runs no ${op}`);
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { Document } from "mongodb";
 import { StoreError } from "../../src/core/errors.ts";
 import { MongoStore } from "../../src/serving/mongo/mongo.ts";
+import type { ReadOptions } from "../../src/serving/serving-store.ts";
 import { FACT, idsOf } from "./fixtures.ts";
 import { FakeMongo } from "./fake-mongo.ts";
 
@@ -64,6 +65,34 @@ describe("mongo read: a page and its count come from one version of the table", 
       "MongoDB at mongodb://elt:****@db:27017: gold_agg_mois was replaced during 5 reads in a row; try again",
     );
     expect(swaps).toBe(5);
+  });
+
+  test.each([
+    ["a new UUID each time", "fresh"],
+    ["no UUID", "none"],
+  ] as const)("from a server that lists %s, a page and its count are one command, from one version", async (_, uuids) => {
+    const fake = new FakeMongo();
+    fake.uuids = uuids;
+    fake.swap("gold_agg_mois", months(3, 1));
+    const commands: string[] = [];
+    let swaps = 1;
+    // A swap after every command: only an answer made in one command holds one version.
+    fake.afterCommand = (command) => {
+      commands.push(command);
+      swaps++;
+      fake.swap("gold_agg_mois", months(2 + swaps, swaps));
+    };
+    const store = storeOn(fake);
+    const reads: ReadOptions[] = [{ limit: 2 }, {}, { limit: 0 }, { where: [{ column: "nb_achats", op: "gte", value: 0 }], skip: 1 }];
+    for (const options of reads) {
+      const { rows, total } = await store.read("agg_mois", options);
+      const version = swaps - 1;
+      expect(total).toBe(2 + version);
+      expect(rows.length).toBe(options.limit ?? total - (options.skip ?? 0));
+      expect(new Set(rows.map((r) => r.nb_achats))).toEqual(new Set(rows.length ? [version] : []));
+      expect(commands.at(-1)).toBe("aggregate");
+    }
+    expect(commands.filter((c) => c === "find" || c === "count")).toEqual([]);
   });
 
   test("a table never written is not_found, even from a server that ignores listCollections' filter", async () => {

@@ -6,6 +6,7 @@ import {
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
+  type Collection,
   type Db,
   type Document,
 } from "mongodb";
@@ -36,6 +37,25 @@ export interface MongoOptions extends MongoSettings {
 const SWAPPED_UNDER_US = new Set([26, 43, 175]);
 /** Reads that each met a swap before one is given up as a failure (a swap takes far longer than a read). */
 const READ_ATTEMPTS = 5;
+
+/** `versionOf`'s answer where a collection's UUID cannot tell one version from the next. */
+const NO_VERSION = "none";
+
+/**
+ * A page and its count in one aggregate: on a server whose collections carry no steady
+ * version, one command is what reads one version. Slower where the count is the whole
+ * collection's (every document is counted rather than the collection's size read), so only
+ * there.
+ */
+async function readInOne(collection: Collection, filter: Document, sort: Document, query: CheckedRead): Promise<{ page: Document[]; total: number }> {
+  // $limit takes no 0: a limit of 0 asks for the count alone; none, for the whole table.
+  const limit = query.limit === undefined ? [] : [{ $limit: Math.max(1, query.limit) }];
+  const page = [{ $sort: sort }, { $skip: query.skip }, ...limit, { $project: { _id: 0, _row: 0 } }];
+  const [answer] = await collection
+    .aggregate<{ page: Document[]; total: { n: number }[] }>([{ $match: filter }, { $facet: { page, total: [{ $count: "n" }] } }], { allowDiskUse: true })
+    .toArray();
+  return { page: query.limit === 0 ? [] : (answer?.page ?? []), total: answer?.total[0]?.n ?? 0 };
+}
 /** Unauthorized, AuthenticationFailed, and Atlas's "bad auth". */
 const AUTH_CODES = new Set([13, 18, 8000]);
 
@@ -83,6 +103,8 @@ export class MongoStore implements ServingStore {
   readonly prefix: string;
   private readonly db: Db;
   private readonly clock: () => number;
+  /** Whether the server lists a collection's UUID the same each time (`versionOf`): found out once. */
+  private uuidsHold: Promise<boolean> | undefined;
 
   constructor(
     private readonly client: MongoClient,
@@ -119,6 +141,7 @@ export class MongoStore implements ServingStore {
       for (let attempt = 1; ; attempt++) {
         const version = await this.versionOf(name);
         if (version === undefined) throw notServedYet(name);
+        if (version === NO_VERSION) return readInOne(collection, filter, sort, query);
         try {
           // Mongo reads a limit of 0 as "no limit".
           const page =
@@ -188,13 +211,33 @@ export class MongoStore implements ServingStore {
    * The served collection's version: its UUID, which a rename carries over from the staging
    * collection, so one UUID before and after a read means every part of it met one collection.
    * Undefined when there is no such collection. The name is checked here too, since some
-   * servers ignore listCollections' filter. A server that lists no UUID gives one constant
-   * version, and its reads cannot tell a swap from none.
+   * servers ignore listCollections' filter. NO_VERSION from a server that lists no UUID, or a
+   * new one each time it is asked (one MongoDB-compatible server does): its reads are then one
+   * command each (`readInOne`).
    */
   private async versionOf(name: string): Promise<string | undefined> {
+    const uuid = await this.uuidOf(name);
+    if (uuid === undefined) return undefined;
+    this.uuidsHold ??= this.uuidsStay(name, uuid);
+    return (await this.uuidsHold) ? uuid : NO_VERSION;
+  }
+
+  /** The collection's UUID as listed (NO_VERSION for none), or undefined when there is no such collection. */
+  private async uuidOf(name: string): Promise<string | undefined> {
     const listed = await this.db.listCollections({ name }, { nameOnly: false }).toArray();
     const entry = listed.find((c) => c.name === name);
-    return entry === undefined ? undefined : JSON.stringify(entry.info?.uuid ?? null);
+    return entry === undefined ? undefined : entry.info?.uuid === undefined ? NO_VERSION : JSON.stringify(entry.info.uuid);
+  }
+
+  /**
+   * Asked once per store: whether the server lists the same UUID for a collection twice more.
+   * A swap between two of the three listings changes it once, never twice in a row.
+   */
+  private async uuidsStay(name: string, first: string): Promise<boolean> {
+    const second = await this.uuidOf(name);
+    if (second === first) return true;
+    const third = await this.uuidOf(name);
+    return third === second;
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
