@@ -74,6 +74,11 @@ describe("mongo serving store: timeouts (no server needed)", () => {
     expect(options.hosts.map(String)).toEqual(["h1:27017", "h2:27017"]);
   });
 
+  test("the servers are polled, not streamed, unless the connection string says otherwise", () => {
+    expect(driverOptions("mongodb://127.0.0.1:27017/").serverMonitoringMode).toBe("poll");
+    expect(driverOptions("mongodb://127.0.0.1:27017/?serverMonitoringMode=stream").serverMonitoringMode).toBe("stream");
+  });
+
   test("the caller's selection timeout bounds the connection too", () => {
     const options = driverOptions("mongodb://127.0.0.1:27017/", 300);
     expect([options.serverSelectionTimeoutMS, options.connectTimeoutMS, options.socketTimeoutMS]).toEqual([300, 300, 120_000]);

@@ -67,7 +67,15 @@ const AUTH_CODES = new Set([13, 18, 8000]);
  */
 const TIMEOUTS_MS = { serverSelectionTimeoutMS: 3000, connectTimeoutMS: 3000, socketTimeoutMS: 120_000 };
 
-/** The client's options: the timeouts above, each unless the connection string sets its own. */
+/**
+ * How the driver watches the servers: by asking every heartbeat rather than by a stream of
+ * answers the server pushes. A server that takes the streaming request but does not stream
+ * (one MongoDB-compatible server) made the driver clear its pool mid-export, every time; a
+ * poll costs a command every 10 s, and an error still makes the driver look again at once.
+ */
+const MONITORING = { serverMonitoringMode: "poll" } as const;
+
+/** The client's options: the timeouts above and MONITORING, each unless the connection string sets its own. */
 export function clientOptions(options: MongoOptions): MongoClientOptions {
   const { ConnectionString } = require("mongodb-connection-string-url") as typeof import("mongodb-connection-string-url");
   const given = new Set([...new ConnectionString(options.uri).searchParams.keys()].map((k) => k.toLowerCase()));
@@ -76,7 +84,7 @@ export function clientOptions(options: MongoOptions): MongoClientOptions {
     timeouts.serverSelectionTimeoutMS = timeouts.connectTimeoutMS = options.serverSelectionTimeoutMS;
   }
   // Options given to the client win over the string's: leave out those the string sets.
-  return { appName: "elt", ...Object.fromEntries(Object.entries(timeouts).filter(([k]) => !given.has(k.toLowerCase()))) };
+  return { appName: "elt", ...Object.fromEntries(Object.entries({ ...timeouts, ...MONITORING }).filter(([k]) => !given.has(k.toLowerCase()))) };
 }
 
 export async function openMongoStore(options: MongoOptions): Promise<ServingStore> {
