@@ -2,7 +2,7 @@
 import { cac } from "cac";
 import pkg from "../package.json" with { type: "json" };
 import { EltError, errorLine } from "./core/errors.ts";
-import { loadConfig, secretsOf } from "./config/environment.ts";
+import { loadConfig, secretsOf, secretsOfEnv } from "./config/environment.ts";
 import { redact } from "./core/redact.ts";
 import { defaultOf, flags, type Command } from "./commands/command.ts";
 import { COMMANDS } from "./commands/index.ts";
@@ -91,11 +91,12 @@ function usageLine(message: string): string {
 }
 
 function fail(err: unknown): number {
-  let secrets: string[] = [];
+  let secrets: string[];
   try {
     secrets = secretsOf(loadConfig());
   } catch {
-    // the configuration itself is what failed; its message names no secret
+    // The configuration failed too (ELT_HOME a file, say): its secrets are read one by one.
+    secrets = secretsOfEnv();
   }
   const usage = err instanceof Error && err.name === "CACError";
   const message = redact(usage ? usageLine(errorLine(err)) : errorLine(err), secrets);

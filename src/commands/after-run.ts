@@ -29,7 +29,11 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-const portOf = (url: string) => Number(new URL(url).port || 8000);
+/** Where `--serve` and `--dashboard` listen: API_URL's port, on the loopback interface. */
+export const AFTER_RUN_HOST = "127.0.0.1";
+export const portOf = (apiUrl: string) => Number(new URL(apiUrl).port || 8000);
+/** `elt run` has no --port: the API it starts listens where API_URL says. */
+export const CHOOSE_API_URL_PORT = "elt run --serve listens on API_URL's port; set API_URL to another (e.g. API_URL=http://localhost:8001)";
 
 export async function afterRun(o: AfterRun): Promise<number> {
   let { serve, dashboard } = o;
@@ -39,17 +43,17 @@ export async function afterRun(o: AfterRun): Promise<number> {
   if (!serve && !dashboard) return 0;
   const config = loadConfig();
   await refreshTestCommand({ spawn: true, iterations: 5 });
-  if (!dashboard) return serveCommand({ port: portOf(config.apiUrl) });
+  if (!dashboard) return serveCommand({ port: portOf(config.apiUrl), host: AFTER_RUN_HOST }, CHOOSE_API_URL_PORT);
 
   const store = await openServingStore(config);
   let server: Listening;
   const app = () => createApp({ store, apiKey: config.apiKey, secrets: secretsOf(config) });
   try {
-    server = listen(app(), "127.0.0.1", portOf(config.apiUrl));
+    server = listen(app(), AFTER_RUN_HOST, portOf(config.apiUrl));
   } catch (err) {
     // An `elt serve` already holds the port: the dashboard gets a server of its own anyway.
     if (!(err instanceof EltError)) throw err;
-    server = listen(app(), "127.0.0.1", 0);
+    server = listen(app(), AFTER_RUN_HOST, 0);
   }
   try {
     const code = await dashboardCommand({ api: server.url });

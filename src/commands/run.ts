@@ -72,6 +72,12 @@ export async function runCommand(raw: RunOptions): Promise<number> {
   // Read before anything runs: a bad threshold is a configuration error, not a failed run.
   const thresholds = resolveThresholds(loadProjectConfig().quality, opts.check);
 
+  if (opts.serve && !opts.dashboard) {
+    // The API starts once the pipeline has run: a port it cannot have is told before, not after.
+    const { AFTER_RUN_HOST, CHOOSE_API_URL_PORT, portOf } = await import("./after-run.ts");
+    const { assertCanListen } = await import("../api/listen.ts");
+    assertCanListen(AFTER_RUN_HOST, portOf(config.apiUrl), CHOOSE_API_URL_PORT);
+  }
   const missing = Object.values(DATASETS).filter((d) => !existsSync(join(opts.sources, d.file)));
   if (opts.generate && missing.length === 1) {
     // Generating both would overwrite the one that is there: a user's real data.

@@ -41,7 +41,8 @@ export const serve = defineCommand({
  * Serves the API until SIGINT or SIGTERM, then closes the store and answers 0. With a schedule,
  * the same process runs the pipeline at its ticks; a stop cancels a run in progress first.
  */
-export async function serveCommand(raw: ServeOptions): Promise<number> {
+/** `choosePort`: how the user picks another port when this one is taken (listen.ts). */
+export async function serveCommand(raw: ServeOptions, choosePort?: string): Promise<number> {
   const opts = parseOptions(schema, raw);
   const { scheduleOf } = await import("../schedule/schedule.ts");
   const schedule = scheduleOf(opts);
@@ -86,6 +87,7 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
       }),
       opts.host,
       opts.port,
+      choosePort,
     );
     out(`elt API on ${server.url} (docs: ${server.url}/docs, console: ${server.url}/ui), serving ${store.kind} ${store.location}`);
     if (config.apiKey) out("an API key is required (x-api-key or Authorization: Bearer) on every endpoint but /health, /docs and the console at /ui (which asks for the key)");

@@ -236,6 +236,17 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
 }
 
 /** Every secret of a configuration, so logs and errors can be scrubbed of them. */
+/**
+ * The secrets of an environment that may not make a configuration (the error being told may
+ * be that it does not): each secret variable read on its own, as far as it parses.
+ */
+export function secretsOfEnv(env: Record<string, string | undefined> = readEnv()): string[] {
+  const own = [env.MINIO_ACCESS_KEY, env.MINIO_SECRET_KEY, env.API_KEY, env.ELT_ALERT_WEBHOOK].map((v) => v?.trim() ?? "");
+  const serving = z.object(SERVING_VARIABLES).safeParse(env);
+  const backends = serving.success ? servingSecrets(configureServing(serving.data)) : [];
+  return [...own, ...backends].filter((s) => s.length >= 3);
+}
+
 export function secretsOf(config: Config): string[] {
   const out: string[] = [];
   if (config.s3) out.push(config.s3.secretKey, config.s3.accessKey);

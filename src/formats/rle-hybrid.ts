@@ -34,10 +34,11 @@ export function readIndices(
   let p = from;
   let seen = 0;
   while (seen < count) {
-    // The run's header: a ULEB128 varint.
+    // The run's header: a ULEB128 varint of 32 bits at most, so of 5 bytes at most.
     let header = 0;
     for (let shift = 0; ; shift += 7) {
       if (p >= end) throw short(count);
+      if (shift > 28) throw new Error("a run header longer than 5 bytes");
       const byte = page[p++]!;
       header += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) break;

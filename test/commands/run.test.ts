@@ -47,3 +47,29 @@ test("a failed run prints its error, the tasks that ran and what stays published
   expect(out).not.toContain("Silver");
   expect(out).not.toContain(join(lake, "gold"));
 });
+
+test("--serve on a port already taken is refused before anything runs, naming API_URL (run has no --port)", async () => {
+  const busy = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("taken") });
+  try {
+    const before = JSON.parse((await elt("runs", "--json")).out) as RunRecord[];
+    const env = baseEnv({ ELT_HOME: join(dir, "home"), API_URL: `http://localhost:${busy.port}` });
+    const { code, out, err } = await runElt(["run", "--all", "--serve", "--sources", join(dir, "sources"), "--as-of", AS_OF], { cwd: dir, env });
+    expect({ code, out, err }).toEqual({
+      code: 2,
+      out: "",
+      err: `elt: port ${busy.port} on 127.0.0.1 is already in use: elt run --serve listens on API_URL's port; set API_URL to another (e.g. API_URL=http://localhost:8001)\n`,
+    });
+    expect(JSON.parse((await elt("runs", "--json")).out)).toEqual(before);
+  } finally {
+    await busy.stop(true);
+  }
+}, 30_000);
+
+test("a secret in an error is hidden even when the configuration itself does not load", async () => {
+  const file = join(dir, "a-file");
+  await Bun.write(file, "");
+  const env = baseEnv({ ELT_HOME: file, API_KEY: "sekrit123" });
+  const { code, err } = await runElt(["serve", "--port", "sekrit123"], { cwd: dir, env });
+  expect(code).toBe(2);
+  expect(err).toBe("elt: --port ****: expected a port number, 0 to 65535 (0: any free port)\n");
+});

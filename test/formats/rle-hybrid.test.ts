@@ -107,4 +107,16 @@ describe("readIndices", () => {
     const rle = Uint8Array.from(repeated(1, 3, 4));
     expect(() => readIndices(rle, 0, rle.length, 4, 4, 8, new Int32Array(4), 0, 0)).toThrow("page holds fewer than 4 dictionary indices");
   });
+
+  test("a run header longer than any 32-bit count is refused, not read as no run", () => {
+    // 150 continuation bytes: read on, the header's value overflows to NaN and the loop ended with nothing written.
+    const page = Uint8Array.from([...Array(150).fill(0x80), 0x00]);
+    const out = new Int32Array(10).fill(-7);
+    expect(() => readIndices(page, 0, page.length, 3, 10, 8, out, 0, 0)).toThrow("a run header longer than 5 bytes");
+    // Five bytes are a header still: a run of 2^30 values, of which the 4 asked.
+    const longest = Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x08, 0x05]);
+    const four = new Int32Array(4);
+    readIndices(longest, 0, longest.length, 3, 4, 8, four, 0, 0);
+    expect([...four]).toEqual([5, 5, 5, 5]);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Document, MongoClient } from "mongodb";
+import { BSON, MongoServerError, type Document, type MongoClient } from "mongodb";
 import { compareBy, matches } from "./mongo-query.ts";
 
 /**
@@ -26,6 +26,8 @@ export class FakeMongo {
   /** How listCollections gives a collection's UUID: its version's, a new one each time, or none. */
   uuids: "versioned" | "fresh" | "none" = "versioned";
   private listed = 0;
+  /** The size a document an aggregate answers may have (a server's is 16 MiB), in BSON bytes. */
+  maxAnswerBytes = 16 * 1024 * 1024;
 
   /** Puts a new version of `name` in place, as a rename over it does. */
   swap(name: string, docs: Document[]): void {
@@ -73,6 +75,10 @@ export class FakeMongo {
         toArray: async () => {
           const out = run(docs(), pipeline);
           this.afterCommand("aggregate", name);
+          for (const doc of out) {
+            const size = BSON.calculateObjectSize(doc);
+            if (size > this.maxAnswerBytes) throw new MongoServerError({ message: `BSONObj size: ${size} is invalid`, code: 10334 });
+          }
           return out;
         },
       }),
@@ -85,7 +91,7 @@ export class FakeMongo {
   }
 }
 
-/** The stages the store's one-command read sends: $match, $sort, $skip, $limit, $project (exclusions), $count, $facet. */
+/** The stages the store's one-command read sends: $match, $sort, $skip, $limit, $project (exclusions), $count, $facet, $unwind. */
 function run(docs: Document[], pipeline: Document[]): Document[] {
   let out = docs;
   for (const stage of pipeline) {
@@ -96,8 +102,19 @@ function run(docs: Document[], pipeline: Document[]): Document[] {
     else if (op === "$limit") out = out.slice(0, arg);
     else if (op === "$project") out = out.map((d) => Object.fromEntries(Object.entries(d).filter(([k]) => arg[k] !== 0)));
     else if (op === "$count") out = [{ [arg]: out.length }];
+    else if (op === "$unwind") out = out.flatMap((d) => unwound(d, arg));
     else if (op === "$facet") out = [Object.fromEntries(Object.entries(arg as Record<string, Document[]>).map(([k, p]) => [k, run(out, p)]))];
     else throw new Error(`the fake runs no ${op}`);
   }
   return out;
+}
+
+/** `{ path: "$field", preserveNullAndEmptyArrays }`: a document per element, or the document without it where there is none. */
+function unwound(doc: Document, arg: { path: string; preserveNullAndEmptyArrays?: boolean }): Document[] {
+  const field = arg.path.slice(1);
+  const values = doc[field];
+  if (Array.isArray(values) && values.length > 0) return values.map((value) => ({ ...doc, [field]: value }));
+  if (!arg.preserveNullAndEmptyArrays) return [];
+  const { [field]: _, ...rest } = doc;
+  return [rest];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Document } from "mongodb";
+import { MongoNetworkError, MongoServerError, type Document } from "mongodb";
 import { StoreError } from "../../src/core/errors.ts";
 import { MongoStore } from "../../src/serving/mongo/mongo.ts";
 import type { ReadOptions } from "../../src/serving/serving-store.ts";
@@ -93,6 +93,66 @@ describe("mongo read: a page and its count come from one version of the table", 
       expect(commands.at(-1)).toBe("aggregate");
     }
     expect(commands.filter((c) => c === "find" || c === "count")).toEqual([]);
+  });
+
+  test("from a server that lists no UUID, a page too big for one answer document comes whole", async () => {
+    const fake = new FakeMongo();
+    fake.uuids = "none";
+    // A server's answers are documents of at most 16 MiB; scaled down, 50 months take about 5 KiB.
+    fake.maxAnswerBytes = 2048;
+    fake.swap("gold_agg_mois", months(50, 1));
+    const store = storeOn(fake);
+    const { rows, total } = await store.read("agg_mois");
+    expect(total).toBe(50);
+    expect(rows.map((r) => r.mois)).toEqual(months(50, 1).map((m) => m.mois));
+    expect(await store.read("agg_mois", { limit: 0 })).toEqual({ rows: [], total: 50 });
+    expect(await store.read("agg_mois", { skip: 60 })).toEqual({ rows: [], total: 50 });
+  });
+
+  test("from a server that lists no UUID, a read that meets a swap is read again", async () => {
+    const fake = new FakeMongo();
+    fake.uuids = "none";
+    fake.swap("gold_agg_mois", months(3, 1));
+    let failed = 0;
+    fake.afterCommand = (command) => {
+      if (command !== "aggregate" || failed++ > 0) return;
+      fake.swap("gold_agg_mois", months(4, 2));
+      throw new MongoServerError({ message: "collection dropped", code: 175 });
+    };
+    const { rows, total } = await storeOn(fake).read("agg_mois");
+    expect(failed).toBe(2);
+    expect(total).toBe(4);
+    expect(new Set(rows.map((r) => r.nb_achats))).toEqual(new Set([2]));
+  });
+
+  test("swaps landing between the store's first listings do not take a server with steady UUIDs for one without", async () => {
+    const fake = new FakeMongo();
+    fake.swap("gold_agg_mois", months(3, 1));
+    const commands: string[] = [];
+    let listings = 0;
+    fake.afterCommand = (command) => {
+      commands.push(command);
+      if (command === "listCollections" && ++listings <= 2) fake.swap("gold_agg_mois", months(3 + listings, 1 + listings));
+    };
+    const store = storeOn(fake);
+    await store.read("agg_mois");
+    expect(commands).toContain("find");
+    expect(commands).not.toContain("aggregate");
+    expect(await store.read("agg_mois")).toMatchObject({ total: 5 });
+  });
+
+  test("a connection lost while the store asks how the server lists UUIDs fails that read only", async () => {
+    const fake = new FakeMongo();
+    fake.swap("gold_agg_mois", months(3, 1));
+    let listings = 0;
+    fake.afterCommand = (command) => {
+      if (command === "listCollections" && ++listings === 2) throw new MongoNetworkError("connection reset");
+    };
+    const store = storeOn(fake);
+    const err = await store.read("agg_mois").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).message).toBe("cannot reach MongoDB at mongodb://elt:****@db:27017");
+    expect((await store.read("agg_mois")).total).toBe(3);
   });
 
   test("a table never written is not_found, even from a server that ignores listCollections' filter", async () => {

@@ -40,22 +40,35 @@ const READ_ATTEMPTS = 5;
 
 /** `versionOf`'s answer where a collection's UUID cannot tell one version from the next. */
 const NO_VERSION = "none";
+/** Listings `uuidsStay` makes at most, once per store: a swap takes far longer than a listing. */
+const UUID_LISTINGS = 6;
 
 /**
  * A page and its count in one aggregate: on a server whose collections carry no steady
  * version, one command is what reads one version. Slower where the count is the whole
  * collection's (every document is counted rather than the collection's size read), so only
- * there.
+ * there. The page is unwound from the $facet's one document: each document an aggregate
+ * answers must fit 16 MiB, which a page of 100,000 purchases (the refresh probe's) does not.
  */
 async function readInOne(collection: Collection, filter: Document, sort: Document, query: CheckedRead): Promise<{ page: Document[]; total: number }> {
   // $limit takes no 0: a limit of 0 asks for the count alone; none, for the whole table.
   const limit = query.limit === undefined ? [] : [{ $limit: Math.max(1, query.limit) }];
   const page = [{ $sort: sort }, { $skip: query.skip }, ...limit, { $project: { _id: 0, _row: 0 } }];
-  const [answer] = await collection
-    .aggregate<{ page: Document[]; total: { n: number }[] }>([{ $match: filter }, { $facet: { page, total: [{ $count: "n" }] } }], { allowDiskUse: true })
+  const answers = await collection
+    .aggregate<{ page?: Document; total: { n: number }[] }>(
+      [
+        { $match: filter },
+        { $facet: { page, total: [{ $count: "n" }] } },
+        // An empty page still answers one document, with the count.
+        { $unwind: { path: "$page", preserveNullAndEmptyArrays: true } },
+      ],
+      { allowDiskUse: true },
+    )
     .toArray();
-  return { page: query.limit === 0 ? [] : (answer?.page ?? []), total: answer?.total[0]?.n ?? 0 };
+  const rows = query.limit === 0 ? [] : answers.flatMap((answer) => (answer.page === undefined ? [] : [answer.page]));
+  return { page: rows, total: answers[0]?.total[0]?.n ?? 0 };
 }
+
 /** Unauthorized, AuthenticationFailed, and Atlas's "bad auth". */
 const AUTH_CODES = new Set([13, 18, 8000]);
 
@@ -149,8 +162,8 @@ export class MongoStore implements ServingStore {
       for (let attempt = 1; ; attempt++) {
         const version = await this.versionOf(name);
         if (version === undefined) throw notServedYet(name);
-        if (version === NO_VERSION) return readInOne(collection, filter, sort, query);
         try {
+          if (version === NO_VERSION) return await readInOne(collection, filter, sort, query);
           // Mongo reads a limit of 0 as "no limit".
           const page =
             query.limit === 0
@@ -226,7 +239,14 @@ export class MongoStore implements ServingStore {
   private async versionOf(name: string): Promise<string | undefined> {
     const uuid = await this.uuidOf(name);
     if (uuid === undefined) return undefined;
-    this.uuidsHold ??= this.uuidsStay(name, uuid);
+    if (!this.uuidsHold) {
+      // A probe that failed (a lost connection) is asked again by the next read, not kept.
+      const probe = this.uuidsStay(name, uuid);
+      this.uuidsHold = probe;
+      probe.catch(() => {
+        if (this.uuidsHold === probe) this.uuidsHold = undefined;
+      });
+    }
     return (await this.uuidsHold) ? uuid : NO_VERSION;
   }
 
@@ -238,14 +258,18 @@ export class MongoStore implements ServingStore {
   }
 
   /**
-   * Asked once per store: whether the server lists the same UUID for a collection twice more.
-   * A swap between two of the three listings changes it once, never twice in a row.
+   * Asked once per store: whether the server lists one UUID twice in a row for a collection,
+   * in up to UUID_LISTINGS listings. A server that lists a new one each time never does; a
+   * mongod does unless a swap lands between every two of them.
    */
   private async uuidsStay(name: string, first: string): Promise<boolean> {
-    const second = await this.uuidOf(name);
-    if (second === first) return true;
-    const third = await this.uuidOf(name);
-    return third === second;
+    let last = first;
+    for (let listing = 2; listing <= UUID_LISTINGS; listing++) {
+      const next = await this.uuidOf(name);
+      if (next === last) return true;
+      last = next ?? last;
+    }
+    return false;
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
