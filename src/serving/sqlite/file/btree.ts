@@ -279,6 +279,18 @@ export class IndexTree {
     return size > this.maxLocal ? -1 : this.root.place(size);
   }
 
+  /**
+   * Entries of one key into the current leaf while they fit: each `prefix` then rowid
+   * `rowids[i]` in `bytes` bytes, for i from `from`; answers the first not written (`to` when
+   * all were). The rest go through `place` or `add`, which start the next leaf. Only for
+   * records of under 128 bytes (a one-byte size) and rowids of at most 4 bytes, which index
+   * entries mostly are; else it writes none.
+   */
+  fill(prefix: Uint8Array, prefixLength: number, rowids: ArrayLike<number>, from: number, to: number, bytes: number): number {
+    const size = prefixLength + bytes;
+    return size > this.maxLocal || size > 127 || bytes > 4 ? from : this.root.fill(prefix, prefixLength, rowids, from, to, bytes);
+  }
+
   /** Adds the entry whose record is `record[start..end)`. */
   add(record: Uint8Array, start: number, end: number): void {
     const size = end - start;
@@ -328,6 +340,32 @@ class IndexLevel {
     const at = this.page.add(prefix + size);
     writeVarint(this.page.bytes, at, size);
     return at + prefix;
+  }
+
+  /** IndexTree.fill, on the leaf level. */
+  fill(prefix: Uint8Array, prefixLength: number, rowids: ArrayLike<number>, from: number, to: number, bytes: number): number {
+    if (this.divider) this.release();
+    const page = this.page;
+    const out = page.bytes;
+    const size = prefixLength + bytes;
+    let i = from;
+    let last = -1;
+    for (; i < to; i++) {
+      if (!page.fits(size + 1)) break;
+      let at = page.add(size + 1);
+      if (last < 0) {
+        out[at] = size;
+        for (let b = 0; b < prefixLength; b++) out[at + 1 + b] = prefix[b]!;
+      } else {
+        // The cell before, just above this one: the same bytes but the rowid's.
+        out.copyWithin(at, last, last + 1 + prefixLength);
+      }
+      last = at;
+      at += 1 + prefixLength;
+      const rowid = rowids[i]!;
+      for (let k = bytes - 1; k >= 0; k--) out[at++] = (rowid >>> (8 * k)) & 0xff;
+    }
+    return i;
   }
 
   /** Adds `entry[0..length)` (an entry's cell without its child), with `child` on its left on interior levels. */
