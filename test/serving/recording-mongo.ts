@@ -61,8 +61,10 @@ export class FakeDb {
     };
     return {
       collectionName: name,
-      async insertMany(docs: Document[], options?: { ordered?: boolean }) {
-        db.calls.push({ op: options?.ordered === false ? "insertMany unordered" : "insertMany", collection: name, docs: docs.length });
+      async insertMany(docs: Document[], options?: { ordered?: boolean; forceServerObjectId?: boolean }) {
+        // As the driver does: without forceServerObjectId it gives each document an _id itself.
+        const ids = options?.forceServerObjectId ? (docs.some((d) => "_id" in d) ? " with-client-ids" : " server-ids") : "";
+        db.calls.push({ op: `${options?.ordered === false ? "insertMany unordered" : "insertMany"}${ids}`, collection: name, docs: docs.length });
         db.maxInFlight = Math.max(db.maxInFlight, ++db.inFlight);
         try {
           if (db.insertDelayMs) await Bun.sleep(db.insertDelayMs);

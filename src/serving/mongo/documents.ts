@@ -10,8 +10,23 @@ import type { Cell, ColumnDef, Row } from "../../contract/columns.ts";
 
 const INT32_MAX = 2 ** 31 - 1;
 
-/** A date `YYYY-MM-DD` as the BSON date of its midnight UTC. */
-const dateOf = (day: string) => new Date(`${day}T00:00:00.000Z`);
+/**
+ * A date `YYYY-MM-DD` as the BSON date of its midnight UTC. A table holds few distinct days
+ * and a Date is only read when serialized, so each is made once and shared: parsing one for
+ * every cell was a third of the time the documents took to build.
+ */
+const dates = new Map<string, Date>();
+/** Days kept: a few thousand in any gold table; past this the map starts afresh. */
+const DATES_KEPT = 100_000;
+function dateOf(day: string): Date {
+  let date = dates.get(day);
+  if (date === undefined) {
+    if (dates.size >= DATES_KEPT) dates.clear();
+    date = new Date(`${day}T00:00:00.000Z`);
+    dates.set(day, date);
+  }
+  return date;
+}
 
 /** One cell as stored (a filter value too, to compare like with like); a missing cell is null, not omitted. */
 export function storedCell(column: ColumnDef, value: Cell | undefined): unknown {

@@ -77,7 +77,8 @@ export class MongoExport implements ExportSession {
     const send = async (docs: Document[]) => {
       while (writes.size >= WRITES_IN_FLIGHT) await Promise.race(writes);
       if (failure !== undefined) throw failure;
-      const write: Promise<unknown> = guard(() => staging.insertMany(docs, { ordered: false })).then(
+      // The server gives each document its _id: made here, they were a fifth of the CPU the driver spent encoding.
+      const write: Promise<unknown> = guard(() => staging.insertMany(docs, { ordered: false, forceServerObjectId: true })).then(
         (): void => void writes.delete(write),
         (err: unknown): void => {
           writes.delete(write);
