@@ -40,8 +40,8 @@ export const serve = defineCommand({
 /**
  * Serves the API until SIGINT or SIGTERM, then closes the store and answers 0. With a schedule,
  * the same process runs the pipeline at its ticks; a stop cancels a run in progress first.
+ * `choosePort`: how the user picks another port when this one is taken (listen.ts).
  */
-/** `choosePort`: how the user picks another port when this one is taken (listen.ts). */
 export async function serveCommand(raw: ServeOptions, choosePort?: string): Promise<number> {
   const opts = parseOptions(schema, raw);
   const { scheduleOf } = await import("../schedule/schedule.ts");
