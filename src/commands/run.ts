@@ -78,6 +78,10 @@ export async function runCommand(raw: RunOptions): Promise<number> {
     const { assertCanListen } = await import("../api/listen.ts");
     assertCanListen(AFTER_RUN_HOST, portOf(config.apiUrl), CHOOSE_API_URL_PORT);
   }
+  if (layers.includes("export")) {
+    const { assertServingReachable } = await import("../flows/serving.ts");
+    await assertServingReachable(config);
+  }
   const missing = Object.values(DATASETS).filter((d) => !existsSync(join(opts.sources, d.file)));
   if (opts.generate && missing.length === 1) {
     // Generating both would overwrite the one that is there: a user's real data.

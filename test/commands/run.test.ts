@@ -73,3 +73,11 @@ test("a secret in an error is hidden even when the configuration itself does not
   expect(code).toBe(2);
   expect(err).toBe("elt: --port ****: expected a port number, 0 to 65535 (0: any free port)\n");
 });
+
+test("a serving store that cannot be reached stops the run before bronze: one line, exit 1, nothing run or published", async () => {
+  const before = JSON.parse((await elt("runs", "--json")).out) as RunRecord[];
+  const env = baseEnv({ ELT_HOME: join(dir, "home"), MONGODB_URI: "mongodb://elt:pw@127.0.0.1:1" });
+  const { code, out, err } = await runElt(["run", "--all", "--force", "--sources", join(dir, "sources"), "--as-of", AS_OF], { cwd: dir, env });
+  expect({ code, out, err }).toEqual({ code: 1, out: "", err: "elt: cannot reach MongoDB at mongodb://elt:****@127.0.0.1:1\n" });
+  expect(JSON.parse((await elt("runs", "--json")).out)).toEqual(before);
+}, 30_000);
