@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cell, ColumnType } from "../../src/contract/columns.ts";
 import { Utf8Values } from "../../src/columnar/columns.ts";
-import { DatabaseFile, type TableWriter } from "../../src/serving/sqlite/file/database-file.ts";
+import { DatabaseFile, type BigTable, type TableWriter } from "../../src/serving/sqlite/file/database-file.ts";
 
 /**
  * The database file writer against SQLite itself: what it writes must pass SQLite's
@@ -58,11 +58,13 @@ async function pushed(load: TableWriter, data: Cell[][]): Promise<void> {
 
 /**
  * `workers`: how many table workers write table t's leaves while this thread writes table u,
- * and how many index workers share its five indexes (one at least).
+ * and how many index workers share its five indexes (one at least); `big`, when t takes more.
+ * Answers the file, and the workers its tables had.
  */
-async function written(name: string, data: Cell[][], pageSize: number, workers: number, batch = 1000): Promise<string> {
-  const path = join(dir, `${name}-${workers}.sqlite`);
-  const file = new DatabaseFile(path, pageSize, Math.max(1, workers));
+async function written(name: string, data: Cell[][], pageSize: number, workers: number, big?: BigTable): Promise<{ path: string; workers: DatabaseFile["workerCounts"] }> {
+  const path = join(dir, `${name}-${workers}${big ? "-big" : ""}.sqlite`);
+  const batch = 1000;
+  const file = new DatabaseFile(path, pageSize, Math.max(1, workers), big);
   const indexes = [
     { name: "t_k", columns: [4], sql: "CREATE INDEX t_k ON t (k)" },
     { name: "t_tk", columns: [3, 4], sql: "CREATE INDEX t_tk ON t (t, k)" },
@@ -81,7 +83,7 @@ async function written(name: string, data: Cell[][], pageSize: number, workers: 
   await numbered.push(3, [undefined, ["one", null, "three"]]);
   numbered.finish();
   await file.close();
-  return path;
+  return { path, workers: file.workerCounts };
 }
 
 /** The same rows inserted with SQL, as SQLite itself stores them. */
@@ -102,12 +104,16 @@ describe("a database file written page by page", () => {
     ["many rows on the store's page size", 40_000, 16384],
   ] as const) {
     test.each([
-      ["on this thread", 0],
-      ["in one table worker", 1],
-      ["in three table workers, batches in turn, and three index workers", 3],
-    ] as const)(`${label}, %s: SQLite finds it sound and reads back what SQL inserted`, async (_, workers) => {
+      ["on this thread", 0, undefined],
+      ["in one table worker", 1, undefined],
+      ["in three table workers, batches in turn, and three index workers", 3, undefined],
+      // Past 2,500 rows: two more table workers join, mid-table, and three more index workers.
+      ["in one table worker and one index worker, three and four past 2,500 rows", 1, { rows: 2500, tableWorkers: 3, indexWorkers: 4 }],
+    ] as const)(`${label}, %s: SQLite finds it sound and reads back what SQL inserted`, async (_, workers, big) => {
       const data = rows(count);
-      const path = await written(label.replaceAll(/\W+/g, "-"), data, pageSize, workers);
+      const { path, workers: had } = await written(label.replaceAll(/\W+/g, "-"), data, pageSize, workers, big);
+      const grown = big !== undefined && count > big.rows;
+      expect(had).toEqual({ table: grown ? 3 : workers, index: [grown ? 4 : Math.max(1, workers), 0] });
       const db = new Database(path, { readonly: true });
       const reference = inserted(data);
       try {

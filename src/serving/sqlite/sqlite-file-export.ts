@@ -11,9 +11,9 @@ import { METADATA, METADATA_COLUMNS, appendMetadata } from "./sqlite-metadata.ts
 import { finishVersion, newVersion, removeStaleVersions, removeVersion, swapIn } from "./sqlite-versions.ts";
 
 /**
- * Table workers of the file, shared by its big tables: as many as there are cores beside this thread's (which reads
- * the gold files and keeps busy with that), one at least, four at most (past that the reading
- * is what the load waits for).
+ * Table workers of the file, shared by its big tables: as many as there are cores beside this
+ * thread's (which reads the gold files), one at least, four at most (past that the reading is
+ * what the load waits for); a table past 2M rows adds one (BIG_TABLE in file/database-file.ts).
  */
 const TABLE_WORKERS = Math.min(4, Math.max(1, availableParallelism() - 1));
 

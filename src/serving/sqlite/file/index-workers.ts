@@ -13,10 +13,11 @@ export interface BuiltIndexes {
 }
 
 /**
- * Index workers per table: one per index, at most one per core beside this thread's. Each
- * worker compiles the index code for itself, so on two cores one worker writing both of
- * fact_achats' indexes took 0.92x the CPU and 0.96x the time of two at 1M purchases, and the
- * same time at 10M (paired runs); with more cores the indexes are written side by side.
+ * Index workers per table: one per index, at most one per core beside this thread's (a big
+ * table takes more: BIG_TABLE in database-file.ts). Each worker compiles the index code for
+ * itself, so on two cores one worker writing both of fact_achats' indexes took 0.92x the CPU
+ * and 0.96x the time of two at 1M purchases (paired runs); with more cores the indexes are
+ * written side by side.
  */
 export const INDEX_WORKERS = Math.max(1, availableParallelism() - 1);
 
@@ -27,19 +28,24 @@ export const INDEX_WORKERS = Math.max(1, availableParallelism() - 1);
  * table's leaves may still be written elsewhere.
  */
 export class IndexWorkers {
-  readonly workers: WorkerTask<IndexAnswer>[];
+  readonly workers: WorkerTask<IndexAnswer>[] = [];
 
   /** `count` indexes, written by at most `workers` workers. */
   constructor(
     private readonly count: number,
-    setup: IndexSetup,
+    private readonly setup: IndexSetup,
     workers: number,
   ) {
-    this.workers = Array.from({ length: Math.min(count, workers) }, () => {
+    this.grow(workers);
+  }
+
+  /** At most `workers` workers from now on (never more than the indexes); the new ones start at once. */
+  grow(workers: number): void {
+    while (this.workers.length < Math.min(this.count, workers)) {
       const worker = new WorkerTask<IndexAnswer>("serving/sqlite/file/index-worker.ts", "the serving store's index worker");
-      worker.post({ setup } satisfies IndexMessage);
-      return worker;
-    });
+      worker.post({ setup: this.setup } satisfies IndexMessage);
+      this.workers.push(worker);
+    }
   }
 
   /** Hands each index its keys (moved to its worker) and the rowids (shared); answers once every index is written. */

@@ -5,7 +5,7 @@ import type { FreeRun } from "./page-file.ts";
 import { toWire } from "./batch-wire.ts";
 import type { IndexDef } from "./index-keys.ts";
 import type { TableJob } from "./table-worker.ts";
-import type { TableWorkers } from "./table-workers.ts";
+import type { TableListener, TableWorkers } from "./table-workers.ts";
 import { TableKeys, type RowidColumn } from "./table-load.ts";
 
 /** Batches sent to a worker and not yet written: a reader faster than the workers waits past this. */
@@ -21,14 +21,20 @@ export interface LoadedInWorkers {
  * A table whose leaves are written by table workers (table-workers.ts), batch k by worker
  * k mod their count: this thread checks each batch's rowids and collects its index keys (TableKeys,
  * as for a table loaded here), then sends the worker a copy. At most IN_FLIGHT of the table's
- * batches wait for each worker, so memory stays a few batches whatever the table's size.
+ * batches wait for each worker, so memory stays a few batches whatever the table's size. A
+ * table may take one more worker on the way (`grow`): the batches' numbers keep their leaves
+ * in order, whichever worker wrote them.
  */
 export class TableInWorkers {
   readonly keys: TableKeys;
-  /** Once every worker is done with the table: the leaves to put interior pages over. Rejects with a worker's error. */
-  readonly loaded: Promise<LoadedInWorkers>;
+  private readonly job: TableJob;
   private readonly runs: LeafRun[] = [];
-  private readonly waiting: number[];
+  /** Per worker, its batches not written yet. */
+  private readonly waiting: number[] = [];
+  /** Per worker, the pages it left unused, once it is done with the table. */
+  private readonly parts: PromiseWithResolvers<FreeRun[]>[] = [];
+  /** Rejects with the first worker's error. */
+  private readonly failure = Promise.withResolvers<never>();
   private taken: (() => void) | undefined;
   private batches = 0;
 
@@ -40,23 +46,18 @@ export class TableInWorkers {
     private readonly workers: TableWorkers,
   ) {
     this.keys = new TableKeys(types, rowid, indexes);
-    this.waiting = Array.from({ length: workers.count }, () => 0);
-    const parts = this.waiting.map(() => Promise.withResolvers<FreeRun[]>());
-    workers.start({ ...job, types, rowidColumn: rowid.column }, (w) => ({
-      leaves: (done) => {
-        this.runs[done.batch] = done.leaves;
-        this.waiting[w]!--;
-        this.taken?.();
-      },
-      done: (unused) => parts[w]!.resolve(unused),
-      failed: (err) => parts[w]!.reject(err),
-    }));
-    this.loaded = Promise.all(parts.map((part) => part.promise)).then((unused) => ({ runs: this.runs, unused: unused.flat() }));
-    this.loaded.catch(() => {});
+    this.job = { ...job, types, rowidColumn: rowid.column };
+    this.failure.promise.catch(() => {});
+    workers.start(this.job, (w) => this.listener(w));
   }
 
   get count(): number {
     return this.keys.count;
+  }
+
+  /** One more worker for the rest of the table, and for the file's next tables. */
+  grow(): void {
+    this.workers.add(this.job, (w) => this.listener(w));
   }
 
   /** Resolves once the batch's worker is at most IN_FLIGHT batches behind; rejects when a worker failed. */
@@ -65,15 +66,38 @@ export class TableInWorkers {
     // The rowids go on their own: the worker has no use for the rowid column's values.
     const { batch: rows, transfer } = toWire(rowCount, values.map((v, c) => (c === this.rowid.column ? undefined : v)));
     transfer.push(rowids.buffer as ArrayBuffer);
-    const w = this.batches % this.workers.count;
+    const w = this.batches % this.parts.length;
     this.workers.post(w, { batch: this.batches++, rows, rowids }, transfer);
     this.waiting[w]!++;
     while (this.waiting[w]! >= IN_FLIGHT) {
-      await Promise.race([new Promise<void>((resolve) => (this.taken = resolve)), this.loaded]);
+      await Promise.race([new Promise<void>((resolve) => (this.taken = resolve)), this.failure.promise]);
     }
   }
 
-  finish(): void {
-    for (let w = 0; w < this.workers.count; w++) this.workers.post(w, { finish: true });
+  /** Ends the table; resolves once every worker is done with it: the leaves to put interior pages over. Rejects with a worker's error. */
+  finish(): Promise<LoadedInWorkers> {
+    for (let w = 0; w < this.parts.length; w++) this.workers.post(w, { finish: true });
+    const loaded = Promise.all(this.parts.map((part) => part.promise)).then((unused) => ({ runs: this.runs, unused: unused.flat() }));
+    loaded.catch(() => {});
+    return loaded;
+  }
+
+  private listener(w: number): TableListener {
+    this.waiting[w] = 0;
+    const part = Promise.withResolvers<FreeRun[]>();
+    part.promise.catch(() => {});
+    this.parts[w] = part;
+    return {
+      leaves: (done) => {
+        this.runs[done.batch] = done.leaves;
+        this.waiting[w]!--;
+        this.taken?.();
+      },
+      done: (unused) => part.resolve(unused),
+      failed: (err) => {
+        part.reject(err);
+        this.failure.reject(err);
+      },
+    };
   }
 }

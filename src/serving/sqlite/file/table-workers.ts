@@ -16,26 +16,13 @@ export interface TableListener {
  * handles its messages in order, so its notes are the tables' in the order they were started.
  */
 export class TableWorkers {
-  private readonly tasks: WorkerTask<TableAnswer>[];
+  private readonly tasks: WorkerTask<TableAnswer>[] = [];
   /** Per worker, the tables it was given and has not finished, oldest first. */
-  private readonly tables: TableListener[][];
+  private readonly tables: TableListener[][] = [];
   private failure: unknown;
 
   constructor(count: number) {
-    this.tables = Array.from({ length: count }, () => []);
-    this.tasks = this.tables.map((tables) => {
-      const task = new WorkerTask<TableAnswer>("serving/sqlite/file/table-worker.ts", "the serving store's table worker", (note) => {
-        const heard = note as BatchLeaves | TableDone;
-        if ("leaves" in heard) tables[0]?.leaves(heard);
-        else tables.shift()?.done(heard.unused);
-      });
-      // A worker answers only when it failed; one stopped after its last table leaves no one to tell.
-      task.answer.then(
-        (answer) => this.fail(new StoreError("failed", answer.error)),
-        (err: unknown) => this.fail(err),
-      );
-      return task;
-    });
+    for (let w = 0; w < count; w++) this.spawn();
   }
 
   get count(): number {
@@ -44,12 +31,16 @@ export class TableWorkers {
 
   /** Starts a table on every worker; worker w's notes for it go to `listener(w)`. */
   start(job: TableJob, listener: (w: number) => TableListener): void {
-    this.tasks.forEach((task, w) => {
-      const table = listener(w);
-      if (this.failure !== undefined) return table.failed(this.failure);
-      this.tables[w]!.push(table);
-      task.post({ job } satisfies TableMessage);
-    });
+    this.tasks.forEach((_, w) => this.begin(w, job, listener(w)));
+  }
+
+  /**
+   * One more worker, given the table under way (`job`) at once, its notes to `listener(w)`; it
+   * stays for the file's next tables.
+   */
+  add(job: TableJob, listener: (w: number) => TableListener): void {
+    const w = this.spawn();
+    this.begin(w, job, listener(w));
   }
 
   /** Dropped once a worker failed: the file is lost then, and the healthy workers must not write into it any more. */
@@ -65,6 +56,29 @@ export class TableWorkers {
   /** Stops them at once (a load that failed). */
   terminate(): void {
     for (const task of this.tasks) task.terminate();
+  }
+
+  /** A new worker; answers its number. */
+  private spawn(): number {
+    const tables: TableListener[] = [];
+    const task = new WorkerTask<TableAnswer>("serving/sqlite/file/table-worker.ts", "the serving store's table worker", (note) => {
+      const heard = note as BatchLeaves | TableDone;
+      if ("leaves" in heard) tables[0]?.leaves(heard);
+      else tables.shift()?.done(heard.unused);
+    });
+    // A worker answers only when it failed; one stopped after its last table leaves no one to tell.
+    task.answer.then(
+      (answer) => this.fail(new StoreError("failed", answer.error)),
+      (err: unknown) => this.fail(err),
+    );
+    this.tables.push(tables);
+    return this.tasks.push(task) - 1;
+  }
+
+  private begin(w: number, job: TableJob, table: TableListener): void {
+    if (this.failure !== undefined) return table.failed(this.failure);
+    this.tables[w]!.push(table);
+    this.tasks[w]!.post({ job } satisfies TableMessage);
   }
 
   private fail(err: unknown): void {
