@@ -1,4 +1,5 @@
-import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { constants, fsync, fsyncSync, ftruncateSync } from "node:fs";
+import { DirectFile } from "../../../core/direct-file.ts";
 
 /**
  * Bytes written between two syncs on another thread: what is left for the last sync, which the
@@ -44,7 +45,8 @@ export type FreeRun = [from: number, to: number];
  * while they follow one another, written where their numbers put them.
  */
 export class PageFile {
-  private readonly fd: number;
+  private readonly file: DirectFile;
+  /** Whole pages, the address aligned as direct writes want it (a buffer this big is). */
   private readonly buffer: Uint8Array;
   private filled = 0;
   /** The number of the buffer's first page. */
@@ -65,7 +67,8 @@ export class PageFile {
     /** "wx" creates the file, "r+" opens it to write beside another writer. */
     mode: "wx" | "r+",
   ) {
-    this.fd = openSync(path, mode);
+    // Direct: nothing reads the new version's pages before it is swapped in, and then few of them.
+    this.file = new DirectFile(path, mode === "wx" ? constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL : constants.O_RDWR);
     this.buffer = new Uint8Array(pageSize * LAST_RUN);
   }
 
@@ -118,31 +121,30 @@ export class PageFile {
   async close(first: Uint8Array, pageCount: number): Promise<void> {
     try {
       this.flush();
-      ftruncateSync(this.fd, pageCount * this.pageSize);
-      writeSync(this.fd, first, 0, this.pageSize, 0);
+      ftruncateSync(this.file.fd, pageCount * this.pageSize);
+      this.buffer.set(first.subarray(0, this.pageSize));
+      this.file.write(this.buffer, this.pageSize, 0);
       await this.syncing;
-      fsyncSync(this.fd);
+      fsyncSync(this.file.fd);
     } finally {
-      closeSync(this.fd);
+      this.file.close();
     }
   }
 
   /** Closes without finishing: for a load that failed (its file is removed by its owner), or a writer that is done. */
   discard(): void {
-    closeSync(this.fd);
+    this.file.close();
   }
 
   private flush(): void {
-    let at = 0;
-    const offset = (this.first - 1) * this.pageSize;
-    while (at < this.filled) at += writeSync(this.fd, this.buffer, at, this.filled - at, offset + at);
+    this.file.write(this.buffer, this.filled, (this.first - 1) * this.pageSize);
     this.unsynced += this.filled;
     this.filled = 0;
     // The disk takes what is written so far on another thread, while this one goes on: the
     // wait for it at `close` is then for the last few megabytes, not the whole file.
     if (this.unsynced >= SYNC_EVERY && !this.syncing) {
       this.unsynced = 0;
-      this.syncing = new Promise<void>((resolve) => fsync(this.fd, () => resolve())).then(() => {
+      this.syncing = new Promise<void>((resolve) => fsync(this.file.fd, () => resolve())).then(() => {
         this.syncing = undefined;
       });
     }

@@ -1,0 +1,80 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DIRECT_ALIGNMENT, DirectFile } from "../../src/core/direct-file.ts";
+
+/**
+ * Direct writes against the kernel itself: whether a descriptor skips the cache is read from
+ * /proc (its flags), and what was written from the file, after the cache was skipped or not.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), "elt-direct-file-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+const O_DIRECT: number | undefined = constants.O_DIRECT;
+
+/** Whether the kernel has O_DIRECT set on the descriptor. */
+const kernelDirect = (fd: number) => (Number.parseInt(/^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))![1]!, 8) & O_DIRECT!) !== 0;
+
+const pattern = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
+
+/** Whether the temp folder's file system opens files for direct I/O at all (tmpfs before Linux 6.6 does not). */
+function directHere(): boolean {
+  if (process.platform !== "linux" || O_DIRECT === undefined) return false;
+  // Asked of the kernel, not of DirectFile: a DirectFile that never went direct would skip its own tests.
+  try {
+    closeSync(openSync(join(dir, "probe"), CREATE | O_DIRECT));
+    return true;
+  } catch {
+    return false;
+  }
+}
+const DIRECT_HERE = directHere();
+if (!DIRECT_HERE) console.warn("direct-file tests skipped: the temp folder's file system does not open files for direct I/O");
+
+describe.skipIf(!DIRECT_HERE)("DirectFile", () => {
+  test("aligned writes stay direct and land where their offsets say", () => {
+    const path = join(dir, "aligned");
+    const file = new DirectFile(path, CREATE);
+    const block = new Uint8Array(DIRECT_ALIGNMENT * 4);
+    block.set(pattern(block.length, 1));
+    file.write(block, block.length, DIRECT_ALIGNMENT * 2);
+    block.set(pattern(block.length, 2));
+    file.write(block, DIRECT_ALIGNMENT, 0);
+    expect(file.direct).toBe(true);
+    expect(kernelDirect(file.fd)).toBe(true);
+    file.close();
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBe(DIRECT_ALIGNMENT * 6);
+    expect(bytes.subarray(0, DIRECT_ALIGNMENT)).toEqual(Buffer.from(pattern(DIRECT_ALIGNMENT, 2)));
+    expect(bytes.subarray(DIRECT_ALIGNMENT, DIRECT_ALIGNMENT * 2)).toEqual(Buffer.alloc(DIRECT_ALIGNMENT));
+    expect(bytes.subarray(DIRECT_ALIGNMENT * 2)).toEqual(Buffer.from(pattern(DIRECT_ALIGNMENT * 4, 1)));
+  });
+
+  test("a write the kernel refuses direct (an unaligned buffer) goes through the cache, and so do the next ones", () => {
+    const path = join(dir, "unaligned");
+    const file = new DirectFile(path, CREATE);
+    const raw = new Uint8Array(DIRECT_ALIGNMENT * 3);
+    const unaligned = raw.subarray(1, 1 + DIRECT_ALIGNMENT);
+    unaligned.set(pattern(DIRECT_ALIGNMENT, 3));
+    file.write(unaligned, DIRECT_ALIGNMENT, DIRECT_ALIGNMENT);
+    expect(file.direct).toBe(false);
+    expect(kernelDirect(file.fd)).toBe(false);
+    // Not a multiple of any block, at an odd offset: only the cache takes it.
+    file.write(pattern(10, 4), 10, 5);
+    file.close();
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBe(DIRECT_ALIGNMENT * 2);
+    expect(bytes.subarray(5, 15)).toEqual(Buffer.from(pattern(10, 4)));
+    expect(bytes.subarray(DIRECT_ALIGNMENT)).toEqual(Buffer.from(pattern(DIRECT_ALIGNMENT, 3)));
+  });
+
+  test("asked not to, it writes through the cache from the start", () => {
+    const file = new DirectFile(join(dir, "cached"), CREATE, false);
+    expect(file.direct).toBe(false);
+    expect(kernelDirect(file.fd)).toBe(false);
+    file.close();
+  });
+});
