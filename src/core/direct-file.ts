@@ -20,7 +20,7 @@ export class DirectFile {
   /** The direct descriptor, kept open after a fallback until close: an fsync may still be using it. */
   #dropped: number | undefined;
 
-  /** `flags` as openSync takes them, without O_DIRECT. */
+  /** `flags` as openSync takes them, without O_DIRECT; a new file's mode is 0o666 less the umask, as fs makes it. */
   constructor(
     readonly path: string,
     flags: number,
@@ -29,14 +29,14 @@ export class DirectFile {
     this.#direct = direct && DIRECT !== 0;
     if (this.#direct) {
       try {
-        this.#fd = openSync(path, flags | DIRECT, 0o644);
+        this.#fd = openSync(path, flags | DIRECT, 0o666);
         return;
       } catch (err) {
         if (code(err) !== "EINVAL") throw err;
         this.#direct = false;
       }
     }
-    this.#fd = openSync(path, flags, 0o644);
+    this.#fd = openSync(path, flags, 0o666);
   }
 
   get fd(): number {
