@@ -77,6 +77,11 @@ export class StagedFile {
     this.#file = new DirectFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, direct);
   }
 
+  /** Whether the file still skips the page cache. */
+  get direct(): boolean {
+    return this.#file.direct;
+  }
+
   write(data: string | Uint8Array): void {
     if (typeof data === "string") {
       // UTF-8 takes at most 3 bytes per UTF-16 unit.

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { constants, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DIRECT_ALIGNMENT, DirectFile } from "../../src/core/direct-file.ts";
+import { directIoIn, kernelDirect } from "../support/direct-io.ts";
 
 /**
  * Direct writes against the kernel itself: whether a descriptor skips the cache is read from
@@ -13,25 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), "elt-direct-file-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
-const O_DIRECT: number | undefined = constants.O_DIRECT;
-
-/** Whether the kernel has O_DIRECT set on the descriptor. */
-const kernelDirect = (fd: number) => (Number.parseInt(/^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))![1]!, 8) & O_DIRECT!) !== 0;
-
 const pattern = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
 
-/** Whether the temp folder's file system opens files for direct I/O at all (tmpfs before Linux 6.6 does not). */
-function directHere(): boolean {
-  if (process.platform !== "linux" || O_DIRECT === undefined) return false;
-  // Asked of the kernel, not of DirectFile: a DirectFile that never went direct would skip its own tests.
-  try {
-    closeSync(openSync(join(dir, "probe"), CREATE | O_DIRECT));
-    return true;
-  } catch {
-    return false;
-  }
-}
-const DIRECT_HERE = directHere();
+const DIRECT_HERE = directIoIn(dir);
 if (!DIRECT_HERE) console.warn("direct-file tests skipped: the temp folder's file system does not open files for direct I/O");
 
 describe.skipIf(!DIRECT_HERE)("DirectFile", () => {
@@ -62,10 +47,15 @@ describe.skipIf(!DIRECT_HERE)("DirectFile", () => {
     file.write(unaligned, DIRECT_ALIGNMENT, DIRECT_ALIGNMENT);
     expect(file.direct).toBe(false);
     expect(kernelDirect(file.fd)).toBe(false);
+    // The file is renamed and another takes its name: the writes still go to this one.
+    const moved = join(dir, "unaligned-moved");
+    renameSync(path, moved);
+    writeFileSync(path, "another file");
     // Not a multiple of any block, at an odd offset: only the cache takes it.
     file.write(pattern(10, 4), 10, 5);
     file.close();
-    const bytes = readFileSync(path);
+    expect(readFileSync(path, "utf8")).toBe("another file");
+    const bytes = readFileSync(moved);
     expect(bytes.length).toBe(DIRECT_ALIGNMENT * 2);
     expect(bytes.subarray(5, 15)).toEqual(Buffer.from(pattern(10, 4)));
     expect(bytes.subarray(DIRECT_ALIGNMENT)).toEqual(Buffer.from(pattern(DIRECT_ALIGNMENT, 3)));

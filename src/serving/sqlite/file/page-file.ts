@@ -1,5 +1,5 @@
 import { constants, fsync, fsyncSync, ftruncateSync } from "node:fs";
-import { DirectFile } from "../../../core/direct-file.ts";
+import { DIRECT_ALIGNMENT, DirectFile } from "../../../core/direct-file.ts";
 
 /**
  * Bytes written between two syncs on another thread: what is left for the last sync, which the
@@ -46,7 +46,7 @@ export type FreeRun = [from: number, to: number];
  */
 export class PageFile {
   private readonly file: DirectFile;
-  /** Whole pages, the address aligned as direct writes want it (a buffer this big is). */
+  /** Whole pages. Direct writes want its address aligned: Bun's buffers this big were, every one tried, and a refused write falls back. */
   private readonly buffer: Uint8Array;
   private filled = 0;
   /** The number of the buffer's first page. */
@@ -67,8 +67,10 @@ export class PageFile {
     /** "wx" creates the file, "r+" opens it to write beside another writer. */
     mode: "wx" | "r+",
   ) {
-    // Direct: nothing reads the new version's pages before it is swapped in, and then few of them.
-    this.file = new DirectFile(path, mode === "wx" ? constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL : constants.O_RDWR);
+    // Direct: nothing reads the new version's pages before it is swapped in, and then few of
+    // them. Not for pages smaller than a disk block, which writers would share.
+    const flags = mode === "wx" ? constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL : constants.O_RDWR;
+    this.file = new DirectFile(path, flags, pageSize % DIRECT_ALIGNMENT === 0);
     this.buffer = new Uint8Array(pageSize * LAST_RUN);
   }
 
