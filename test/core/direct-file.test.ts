@@ -68,3 +68,30 @@ describe.skipIf(!DIRECT_HERE)("DirectFile", () => {
     file.close();
   });
 });
+
+/** ramfs refuses O_DIRECT, after creating the file: mounted in a mount namespace of its own, where the tests may (root, unshare). */
+const RAMFS_MOUNT = 'mkdir -p "$1" && mount -t ramfs ramfs "$1"';
+const RAMFS =
+  process.platform === "linux" &&
+  Bun.which("unshare") !== null &&
+  Bun.spawnSync(["unshare", "-m", "sh", "-c", RAMFS_MOUNT, "sh", join(dir, "ramfs-probe")]).exitCode === 0;
+if (!RAMFS) console.warn("ramfs test skipped: no mount namespace of its own can be had here (unshare -m, mount)");
+
+describe.skipIf(!RAMFS)("DirectFile on a file system that refuses direct I/O", () => {
+  test("a file created with O_EXCL is written through the cache", () => {
+    const mount = join(dir, "ramfs");
+    const program = `
+      import { constants, readFileSync } from "node:fs";
+      import { DirectFile } from ${JSON.stringify(join(import.meta.dir, "../../src/core/direct-file.ts"))};
+      const file = new DirectFile(process.argv[1] + "/new", constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+      file.write(new Uint8Array(8192).fill(7), 8192, 0);
+      const direct = file.direct;
+      file.close();
+      const bytes = readFileSync(process.argv[1] + "/new");
+      console.log(JSON.stringify({ direct, length: bytes.length, sevens: bytes.every((b) => b === 7) }));
+    `;
+    const run = Bun.spawnSync(["unshare", "-m", "sh", "-c", `${RAMFS_MOUNT} && "$2" -e "$3" "$1"`, "sh", mount, process.execPath, program]);
+    expect(run.stderr.toString()).toBe("");
+    expect(JSON.parse(run.stdout.toString())).toEqual({ direct: false, length: 8192, sevens: true });
+  });
+});
