@@ -29,11 +29,7 @@ export class DirectFile {
   #dropped: number | undefined;
 
   /** `flags` as openSync takes them, without O_DIRECT; a new file's mode is 0o666 less the umask, as fs makes it. */
-  constructor(
-    readonly path: string,
-    flags: number,
-    direct = true,
-  ) {
+  constructor(path: string, flags: number, direct = true) {
     this.#cached = openSync(path, flags, 0o666);
     // Reopened through /proc rather than created with O_DIRECT: a file system that refuses the
     // flag does so after creating the file, and then an O_EXCL retry would find it there.
